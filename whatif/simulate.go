@@ -14,7 +14,8 @@ type Change struct {
 	// inside an async span or inside another detached span changes nothing.
 	Detach []int32
 	// Parallel lists groups of sibling spans started together. Members that
-	// are async, outside the root's subtree or the root itself are ignored;
+	// are async, the root itself, outside the root's subtree, or inside an
+	// async or detached span are ignored;
 	// groups sharing a member are merged; a group whose members have
 	// different parents is split into one group per parent; a group of one
 	// changes nothing.

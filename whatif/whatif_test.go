@@ -1,8 +1,10 @@
 package whatif_test
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"runtime/debug"
+	"sync"
 	"testing"
 
 	"github.com/syncaudit/syncaudit/trace"
@@ -503,5 +505,38 @@ func BenchmarkNewModelWide(b *testing.B) {
 	tr, _ := wide(38_500)
 	for b.Loop() {
 		whatif.NewModel(tr)
+	}
+}
+
+// TestConcurrent: a Model is shared by goroutines (run with -race).
+func TestConcurrent(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	tr := randomTree(r, 400)
+	m := whatif.NewModel(tr)
+	changes := make([]whatif.Change, 64)
+	want := make([]int64, len(changes))
+	for i := range changes {
+		changes[i] = randomChange(r, tr)
+		want[i] = m.Simulate(0, changes[i], 1)
+	}
+	errs := make(chan string, 4*len(changes))
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for k := range changes {
+				i := (k + 16*w) % len(changes)
+				if got := m.Simulate(0, changes[i], 1); got != want[i] {
+					errs <- fmt.Sprintf("change %d: %d, want %d", i, got, want[i])
+				}
+				if m.Baseline(0) != m.Duration(0) {
+					errs <- "baseline differs"
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }
