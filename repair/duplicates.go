@@ -1,0 +1,104 @@
+package repair
+
+import (
+	"slices"
+
+	"github.com/syncaudit/syncaudit/trace"
+)
+
+// DropDuplicates returns an Adjuster that removes exact copies of a span:
+// spans with the same span ID, start, end, service, name and kind. The first
+// copy in span order is kept; the others are counted in t.Rejected under
+// trace.RejectDuplicate.
+//
+// Assumptions: such copies are the same span exported twice (two collector
+// pipelines, a file read twice, a Jaeger download with overlapping results),
+// not two operations: two real operations never share an ID and all five
+// fields. Copies may differ in what each exporter kept, so the kept span
+// takes from the others what it lacks: a parent ID or references, attributes,
+// flags, warnings and an error status. Spans that share an ID but differ in
+// any key field are left for DedupeSpanIDs.
+//
+// A Parent entry that pointed to a removed copy points to the kept one; the
+// trace is not linked afterwards. O(n) expected time.
+func DropDuplicates() Adjuster {
+	return Func(dropDuplicates)
+}
+
+type dupKey struct {
+	id         trace.SpanID
+	start, end int64
+	kind       trace.Kind
+	service    string
+	name       string
+}
+
+func dropDuplicates(t *trace.Trace) {
+	fixParent(t)
+	n := len(t.Spans)
+	if n < 2 {
+		return
+	}
+	// Only spans whose ID occurs more than once can be copies; most traces
+	// have none, so count IDs first and build the wider key map only for those.
+	seen := make(map[trace.SpanID]int32, n)
+	multi := false
+	for i := range t.Spans {
+		c := seen[t.Spans[i].SpanID]
+		if c > 0 {
+			multi = true
+		}
+		seen[t.Spans[i].SpanID] = c + 1
+	}
+	if !multi {
+		return
+	}
+	first := make(map[dupKey]int32)
+	keep := make([]bool, n)
+	to := make([]int32, n)
+	dropped := 0
+	for i := range t.Spans {
+		s := &t.Spans[i]
+		keep[i], to[i] = true, -1
+		if seen[s.SpanID] < 2 {
+			continue
+		}
+		k := dupKey{s.SpanID, s.Start, s.End, s.Kind, s.Service, s.Name}
+		j, ok := first[k]
+		if !ok {
+			first[k] = int32(i)
+			continue
+		}
+		mergeInto(&t.Spans[j], s)
+		keep[i], to[i] = false, j
+		dropped++
+	}
+	if dropped == 0 {
+		return
+	}
+	compact(t, keep, to)
+	if t.Rejected == nil {
+		t.Rejected = trace.Tally{}
+	}
+	t.Rejected.Add(trace.RejectDuplicate, dropped)
+}
+
+// mergeInto copies into dst what the copy src knows and dst does not.
+func mergeInto(dst, src *trace.Span) {
+	if dst.ParentID.IsZero() && !src.ParentID.IsZero() {
+		dst.ParentID, dst.ParentRef = src.ParentID, src.ParentRef
+	}
+	if len(dst.Refs) == 0 && len(src.Refs) > 0 {
+		dst.Refs = src.Refs
+	}
+	for _, a := range src.Attrs {
+		if dst.Attrs.Get(a.Key) == "" && a.Value != "" {
+			// Clip first: the attribute slice may share its array with
+			// other spans of the same input batch.
+			dst.Attrs = append(slices.Clip(dst.Attrs), a)
+		}
+	}
+	dst.Flags |= src.Flags
+	dst.Warnings |= src.Warnings
+	dst.Status = max(dst.Status, src.Status) // error > ok > unset
+}
