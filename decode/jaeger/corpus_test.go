@@ -1,0 +1,276 @@
+package jaeger
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/syncaudit/syncaudit/decode/decoder"
+	"github.com/syncaudit/syncaudit/trace"
+)
+
+// corpusDir is the shared public trace corpus next to the repository
+// (../shared/corpus from the repository root).
+func corpusDir(tb testing.TB) string {
+	tb.Helper()
+	dir := filepath.Join("..", "..", "..", "shared", "corpus")
+	if _, err := os.Stat(dir); err != nil {
+		tb.Skipf("trace corpus not available at %s: %v", dir, err)
+	}
+	return dir
+}
+
+func decodeFile(tb testing.TB, path string) (*decoder.Collect, []byte, error) {
+	tb.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c := &decoder.Collect{}
+	err = Decode(filepath.Base(path), data, c, decoder.DefaultLimits)
+	return c, data, err
+}
+
+func traceIDs(spans []trace.Span) map[trace.TraceID]bool {
+	ids := map[trace.TraceID]bool{}
+	for _, s := range spans {
+		ids[s.TraceID] = true
+	}
+	return ids
+}
+
+// checkSpans asserts what holds for every span of a well-formed file.
+func checkSpans(t *testing.T, c *decoder.Collect) {
+	t.Helper()
+	if n := c.Rejected.Total(); n != 0 {
+		t.Errorf("rejected %v", c.Rejected)
+	}
+	for _, s := range c.Spans {
+		if s.Service == "" || s.Name == "" {
+			t.Errorf("span %s has service %q, name %q", s.SpanID, s.Service, s.Name)
+		}
+		if !s.ParentID.IsZero() {
+			t.Errorf("span %s has ParentID set; Jaeger parents are chosen by repair", s.SpanID)
+		}
+		if s.End < s.Start {
+			t.Errorf("span %s ends before it starts", s.SpanID)
+		}
+	}
+}
+
+func TestCorpusCRISP(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(corpusDir(t), "crisp", "*.json"))
+	if len(files) != 25 {
+		t.Fatalf("found %d CRISP cases, want 25", len(files))
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			c, data, err := decodeFile(t, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Independent count: the lengths of the files' own span arrays.
+			var doc struct {
+				Data []struct {
+					Spans []struct {
+						SpanID string `json:"spanID"`
+					} `json:"spans"`
+				} `json:"data"`
+			}
+			if err := json.Unmarshal(data, &doc); err != nil {
+				t.Fatal(err)
+			}
+			want, nonHex := 0, 0
+			for _, tr := range doc.Data {
+				want += len(tr.Spans)
+				for _, s := range tr.Spans {
+					if _, nh, _ := trace.ParseSpanID(s.SpanID); nh {
+						nonHex++
+					}
+				}
+			}
+			if len(c.Spans) != want {
+				t.Errorf("decoded %d spans, the file has %d", len(c.Spans), want)
+			}
+			if n := len(traceIDs(c.Spans)); n != 1 {
+				t.Errorf("decoded %d traces, want 1", n)
+			}
+			warned := 0
+			for _, s := range c.Spans {
+				if s.Warnings.Has(trace.WarnNonHexID) {
+					warned++
+				}
+			}
+			if warned != nonHex {
+				t.Errorf("%d spans warn of non-hex IDs, %d have one", warned, nonHex)
+			}
+			checkSpans(t, c)
+		})
+	}
+}
+
+func TestCorpusFiles(t *testing.T) {
+	dir := corpusDir(t)
+	cases := []struct {
+		file          string
+		traces, spans int
+	}{
+		{"deathstarbench/traces-1695947455229.json", 20, 660},
+		{"jaeger-ui/traceWithSingleChildLongerThanParentAndStartsAfterParent.json", 1, 2},
+		{"jaeger-ui/traceWithOverlappingChildrenLongerThanParent.json", 1, 4},
+		{"jaeger-ui/spanLongerAsParent.json", 1, 8},
+		{"jaeger/ui_01.json", 1, 5},
+		{"jaeger/trace_success.json", 1, 2},
+		{"jaeger-analytics-java/ui-trace.json", 1, 2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.file, func(t *testing.T) {
+			c, _, err := decodeFile(t, filepath.Join(dir, tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(c.Spans) != tc.spans {
+				t.Errorf("decoded %d spans, want %d", len(c.Spans), tc.spans)
+			}
+			if n := len(traceIDs(c.Spans)); n != tc.traces {
+				t.Errorf("decoded %d traces, want %d", n, tc.traces)
+			}
+			checkSpans(t, c)
+		})
+	}
+}
+
+func TestCorpusUI01CrossTraceRef(t *testing.T) {
+	c, _, err := decodeFile(t, filepath.Join(corpusDir(t), "jaeger", "ui_01.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cross, follows int
+	for _, s := range c.Spans {
+		for _, r := range s.Refs {
+			if r.TraceID != s.TraceID {
+				cross++
+			}
+			if r.Type == trace.RefFollowsFrom {
+				follows++
+			}
+		}
+	}
+	if cross != 1 || follows != 1 {
+		t.Errorf("found %d cross-trace and %d FOLLOWS_FROM refs, want 1 and 1", cross, follows)
+	}
+}
+
+func TestCorpusDeathStarBench(t *testing.T) {
+	path := filepath.Join(corpusDir(t), "deathstarbench", "traces-1695947455229.json")
+	c, data, err := decodeFile(t, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The recursive references[].span copies must not surface as spans:
+	// every span once, every reference pointing at a decoded span.
+	type key struct {
+		t trace.TraceID
+		s trace.SpanID
+	}
+	seen := map[key]bool{}
+	for _, s := range c.Spans {
+		if seen[key{s.TraceID, s.SpanID}] {
+			t.Errorf("span %s/%s decoded twice", s.TraceID, s.SpanID)
+		}
+		seen[key{s.TraceID, s.SpanID}] = true
+	}
+	roots := 0
+	for _, s := range c.Spans {
+		if len(s.Refs) == 0 {
+			roots++
+		}
+		if len(s.Refs) > 1 {
+			t.Errorf("span %s has %d refs, the file has one per span", s.SpanID, len(s.Refs))
+		}
+		for _, r := range s.Refs {
+			if r.Type != trace.RefChildOf || !seen[key{r.TraceID, r.SpanID}] {
+				t.Errorf("span %s: ref %v is not a CHILD_OF a decoded span", s.SpanID, r)
+			}
+		}
+	}
+	if roots != 20 {
+		t.Errorf("%d roots, want 20", roots)
+	}
+
+	// Memory: the nested copies are skipped, not built.
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	var sink countEmitter
+	if err := Decode("dsb.json", data, &sink, decoder.DefaultLimits); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 20*uint64(len(data)) {
+		t.Errorf("decoding %d bytes allocated %d bytes (%.1fx), want < 20x", len(data), alloc, float64(alloc)/float64(len(data)))
+	} else {
+		t.Logf("decoding %d bytes allocated %d bytes (%.1fx)", len(data), alloc, float64(alloc)/float64(len(data)))
+	}
+}
+
+func TestCorpusOTLPIsNotJaeger(t *testing.T) {
+	c, _, err := decodeFile(t, filepath.Join(corpusDir(t), "jaeger-ui", "otlp2jaeger-multi-in-combined.json"))
+	if !errors.Is(err, decoder.ErrNoSpans) || len(c.Spans) != 0 {
+		t.Errorf("got %d spans, error %v; want none and ErrNoSpans", len(c.Spans), err)
+	}
+}
+
+func TestCorpusSniff(t *testing.T) {
+	dir := corpusDir(t)
+	files, _ := filepath.Glob(filepath.Join(dir, "*", "*"))
+	jaegerFiles := map[string]bool{
+		"deathstarbench/traces-1695947455229.json":                                true,
+		"jaeger-ui/traceWithSingleChildLongerThanParentAndStartsAfterParent.json": true,
+		"jaeger-ui/traceWithOverlappingChildrenLongerThanParent.json":             true,
+		"jaeger-ui/spanLongerAsParent.json":                                       true,
+		"jaeger/ui_01.json":                                                       true,
+		"jaeger/trace_success.json":                                               true,
+		"jaeger-analytics-java/ui-trace.json":                                     true,
+	}
+	for _, f := range files {
+		rel, _ := filepath.Rel(dir, f)
+		rel = filepath.ToSlash(rel)
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := jaegerFiles[rel] || filepath.Dir(rel) == "crisp"
+		for _, n := range []int{4096, 300} {
+			if got := Sniff(data[:min(n, len(data))]); got != want {
+				t.Errorf("Sniff(%s[:%d]) = %v, want %v", rel, n, got, want)
+			}
+		}
+	}
+}
+
+// countEmitter counts spans without keeping them.
+type countEmitter struct{ spans, rejected int }
+
+func (e *countEmitter) Emit(s []trace.Span)          { e.spans += len(s) }
+func (e *countEmitter) Reject(_ trace.Reason, n int) { e.rejected += n }
+
+func BenchmarkDecodeDeathStarBench(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join(corpusDir(b), "deathstarbench", "traces-1695947455229.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	var e countEmitter
+	for b.Loop() {
+		e = countEmitter{}
+		if err := Decode("dsb.json", data, &e, decoder.DefaultLimits); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(e.spans)*float64(b.N)/b.Elapsed().Seconds(), "spans/s")
+}

@@ -1,0 +1,30 @@
+package jaeger
+
+import "bytes"
+
+// Sniff reports whether prefix, the first few kilobytes of an input
+// (decompressed, possibly cut mid-token), looks like Jaeger JSON: an object
+// or array that uses one of the keys only Jaeger writes: "traceID" (UI; OTLP
+// and Zipkin write "traceId"), "operationName" (UI and api_v2),
+// "processID" or "processes".
+func Sniff(prefix []byte) bool {
+	p := bytes.TrimPrefix(prefix, bom)
+	i := skipSpace(p, 0)
+	if i >= len(p) || (p[i] != '{' && p[i] != '[') {
+		return false
+	}
+	p = p[i:]
+	for _, k := range sniffKeys {
+		if bytes.Contains(p, k) {
+			return true
+		}
+	}
+	return false
+}
+
+var sniffKeys = [][]byte{
+	[]byte(`"traceID"`),
+	[]byte(`"operationName"`),
+	[]byte(`"processID"`),
+	[]byte(`"processes"`),
+}
