@@ -1,8 +1,6 @@
 package repair_test
 
 import (
-	"bytes"
-	"cmp"
 	"encoding/binary"
 	"fmt"
 	"strings"
@@ -162,7 +160,7 @@ func checkInvariants(t testing.TB, tr *trace.Trace) {
 		if s.End < s.Start {
 			t.Fatalf("span %d ends before it starts", i)
 		}
-		if i > 0 && canonical(&tr.Spans[i-1], s) > 0 {
+		if i > 0 && trace.CompareSpans(&tr.Spans[i-1], s) > 0 {
 			t.Fatalf("spans %d and %d out of order", i-1, i)
 		}
 		p := tr.Parent[i]
@@ -203,25 +201,3 @@ func checkInvariants(t testing.TB, tr *trace.Trace) {
 	}
 }
 
-// canonical mirrors trace.Trace.SortSpans' order.
-func canonical(a, b *trace.Span) int {
-	if c := cmp.Compare(a.Start, b.Start); c != 0 {
-		return c
-	}
-	if c := bytes.Compare(a.SpanID[:], b.SpanID[:]); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.End, b.End); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.Kind, b.Kind); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.Service, b.Service); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.Name, b.Name); c != 0 {
-		return c
-	}
-	return bytes.Compare(a.ParentID[:], b.ParentID[:])
-}

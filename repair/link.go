@@ -1,8 +1,6 @@
 package repair
 
 import (
-	"bytes"
-	"cmp"
 	"math"
 	"slices"
 
@@ -88,7 +86,7 @@ func resort(t *trace.Trace) bool {
 	n := len(t.Spans)
 	sorted := true
 	for i := 1; i < n; i++ {
-		if compareSpans(&t.Spans[i-1], &t.Spans[i]) > 0 {
+		if trace.CompareSpans(&t.Spans[i-1], &t.Spans[i]) > 0 {
 			sorted = false
 			break
 		}
@@ -100,7 +98,7 @@ func resort(t *trace.Trace) bool {
 	for i := range perm {
 		perm[i] = int32(i)
 	}
-	slices.SortStableFunc(perm, func(a, b int32) int { return compareSpans(&t.Spans[a], &t.Spans[b]) })
+	slices.SortStableFunc(perm, func(a, b int32) int { return trace.CompareSpans(&t.Spans[a], &t.Spans[b]) })
 	newIdx := make([]int32, n)
 	for k, old := range perm {
 		newIdx[old] = int32(k)
@@ -118,32 +116,6 @@ func resort(t *trace.Trace) bool {
 	return true
 }
 
-// compareSpans is the canonical span order of trace.Trace.SortSpans:
-// (Start, SpanID, End, Kind, Service, Name, ParentID).
-func compareSpans(a, b *trace.Span) int {
-	if c := cmp.Compare(a.Start, b.Start); c != 0 {
-		return c
-	}
-	if c := bytes.Compare(a.SpanID[:], b.SpanID[:]); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.End, b.End); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.Kind, b.Kind); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.Service, b.Service); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.Name, b.Name); c != 0 {
-		return c
-	}
-	return bytes.Compare(a.ParentID[:], b.ParentID[:])
-}
-
-// addSat returns a+b, saturated at the int64 limits: timestamps come from
-// untrusted input.
 func addSat(a, b int64) int64 {
 	c := a + b
 	if (a^c)&(b^c) < 0 {

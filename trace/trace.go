@@ -36,7 +36,7 @@ func (t *Trace) Children(i int32) []int32 {
 // Decoders and groupers call it before repair; repair steps that remove
 // spans keep the order.
 func (t *Trace) SortSpans() {
-	slices.SortStableFunc(t.Spans, compareSpans)
+	slices.SortStableFunc(t.Spans, func(a, b Span) int { return CompareSpans(&a, &b) })
 	t.Parent = make([]int32, len(t.Spans))
 	for i := range t.Parent {
 		t.Parent[i] = -1
@@ -44,7 +44,10 @@ func (t *Trace) SortSpans() {
 	t.Roots, t.childOff, t.childIdx = nil, nil, nil
 }
 
-func compareSpans(a, b Span) int {
+// CompareSpans is the canonical span order used by SortSpans: start time,
+// span ID, end time, kind, service, name, parent ID. Repair steps that change
+// any of these keys re-sort with it.
+func CompareSpans(a, b *Span) int {
 	if c := cmp.Compare(a.Start, b.Start); c != 0 {
 		return c
 	}

@@ -14,10 +14,10 @@ const (
 	// WarnNonHexID: an ID was not hex and was hashed to a stable ID (decoders).
 	WarnNonHexID Warning = 1 << iota
 	// WarnSharedSpanID: a server span shared its ID with its client parent
-	// (Zipkin style) and was given a new ID (repair.DedupeSharedIDs).
+	// (Zipkin style) and was given a new ID (repair.DedupeSpanIDs).
 	WarnSharedSpanID
 	// WarnDuplicateSpanID: two different spans carried the same ID; the later
-	// one was given a new ID (repair.DedupeSharedIDs).
+	// one was given a new ID (repair.DedupeSpanIDs).
 	WarnDuplicateSpanID
 	// WarnMultipleParents: several parent references; the first same-trace
 	// CHILD_OF (else FOLLOWS_FROM) was chosen (repair.ChooseParents).
@@ -39,8 +39,9 @@ const (
 	// WarnSkewTooLarge: the skew exceeded the maximum delta and was left alone
 	// (repair.CorrectClockSkew).
 	WarnSkewTooLarge
-	// WarnOutlivesParent: the span starts inside its parent but ends after it
-	// by more than the skew tolerance; it is marked async (repair.MarkAsync).
+	// WarnOutlivesParent: the span ends after its parent by more than the
+	// tolerance, or starts after the parent ended; it is marked async
+	// (repair.MarkAsync).
 	WarnOutlivesParent
 	// WarnTruncated: the span overflowed its parent and was clipped to the
 	// parent's window (--jaeger-compat, repair.Truncate).
