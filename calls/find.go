@@ -74,8 +74,12 @@ type Call struct {
 //     child of the same service is a wrapper around the real call (an SDK
 //     span around its HTTP span, a retry loop around its attempts) and is
 //     not a call itself; its children are.
-//   - a span of another service than its parent that is not the server of
-//     its parent's call: a call from an uninstrumented client, with
+//   - a further server child of a CLIENT or PRODUCER span (a second SERVER
+//     span of a retried request, a second consumer group receiving the same
+//     message): a call of the same client, identified by the server span
+//     (Span == Server), with the client's caller, protocol and async-ness.
+//   - a span of another service than its parent, when the parent is not a
+//     CLIENT or PRODUCER span: a call from an uninstrumented client, with
 //     Span == Server.
 //
 // The callee is the server span's service and UsefulName (completed with
@@ -144,7 +148,7 @@ func (f *finder) walk() {
 			stack = stack[:len(stack)-1]
 			s := &t.Spans[i]
 			client := isClient(s.Kind)
-			server, other, wraps := int32(-1), int32(-1), false
+			server, other, wraps, serves := int32(-1), int32(-1), false, 0
 			for _, c := range t.Children(i) {
 				if c < 0 || c >= n || f.state[c]&seen != 0 {
 					continue
@@ -155,36 +159,27 @@ func (f *finder) walk() {
 					f.state[c] |= under
 				}
 				f.entry[c] = f.entry[i]
-				switch {
-				case cs.Service != s.Service:
-					f.entry[c] = c
-					if !isClient(cs.Kind) {
-						f.count++ // a call unless it is i's server, see below
-					}
-				case client && isServer(cs.Kind):
-					f.entry[c] = c // a service calling itself
+				if cs.Service != s.Service || client && isServer(cs.Kind) {
+					f.entry[c] = c // a new service, or a service calling itself
 				}
-				if client {
-					switch {
-					case isServer(cs.Kind):
-						if server < 0 {
-							server = c
-						}
-					case isClient(cs.Kind):
-						wraps = wraps || cs.Service == s.Service
-					case cs.Service != s.Service:
-						if other < 0 {
-							other = c
-						}
+				switch {
+				case isClient(cs.Kind):
+					wraps = wraps || cs.Service == s.Service
+				case client && isServer(cs.Kind):
+					serves++
+					if server < 0 {
+						server = c
+					}
+				case cs.Service != s.Service:
+					serves++
+					if other < 0 {
+						other = c
 					}
 				}
 				stack = append(stack, c)
 			}
+			f.count += serves
 			if client {
-				f.count++
-				if server >= 0 && t.Spans[server].Service != s.Service || server < 0 && other >= 0 {
-					f.count--
-				}
 				switch {
 				case server >= 0:
 					f.srv[i] = server
@@ -192,9 +187,9 @@ func (f *finder) walk() {
 					f.srv[i] = other
 				case wraps:
 					f.srv[i] = notCall
-					f.count--
 				default:
 					f.srv[i] = -1
+					f.count++
 				}
 			}
 		}
@@ -219,35 +214,37 @@ func (f *finder) collect() []Call {
 		}
 		switch {
 		case isClient(s.Kind):
-			if f.srv[i] == notCall {
-				continue
+			if f.srv[i] != notCall {
+				out = append(out, f.clientCall(i, i, f.srv[i], p))
 			}
-			out = append(out, f.clientCall(i, p))
-		case ps != nil && ps.Service != s.Service:
-			if isClient(ps.Kind) && f.srv[p] == i {
-				continue // the server half of the parent's call
-			}
+		case ps == nil:
+		case isClient(ps.Kind) && (isServer(s.Kind) || ps.Service != s.Service):
+			if f.srv[p] != i {
+				out = append(out, f.clientCall(i, p, i, -1)) // a further server of p
+			} // else the server half of p's call
+		case ps.Service != s.Service:
 			out = append(out, f.bareCall(i, p))
 		}
 	}
 	return out
 }
 
-// clientCall is the call identified by CLIENT or PRODUCER span i with
-// parent p (-1 for none).
-func (f *finder) clientCall(i, p int32) Call {
+// clientCall is the call identified by span i made by CLIENT or PRODUCER
+// span cl (i itself, or its parent for a further server) to server span srv
+// (-1 when untraced); p is cl's parent (-1 for none).
+func (f *finder) clientCall(i, cl, srvIdx, p int32) Call {
 	t := f.t
-	s := &t.Spans[i]
+	s := &t.Spans[cl]
 	c := Call{
 		Span:   i,
-		Server: f.srv[i],
-		Caller: Endpoint{Service: s.Service, Operation: f.entryName(f.entry[i])},
-		Async:  f.state[i]&under != 0 || s.Kind == trace.KindProducer,
+		Server: srvIdx,
+		Caller: Endpoint{Service: s.Service, Operation: f.entryName(f.entry[cl])},
+		Async:  f.state[cl]&under != 0 || s.Kind == trace.KindProducer,
 		Failed: s.IsError(),
 	}
 	var srv *trace.Span
-	if c.Server >= 0 {
-		srv = &t.Spans[c.Server]
+	if srvIdx >= 0 {
+		srv = &t.Spans[srvIdx]
 		c.Async = c.Async || srv.Async() || srv.Kind == trace.KindConsumer
 		c.Failed = c.Failed || srv.IsError()
 		op, bare := usefulName(srv)

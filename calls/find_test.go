@@ -120,12 +120,18 @@ func TestFind(t *testing.T) {
 			{parent: 2, svc: "email", kind: client, name: "SMTP send", start: 60, end: 590, attrs: kv(peer, "smtp")},
 			{parent: 0, svc: "order", kind: producer, name: "", start: 13, end: 14, attrs: kv(msgSys, "rabbitmq", msgDest, "emails", msgOp, "publish")},
 			{parent: 0, svc: "order", kind: client, name: "send audit", start: 15, end: 16, attrs: kv(msgDest, "audit", msgOp, "send")},
+			// One message, two consumer groups: two calls.
+			{parent: 0, svc: "order", kind: producer, name: "send", start: 17, end: 18, attrs: kv(peer, "kafka")},
+			{parent: 6, svc: "billing", kind: consumer, name: "poll", start: 19, end: 30, flags: async},
+			{parent: 6, svc: "order", kind: consumer, name: "poll", start: 20, end: 31},
 		},
 		want: []Call{
 			{Span: 1, Server: 2, Caller: ep("order", "POST /orders"), Callee: ep("email", "orders process"), Async: true, Write: true, Protocol: "messaging"},
 			{Span: 3, Server: -1, Caller: ep("email", "orders process"), Callee: ep("smtp", "SMTP send"), Async: true, Protocol: "other"},
 			{Span: 4, Server: -1, Caller: ep("order", "POST /orders"), Callee: ep("rabbitmq:emails", "publish emails"), Async: true, Write: true, Protocol: "messaging"},
 			{Span: 5, Server: -1, Caller: ep("order", "POST /orders"), Callee: ep("messaging:audit", "send audit"), Write: true, Protocol: "messaging"},
+			{Span: 6, Server: 7, Caller: ep("order", "POST /orders"), Callee: ep("billing", "poll"), Async: true, Write: true, Protocol: "messaging"},
+			{Span: 8, Server: 8, Caller: ep("order", "POST /orders"), Callee: ep("order", "poll"), Async: true, Write: true, Protocol: "messaging"},
 		},
 	}, {
 		name: "under async and uninstrumented clients",
@@ -150,7 +156,8 @@ func TestFind(t *testing.T) {
 		},
 	}, {
 		// A CLIENT with two SERVER children (a retry below the client span):
-		// the first is the call's server, the second a call of its own. A
+		// the first is the call's server, the second a call of its own,
+		// still made by the client (its protocol and failure come from it). A
 		// CLIENT whose child is another service's INTERNAL span (no SERVER
 		// span) takes that child as its server.
 		name: "server choice",
@@ -160,13 +167,20 @@ func TestFind(t *testing.T) {
 			{parent: 1, svc: "a", kind: internal, name: "http.dns", start: 1, end: 2},
 			{parent: 1, svc: "b", kind: server, name: "GET /v1/x", start: 3, end: 20, status: errorSts},
 			{parent: 1, svc: "b", kind: server, name: "GET /v1/x", start: 21, end: 49},
-			{parent: 0, svc: "a", kind: client, name: "call", start: 50, end: 60},
+			{parent: 0, svc: "a", kind: client, name: "call", start: 50, end: 60, status: errorSts},
 			{parent: 5, svc: "c", kind: internal, name: "handle", start: 51, end: 59},
+			// A SERVER child wins over an earlier INTERNAL child of another
+			// service, which is a further call.
+			{parent: 0, svc: "a", kind: client, name: "submit", start: 60, end: 70},
+			{parent: 7, svc: "c", kind: internal, name: "handle", start: 61, end: 62},
+			{parent: 7, svc: "d", kind: server, name: "POST", start: 62, end: 69, attrs: kv(urlPath, "/jobs")},
 		},
 		want: []Call{
 			{Span: 1, Server: 3, Caller: ep("a", "op"), Callee: ep("b", "GET /v1/x"), Failed: true, Protocol: "http"},
 			{Span: 4, Server: 4, Caller: ep("a", "op"), Callee: ep("b", "GET /v1/x"), Protocol: "http"},
-			{Span: 5, Server: 6, Caller: ep("a", "op"), Callee: ep("c", "handle"), Protocol: "other"},
+			{Span: 5, Server: 6, Caller: ep("a", "op"), Callee: ep("c", "handle"), Failed: true, Protocol: "other"},
+			{Span: 7, Server: 9, Caller: ep("a", "op"), Callee: ep("d", "POST /jobs"), Write: true, Protocol: "http"},
+			{Span: 8, Server: 8, Caller: ep("a", "op"), Callee: ep("c", "handle"), Protocol: "other"},
 		},
 	}, {
 		name: "several roots",

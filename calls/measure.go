@@ -14,7 +14,8 @@ type Metrics struct {
 	// an async span), on the critical path or not.
 	SyncCalls int
 	// Depth is the longest chain of nested synchronous calls on the critical
-	// path: gateway→order→inventory→pricing→db is 4.
+	// path: gateway→order→inventory→pricing→db is 4. A further server of a
+	// call (see Find) is the same hop as the call.
 	Depth int
 	// SyncLatency is the critical-path time, in nanoseconds, spent inside
 	// synchronous calls (in the call span or any of its descendants).
@@ -111,9 +112,12 @@ func Measure(t *trace.Trace, root int32, calls []Call, self []int64, onPath []bo
 			inner[c], hops[c], inSync[c] = inner[i], hops[i], inSync[i]
 			if k := callAt[c]; k >= 0 {
 				inner[c] = k
+				// A further server of i's call (a retry, another consumer
+				// group) is the same hop, not a nested one.
+				further := calls[k].Server == c && isClient(t.Spans[i].Kind)
 				if !calls[k].Async {
 					inSync[c] = true
-					if on(c) {
+					if on(c) && !further {
 						hops[c]++
 					}
 				}

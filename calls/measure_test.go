@@ -100,6 +100,24 @@ func TestMeasure(t *testing.T) {
 			Breakdown:   []Share{{ep("users", "GET /me"), 30}, {ep("web", "GET /home"), 20}},
 		},
 	}, {
+		// A retry below the client span: two server spans, both on the
+		// path, one hop.
+		name: "retried call",
+		rows: []sp{
+			{parent: -1, svc: "a", kind: server, name: "op", end: 100},
+			{parent: 0, svc: "a", kind: client, name: "GET", start: 10, end: 90, attrs: kv(urlFull, "http://b/x")},
+			{parent: 1, svc: "b", kind: server, name: "GET /x", start: 11, end: 40, status: errorSts},
+			{parent: 1, svc: "b", kind: server, name: "GET /x", start: 41, end: 89},
+		},
+		self:   []int64{20, 3, 29, 48},
+		onPath: []bool{true, true, true, true},
+		want: Metrics{
+			SyncCalls:   2,
+			Depth:       1,
+			SyncLatency: 80,
+			Breakdown:   []Share{{ep("b", "GET /x"), 80}, {ep("a", "op"), 20}},
+		},
+	}, {
 		name: "call under async span",
 		rows: []sp{
 			{parent: -1, svc: "a", kind: server, name: "op", end: 10},

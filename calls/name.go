@@ -23,8 +23,8 @@ import (
 //     TemplatePath: "POST /pay". With no path it is the method alone.
 //   - A method followed by a path or URL ("get /orders/123"): the method in
 //     upper case and the templated path ("GET /orders/{id}"). A name that is
-//     a path ("/orders/123") is templated and prefixed with the method when
-//     one is known.
+//     a path ("/orders/123", or Spring Cloud Sleuth's "http:/orders/123") is
+//     templated and prefixed with the method when one is known.
 //   - Otherwise the name as it is; an empty name becomes, for messaging
 //     spans, "<operation> <destination>", else "<unnamed>".
 func UsefulName(s *trace.Span) string {
@@ -70,11 +70,14 @@ func usefulName(s *trace.Span) (name string, bare bool) {
 	if verb, rest, ok := strings.Cut(n, " "); ok {
 		if m, ok := parseMethod(verb); ok {
 			rest = strings.TrimSpace(rest)
-			if strings.HasPrefix(rest, "/") || strings.Contains(rest, "://") {
+			if strings.Contains(rest, "/") && !strings.ContainsAny(rest, " \t") {
 				return m + " " + TemplatePath(rest), false
 			}
 			return m + " " + rest, false
 		}
+	}
+	if len(n) > 6 && strings.EqualFold(n[:6], "http:/") && n[6] != '/' {
+		n = n[5:] // Spring Cloud Sleuth 1.x: "http:/orders/1"
 	}
 	if strings.HasPrefix(n, "/") {
 		p := TemplatePath(n)
@@ -157,7 +160,8 @@ func httpMethod(s *trace.Span) string {
 // that looks like an identifier becomes "{id}". Identifiers are:
 //
 //   - numbers ("123");
-//   - UUIDs ("3f2504e0-4f89-11d3-9a0c-0305e82c3301");
+//   - UUIDs ("3f2504e0-4f89-11d3-9a0c-0305e82c3301", or any letters and
+//     digits in that 8-4-4-4-12 shape);
 //   - hexadecimal strings of 16 characters or more (trace IDs, hashes);
 //   - other segments of [A-Za-z0-9_-] that hold a digit: with a "_" or "-",
 //     when the part after the last one holds a digit ("ord_8f3k29x",
@@ -291,7 +295,9 @@ func isID(s string) bool {
 	}
 }
 
-// isUUID reports whether s is a UUID in its 8-4-4-4-12 hex form.
+// isUUID reports whether s has the 8-4-4-4-12 shape of a UUID. Any letter
+// or digit is accepted, not just hex digits, so that UUIDs masked in
+// published traces ("8da0d44a-fc10-4716-abc4-XXXXXXXXXXXX") still match.
 func isUUID(s string) bool {
 	if len(s) != 36 {
 		return false
@@ -303,7 +309,7 @@ func isUUID(s string) bool {
 				return false
 			}
 		default:
-			if !isHex(s[i]) {
+			if !isDigit(s[i]) && !isLetter(s[i]) {
 				return false
 			}
 		}

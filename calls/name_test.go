@@ -16,8 +16,9 @@ func TestTemplatePath(t *testing.T) {
 		{"/orders/123/items/4", "/orders/{id}/items/{id}"},
 		{"/a/12345678901234567890", "/a/{id}"},
 		{"/users/3f2504e0-4f89-11d3-9a0c-0305E82C3301/cart", "/users/{id}/cart"},
-		{"/users/3f2504e0-4f89-11d3-9a0c-0305e82c330", "/users/{id}"}, // not a UUID, but an id with separators
-		{"/a/b-c-deadbeef", "/a/b-c-deadbeef"},                        // no digit in the last part
+		{"/users/3f2504e0-4f89-11d3-9a0c-0305e82c330", "/users/{id}"},      // not a UUID, but an id with separators
+		{"/a/b-c-deadbeef", "/a/b-c-deadbeef"},                             // no digit in the last part
+		{"/devices/8da0d44a-fc10-4716-abc4-XXXXXXXXXXXX", "/devices/{id}"}, // masked UUID
 		{"/traces/4bf92f3577b34da6a3ce929d0e0e4736", "/traces/{id}"},
 		{"/blobs/0123456789abcdef", "/blobs/{id}"},
 		{"/blobs/DEADBEEF00112233", "/blobs/{id}"},
@@ -72,6 +73,10 @@ func TestUsefulName(t *testing.T) {
 		{"url in name", trace.Span{Name: "GET http://h/orders/123"}, "GET /orders/{id}"},
 		{"path as name", trace.Span{Name: "/orders/123", Attrs: kv(method, "GET")}, "GET /orders/{id}"},
 		{"path as name no method", trace.Span{Name: "/orders/123"}, "/orders/{id}"},
+		{"sleuth path name", trace.Span{Name: "http:/orders/123", Attrs: kv(method, "POST")}, "POST /orders/{id}"},
+		{"url is not a sleuth name", trace.Span{Name: "http://h/orders/1"}, "http://h/orders/1"},
+		{"relative path in name", trace.Span{Name: "PUT installedapps/42/configs"}, "PUT installedapps/{id}/configs"},
+		{"method and words", trace.Span{Name: "GET user profile"}, "GET user profile"},
 		{"grpc", trace.Span{Name: "Charge", Attrs: kv(rpcSvc, "payments.v1.Payments", rpcMeth, "Charge")}, "payments.v1.Payments/Charge"},
 		{"rpc method only", trace.Span{Name: "x", Attrs: kv(rpcMeth, "Charge")}, "Charge"},
 		{"db statement", trace.Span{Name: "postgresql.query", Attrs: kv(dbSys, "postgresql", dbStmt, "select id from \"shop\".\"orders\" where id = $1")}, "SELECT shop.orders"},
