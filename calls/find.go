@@ -230,8 +230,8 @@ func (f *finder) collect() []Call {
 }
 
 // clientCall is the call identified by span i made by CLIENT or PRODUCER
-// span cl (i itself, or its parent for a further server) to server span srv
-// (-1 when untraced); p is cl's parent (-1 for none).
+// span cl (i itself, or its parent for a further server) to server span
+// srvIdx (-1 when untraced); p is cl's parent (-1 for none).
 func (f *finder) clientCall(i, cl, srvIdx, p int32) Call {
 	t := f.t
 	s := &t.Spans[cl]
