@@ -71,6 +71,8 @@ var aliases = map[string]AttrKey{
 	"db.operation":               AttrDBOperation,
 	"db.operation.name":          AttrDBOperation,
 	"db.statement":               AttrDBStatement,
+	"cassandra.query":            AttrDBStatement, // Zipkin Cassandra instrumentation
+	"cassandra.keyspace":         AttrDBNamespace,
 	"db.query.text":              AttrDBStatement,
 	"messaging.system":           AttrMessagingSystem,
 	"messaging.destination.name": AttrMessagingDestination,

@@ -27,6 +27,11 @@ type Trace struct {
 // Len is the number of spans.
 func (t *Trace) Len() int { return len(t.Spans) }
 
+// Linked reports whether Link has built the tree for the current spans.
+func (t *Trace) Linked() bool {
+	return len(t.childOff) == len(t.Spans)+1 && len(t.Parent) == len(t.Spans)
+}
+
 // Children returns the children of span i in start order. The slice must not be modified.
 func (t *Trace) Children(i int32) []int32 {
 	return t.childIdx[t.childOff[i]:t.childOff[i+1]]

@@ -150,3 +150,15 @@ func TestDeepChain(t *testing.T) {
 		t.Fatalf("depth %d", d[n-1])
 	}
 }
+
+func TestLinked(t *testing.T) {
+	tr := &Trace{Spans: []Span{{SpanID: sid(1)}}}
+	tr.SortSpans()
+	if tr.Linked() {
+		t.Fatal("unlinked trace reports Linked")
+	}
+	tr.Link()
+	if !tr.Linked() {
+		t.Fatal("linked trace reports not Linked")
+	}
+}
