@@ -1,0 +1,50 @@
+# syncaudit — see README.md. Every target works from a clean clone with only
+# Go and the Go module proxy; integration targets build their real
+# components (Jaeger v2, an OpenTelemetry Collector) with scripts/install-tools.sh.
+export GOFLAGS := -buildvcs=false
+GO ?= go
+BIN := bin/syncaudit
+
+.PHONY: all build test demo bench lint fmt fuzz fixtures integration clean
+
+all: lint test build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/syncaudit
+
+# The fast suite (< 10 minutes on 2 cores): unit, golden, corpus and CLI tests.
+test:
+	$(GO) test ./...
+
+# The main job on the bundled fixtures: rank the calls of the synchronous
+# shop checkout that could be made asynchronous.
+demo: build
+	./$(BIN) analyze fixtures/sync/otlp.jsonl
+
+lint:
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+# Go benchmarks plus the end-to-end scaling script on generated data.
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem ./...
+	scripts/bench.sh
+
+# Run every fuzz target for FUZZTIME each (default 30s).
+FUZZTIME ?= 30s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+# Regenerate the committed fixtures from the real instrumented shop.
+fixtures:
+	scripts/gen-fixtures.sh
+
+clean:
+	rm -rf bin out

@@ -1,0 +1,189 @@
+// Package audit runs the analysis stages over repaired traces and builds the
+// report model: critical path → calls and synchronous latency → what-if
+// simulation → candidate detection and ranking.
+//
+// Input: an *ingest.Result. Output: a *report.Report whose content does not
+// depend on input order or the number of cores.
+package audit
+
+import (
+	"cmp"
+	"context"
+	"runtime"
+	"slices"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/syncaudit/syncaudit/calls"
+	"github.com/syncaudit/syncaudit/critpath"
+	"github.com/syncaudit/syncaudit/ingest"
+	"github.com/syncaudit/syncaudit/report"
+	"github.com/syncaudit/syncaudit/stats"
+	"github.com/syncaudit/syncaudit/trace"
+)
+
+// Options control the analysis.
+type Options struct {
+	// Workers bounds parallelism; 0 means GOMAXPROCS.
+	Workers int
+	// JaegerCompat is recorded in the report summary.
+	JaegerCompat bool
+}
+
+// Request is one analysed request: a root span of a trace and what it waited for.
+type Request struct {
+	Trace    *trace.Trace
+	Root     int32
+	Endpoint calls.Endpoint
+	Latency  int64
+	Failed   bool
+	Metrics  calls.Metrics
+	Path     *critpath.Path
+	Calls    []calls.Call
+}
+
+// Analyze computes the critical path, calls and per-request metrics of every
+// root of every trace, in parallel, returning requests in trace order.
+func Analyze(ctx context.Context, traces []*trace.Trace, workers int) ([]Request, error) {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	per := make([][]Request, len(traces))
+	var next int
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	for w := 0; w < workers; w++ {
+		g.Go(func() error {
+			for {
+				if err := gctx.Err(); err != nil {
+					return err
+				}
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if i >= len(traces) {
+					return nil
+				}
+				per[i] = analyzeTrace(traces[i])
+			}
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	var out []Request
+	for _, rs := range per {
+		out = append(out, rs...)
+	}
+	return out, nil
+}
+
+func analyzeTrace(t *trace.Trace) []Request {
+	if len(t.Spans) == 0 {
+		return nil
+	}
+	path := critpath.Compute(t)
+	cs := calls.Find(t)
+	out := make([]Request, 0, len(t.Roots))
+	for _, r := range t.Roots {
+		s := &t.Spans[r]
+		out = append(out, Request{
+			Trace:    t,
+			Root:     r,
+			Endpoint: calls.Endpoint{Service: s.Service, Operation: calls.UsefulName(s)},
+			Latency:  s.Duration(),
+			Failed:   s.IsError(),
+			Metrics:  calls.Measure(t, r, cs, path.Self, path.OnPath),
+			Path:     path,
+			Calls:    cs,
+		})
+	}
+	return out
+}
+
+// Run analyses res and returns the report.
+func Run(ctx context.Context, res *ingest.Result, opt Options) (*report.Report, error) {
+	reqs, err := Analyze(ctx, res.Traces, opt.Workers)
+	if err != nil {
+		return nil, err
+	}
+	rep := &report.Report{
+		SchemaVersion: report.SchemaVersion,
+		Summary:       report.Summary{Summary: res.Summary, Requests: len(reqs), JaegerCompat: opt.JaegerCompat},
+		Endpoints:     Endpoints(reqs),
+		Candidates:    []report.Candidate{},
+		Plan:          []report.PlanEndpoint{},
+	}
+	return rep, nil
+}
+
+func ms(ns int64) float64 { return float64(ns) / 1e6 }
+
+func percentiles(d stats.Dist) report.Percentiles {
+	return report.Percentiles{P50: ms(d.P50), P95: ms(d.P95), P99: ms(d.P99), Max: ms(d.Max)}
+}
+
+// Endpoints aggregates requests per entry point, sorted by number of
+// requests (descending), then service and operation.
+func Endpoints(reqs []Request) []report.Endpoint {
+	type agg struct {
+		ep        calls.Endpoint
+		latency   []int64
+		syncLat   []int64
+		syncCalls []int64
+		depth     int
+		errors    int
+		share     map[calls.Endpoint]int64
+		total     int64
+	}
+	byEP := map[calls.Endpoint]*agg{}
+	for i := range reqs {
+		r := &reqs[i]
+		a := byEP[r.Endpoint]
+		if a == nil {
+			a = &agg{ep: r.Endpoint, share: map[calls.Endpoint]int64{}}
+			byEP[r.Endpoint] = a
+		}
+		a.latency = append(a.latency, r.Latency)
+		a.syncLat = append(a.syncLat, r.Metrics.SyncLatency)
+		a.syncCalls = append(a.syncCalls, int64(r.Metrics.SyncCalls))
+		a.depth = max(a.depth, r.Metrics.Depth)
+		a.total += r.Latency
+		if r.Failed {
+			a.errors++
+		}
+		for _, s := range r.Metrics.Breakdown {
+			a.share[s.Endpoint] += s.Nanos
+		}
+	}
+	out := make([]report.Endpoint, 0, len(byEP))
+	for _, a := range byEP {
+		var e report.Endpoint
+		e.Service, e.Operation = a.ep.Service, a.ep.Operation
+		e.Traces = len(a.latency)
+		e.Errors = a.errors
+		e.LatencyMs = percentiles(stats.Of(a.latency))
+		e.SyncLatencyMs = percentiles(stats.Of(a.syncLat))
+		sc := stats.Of(a.syncCalls)
+		e.SyncCalls.P50, e.SyncCalls.Max = int(sc.P50), int(sc.Max)
+		e.SyncDepth.Max = a.depth
+		e.CriticalPath = make([]report.PathShare, 0, len(a.share))
+		for ep, ns := range a.share {
+			ps := report.PathShare{Service: ep.Service, Operation: ep.Operation, MeanMs: ms(ns) / float64(e.Traces)}
+			if a.total > 0 {
+				ps.Share = float64(ns) / float64(a.total)
+			}
+			e.CriticalPath = append(e.CriticalPath, ps)
+		}
+		slices.SortFunc(e.CriticalPath, func(x, y report.PathShare) int {
+			return cmp.Or(cmp.Compare(y.MeanMs, x.MeanMs), cmp.Compare(x.Service, y.Service), cmp.Compare(x.Operation, y.Operation))
+		})
+		out = append(out, e)
+	}
+	slices.SortFunc(out, func(x, y report.Endpoint) int {
+		return cmp.Or(cmp.Compare(y.Traces, x.Traces), cmp.Compare(x.Service, y.Service), cmp.Compare(x.Operation, y.Operation))
+	})
+	return out
+}

@@ -1,0 +1,229 @@
+package audit
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/syncaudit/syncaudit/calls"
+	"github.com/syncaudit/syncaudit/report"
+	"github.com/syncaudit/syncaudit/stats"
+	"github.com/syncaudit/syncaudit/trace"
+)
+
+// Thresholds are the design-review checklist's limits (all configurable).
+type Thresholds struct {
+	// MaxSyncCalls: an endpoint whose typical (p50) request makes more
+	// synchronous calls than this fails "sync-calls" (seed: "> 3").
+	MaxSyncCalls int
+	// SlowCallP95: a synchronous call whose p95 duration exceeds this fails
+	// "slow-sync-calls" (seed: "anything > 200ms is suspicious").
+	SlowCallP95 time.Duration
+	// Timeout: a call observed running longer than this has no effective
+	// timeout (seed: "timeouts configured for all sync calls (< 5s)").
+	Timeout time.Duration
+	// MinSlowFailures: a callee that failed at least this many times, with
+	// failures not faster than half its successful calls' median, keeps
+	// being called while failing slowly (no circuit breaker).
+	MinSlowFailures int
+	// MaxAsyncLag: already-asynchronous work whose publish→consume lag p95
+	// exceeds this fails "async-lag".
+	MaxAsyncLag time.Duration
+}
+
+// DefaultThresholds are the seed's numbers.
+func DefaultThresholds() Thresholds {
+	return Thresholds{MaxSyncCalls: 3, SlowCallP95: 200 * time.Millisecond, Timeout: 5 * time.Second,
+		MinSlowFailures: 3, MaxAsyncLag: time.Minute}
+}
+
+// callKey groups calls per endpoint, caller and callee.
+type callKey struct {
+	endpoint, caller, callee calls.Endpoint
+}
+
+type callGroup struct {
+	key      callKey
+	all      []int64 // durations of every sync occurrence
+	failed   []int64
+	ok       []int64
+	requests map[*Request]bool
+}
+
+func ref(e calls.Endpoint) report.Ref { return report.Ref{Service: e.Service, Operation: e.Operation} }
+
+// syncCallGroups collects the synchronous calls of every request by
+// (endpoint, caller, callee), sorted by key.
+func syncCallGroups(reqs []Request) []*callGroup {
+	byKey := map[callKey]*callGroup{}
+	var order []int32
+	for ri := range reqs {
+		r := &reqs[ri]
+		order = r.Trace.Preorder(r.Root, order[:0])
+		inReq := make(map[int32]bool, len(order))
+		for _, i := range order {
+			inReq[i] = true
+		}
+		for _, c := range r.Calls {
+			if c.Async || !inReq[c.Span] {
+				continue
+			}
+			k := callKey{r.Endpoint, c.Caller, c.Callee}
+			g := byKey[k]
+			if g == nil {
+				g = &callGroup{key: k, requests: map[*Request]bool{}}
+				byKey[k] = g
+			}
+			d := r.Trace.Spans[c.Span].Duration()
+			g.all = append(g.all, d)
+			if c.Failed {
+				g.failed = append(g.failed, d)
+			} else {
+				g.ok = append(g.ok, d)
+			}
+			g.requests[r] = true
+		}
+	}
+	out := make([]*callGroup, 0, len(byKey))
+	for _, g := range byKey {
+		out = append(out, g)
+	}
+	slices.SortFunc(out, func(a, b *callGroup) int { return compareKey(a.key, b.key) })
+	return out
+}
+
+func compareKey(a, b callKey) int {
+	return cmp.Or(
+		cmp.Compare(a.endpoint.Service, b.endpoint.Service), cmp.Compare(a.endpoint.Operation, b.endpoint.Operation),
+		cmp.Compare(a.caller.Service, b.caller.Service), cmp.Compare(a.caller.Operation, b.caller.Operation),
+		cmp.Compare(a.callee.Service, b.callee.Service), cmp.Compare(a.callee.Operation, b.callee.Operation))
+}
+
+// Checklist evaluates the seed's design-review checklist on the requests.
+func Checklist(reqs []Request, endpoints []report.Endpoint, cands []report.Candidate, flows []report.AsyncFlow, th Thresholds) []report.CheckItem {
+	groups := syncCallGroups(reqs)
+	var items []report.CheckItem
+
+	// 1. Maximum synchronous calls per operation.
+	it := report.CheckItem{ID: "sync-calls", Title: "At most a few synchronous calls per operation",
+		Threshold: fmt.Sprintf("synchronous calls per request p50 > %d", th.MaxSyncCalls), Pass: true, Evidence: []report.Evidence{}}
+	for _, e := range endpoints {
+		if e.SyncCalls.P50 > th.MaxSyncCalls {
+			it.Pass = false
+			it.Evidence = append(it.Evidence, report.Evidence{Endpoint: report.Ref{Service: e.Service, Operation: e.Operation},
+				Value: float64(e.SyncCalls.P50), Unit: "sync calls (p50)", Traces: e.Traces,
+				Detail: fmt.Sprintf("max %d per request", e.SyncCalls.Max)})
+		}
+	}
+	items = append(items, it)
+
+	// 2. Slow synchronous calls.
+	it = report.CheckItem{ID: "slow-sync-calls", Title: "No slow synchronous calls",
+		Threshold: fmt.Sprintf("call p95 > %s", th.SlowCallP95), Pass: true, Evidence: []report.Evidence{}}
+	// 3. Timeouts.
+	to := report.CheckItem{ID: "no-timeout", Title: "Timeouts on every synchronous call",
+		Threshold: fmt.Sprintf("a call running longer than %s", th.Timeout), Pass: true, Evidence: []report.Evidence{}}
+	// 4. Circuit breakers.
+	cb := report.CheckItem{ID: "no-circuit-breaker", Title: "Circuit breakers on synchronous calls",
+		Threshold: fmt.Sprintf("≥ %d failures that are not faster than half the successful median", th.MinSlowFailures), Pass: true, Evidence: []report.Evidence{}}
+	for _, g := range groups {
+		d := stats.Of(append([]int64(nil), g.all...))
+		ev := report.Evidence{Endpoint: ref(g.key.endpoint), Caller: ref(g.key.caller), Callee: ref(g.key.callee), Traces: len(g.requests)}
+		if d.P95 > th.SlowCallP95.Nanoseconds() {
+			it.Pass = false
+			e := ev
+			e.Value, e.Unit, e.Detail = ms(d.P95), "ms p95", fmt.Sprintf("%d call(s), p50 %.1fms", d.N, ms(d.P50))
+			it.Evidence = append(it.Evidence, e)
+		}
+		over := 0
+		for _, x := range g.all {
+			if x > th.Timeout.Nanoseconds() {
+				over++
+			}
+		}
+		if over > 0 {
+			to.Pass = false
+			e := ev
+			e.Value, e.Unit, e.Detail = ms(d.Max), "ms max", fmt.Sprintf("%d call(s) ran longer than %s", over, th.Timeout)
+			to.Evidence = append(to.Evidence, e)
+		}
+		if len(g.failed) >= th.MinSlowFailures {
+			f := stats.Of(append([]int64(nil), g.failed...))
+			okMed := stats.Of(append([]int64(nil), g.ok...)).P50
+			if f.P50*2 >= okMed {
+				cb.Pass = false
+				e := ev
+				e.Value, e.Unit = float64(len(g.failed)), "failed calls"
+				e.Detail = fmt.Sprintf("failures take %.1fms (p50) vs %.1fms for successes: they are not cut short", ms(f.P50), ms(okMed))
+				cb.Evidence = append(cb.Evidence, e)
+			}
+		}
+	}
+	items = append(items, it, to, cb)
+
+	// 5. Non-critical work on the critical path: the make-async candidates.
+	nc := report.CheckItem{ID: "non-critical-on-path", Title: "Non-critical operations converted to async events",
+		Threshold: "a recommended make-async candidate", Pass: true, Evidence: []report.Evidence{}}
+	for _, c := range cands {
+		if c.Action != report.MakeAsync {
+			continue
+		}
+		nc.Pass = false
+		nc.Evidence = append(nc.Evidence, report.Evidence{Endpoint: c.Endpoint, Caller: c.Caller, Callee: c.Callee,
+			Value: c.SavingsMs.P50, Unit: "ms saved (p50)", Traces: c.Traces, Detail: fmt.Sprintf("candidate #%d, confidence %.2f", c.Rank, c.Confidence)})
+	}
+	items = append(items, nc)
+
+	// 6. Work already asynchronous, and its lag.
+	al := report.CheckItem{ID: "async-lag", Title: "Asynchronous work keeps up",
+		Threshold: fmt.Sprintf("publish→consume lag p95 > %s", th.MaxAsyncLag), Pass: true, Evidence: []report.Evidence{}}
+	for _, f := range flows {
+		ev := report.Evidence{Endpoint: f.Endpoint, Caller: f.Producer, Callee: f.Consumer, Value: f.LagMs.P95, Unit: "ms lag p95",
+			Traces: f.Count, Detail: fmt.Sprintf("lag p50 %.1fms, max %.1fms", f.LagMs.P50, f.LagMs.Max)}
+		if f.LagMs.P95 > ms(th.MaxAsyncLag.Nanoseconds()) {
+			al.Pass = false
+		}
+		al.Evidence = append(al.Evidence, ev)
+	}
+	items = append(items, al)
+	return items
+}
+
+// AsyncFlows finds PRODUCER spans with a CONSUMER child (already
+// asynchronous work) and measures the lag from the start of the publish to
+// the start of the consume, per endpoint, producer and consumer.
+func AsyncFlows(reqs []Request) []report.AsyncFlow {
+	type key struct{ ep, prod, cons calls.Endpoint }
+	lags := map[key][]int64{}
+	var order []int32
+	for ri := range reqs {
+		r := &reqs[ri]
+		t := r.Trace
+		order = t.Preorder(r.Root, order[:0])
+		for _, i := range order {
+			s := &t.Spans[i]
+			if s.Kind != trace.KindConsumer {
+				continue
+			}
+			p := t.Parent[i]
+			if p < 0 || t.Spans[p].Kind != trace.KindProducer {
+				continue
+			}
+			ps := &t.Spans[p]
+			k := key{r.Endpoint, calls.Endpoint{Service: ps.Service, Operation: calls.UsefulName(ps)},
+				calls.Endpoint{Service: s.Service, Operation: calls.UsefulName(s)}}
+			lags[k] = append(lags[k], max(0, s.Start-ps.Start))
+		}
+	}
+	out := make([]report.AsyncFlow, 0, len(lags))
+	for k, l := range lags {
+		out = append(out, report.AsyncFlow{Endpoint: ref(k.ep), Producer: ref(k.prod), Consumer: ref(k.cons),
+			Count: len(l), LagMs: percentiles(stats.Of(l))})
+	}
+	slices.SortFunc(out, func(a, b report.AsyncFlow) int {
+		return compareKey(callKey{calls.Endpoint(a.Endpoint), calls.Endpoint(a.Producer), calls.Endpoint(a.Consumer)},
+			callKey{calls.Endpoint(b.Endpoint), calls.Endpoint(b.Producer), calls.Endpoint(b.Consumer)})
+	})
+	return out
+}

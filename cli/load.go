@@ -1,0 +1,123 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/syncaudit/syncaudit/decode"
+	"github.com/syncaudit/syncaudit/ingest"
+	"github.com/syncaudit/syncaudit/repair"
+	"github.com/syncaudit/syncaudit/trace"
+)
+
+// loadFlags are the input and repair flags shared by the commands that read traces.
+type loadFlags struct {
+	format        string
+	jaegerCompat  bool
+	maxSkew       time.Duration
+	skewTolerance time.Duration
+	traceID       string
+}
+
+func (f *loadFlags) register(fs *pflag.FlagSet, withTraceID bool) {
+	d := repair.DefaultOptions()
+	fs.StringVar(&f.format, "format", "auto", "input format: auto, otlp-json, otlp-proto, jaeger, zipkin")
+	fs.BoolVar(&f.jaegerCompat, "jaeger-compat", false, "truncate/drop children that overflow their parent as Jaeger UI and CRISP do, instead of marking them async")
+	fs.DurationVar(&f.maxSkew, "max-skew", d.MaxSkew, "largest clock-skew correction applied to a server span outside its client parent (0 disables)")
+	fs.DurationVar(&f.skewTolerance, "skew-tolerance", d.SkewTolerance, "how long a child may outlive its parent (or 1% of the parent, if larger) before it counts as fire-and-forget")
+	if withTraceID {
+		fs.StringVar(&f.traceID, "trace-id", "", "only this trace (hex)")
+	}
+}
+
+func (f *loadFlags) options() (ingest.Options, error) {
+	var o ingest.Options
+	fm, err := decode.ParseFormat(f.format)
+	if err != nil {
+		return o, usageErrorf("--format: %v", err)
+	}
+	o.Decode.Format = fm
+	o.Repair = repair.DefaultOptions()
+	o.Repair.JaegerCompat = f.jaegerCompat
+	o.Repair.MaxSkew = f.maxSkew
+	o.Repair.SkewTolerance = f.skewTolerance
+	if f.maxSkew < 0 || f.skewTolerance < 0 {
+		return o, usageErrorf("--max-skew and --skew-tolerance must not be negative")
+	}
+	if f.traceID != "" {
+		id, nonHex, err := trace.ParseTraceID(f.traceID)
+		if err != nil || nonHex {
+			return o, usageErrorf("--trace-id %q: want 1 to 32 hex digits", f.traceID)
+		}
+		o.TraceID = id
+	}
+	return o, nil
+}
+
+// load reads the inputs, reports problems and a summary on errOut, and
+// returns the result plus the exit code the command should end with when
+// its own work succeeds (ExitOK, ExitInput or ExitNoData).
+func load(ctx context.Context, ios *IOStreams, paths []string, f *loadFlags) (*ingest.Result, int, error) {
+	opt, err := f.options()
+	if err != nil {
+		return nil, 0, err
+	}
+	res, err := ingest.Load(ctx, paths, ios.In, opt)
+	if err != nil {
+		return nil, 0, err
+	}
+	printErrors(ios.ErrOut, res.Errors)
+	printSummary(ios.ErrOut, &res.Summary)
+	code := ExitOK
+	if len(res.Errors) > 0 {
+		code = ExitInput
+	}
+	if res.Summary.SpansRead == 0 {
+		code = ExitNoData
+		fmt.Fprintln(ios.ErrOut, "syncaudit: no spans read from any input")
+	}
+	return res, code, nil
+}
+
+const maxErrorsShown = 20
+
+func printErrors(w io.Writer, errs []error) {
+	for i, err := range errs {
+		if i == maxErrorsShown {
+			fmt.Fprintf(w, "error: ... and %d more input errors\n", len(errs)-i)
+			break
+		}
+		fmt.Fprintf(w, "error: %v\n", err)
+	}
+}
+
+func printSummary(w io.Writer, s *ingest.Summary) {
+	fmt.Fprintf(w, "read %d file(s), %d span(s): %d in %d trace(s) (%d partial), %d rejected",
+		s.Files, s.SpansRead, s.SpansInTraces, s.Traces, s.PartialTraces, s.SpansRejected)
+	if len(s.Rejected) > 0 {
+		fmt.Fprintf(w, " (%s)", joinCounts(s.Rejected))
+	}
+	fmt.Fprintln(w)
+	if len(s.Warnings) > 0 {
+		fmt.Fprintf(w, "repairs: %s\n", joinCounts(s.Warnings))
+	}
+}
+
+func joinCounts[K ~string](m map[K]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, string(k))
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[K(k)])
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,103 @@
+package decode
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/syncaudit/syncaudit/decode/decoder"
+	"github.com/syncaudit/syncaudit/decode/jaeger"
+	"github.com/syncaudit/syncaudit/decode/otlp"
+	"github.com/syncaudit/syncaudit/decode/zipkin"
+)
+
+// Options control decoding.
+type Options struct {
+	// Format forces a format; Auto (or "") sniffs each input.
+	Format Format
+	Limits decoder.Limits
+}
+
+// Read reads one input completely: it opens it, removes compression,
+// determines the format and decodes it into em. It returns the format used
+// and any error; spans decoded before an error have been emitted.
+func Read(ctx context.Context, in Input, opt Options, em decoder.Emitter) (Format, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	lim := opt.Limits
+	if lim == (decoder.Limits{}) {
+		lim = decoder.DefaultLimits
+	}
+	rc, err := in.Open()
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", in.Name, unwrapPathError(err))
+	}
+	defer rc.Close()
+	data, err := readAll(rc, lim.MaxInputBytes)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", in.Name, err)
+	}
+	data, err = Decompress(in.Name, data, lim)
+	if err != nil {
+		return "", err
+	}
+	return Bytes(in.Name, data, opt.Format, lim, em)
+}
+
+// Bytes decodes decompressed data in the given format (Auto sniffs).
+func Bytes(name string, data []byte, f Format, lim decoder.Limits, em decoder.Emitter) (Format, error) {
+	if len(data) == 0 || len(trimSpace(data)) == 0 {
+		return "", &decoder.Error{File: name, Err: decoder.ErrEmpty}
+	}
+	if f == Auto || f == "" {
+		f = Sniff(data)
+		if f == "" {
+			return "", decoder.BinaryError(name, 0, fmt.Errorf("%w: %s", decoder.ErrUnknownFormat, describe(data)))
+		}
+	}
+	var err error
+	switch f {
+	case OTLPJSON:
+		err = otlp.DecodeJSON(name, data, em, lim)
+	case OTLPProto:
+		err = otlp.DecodeProto(name, data, em, lim)
+	case Jaeger:
+		err = jaeger.Decode(name, data, em, lim)
+	case Zipkin:
+		err = zipkin.Decode(name, data, em, lim)
+	default:
+		return "", fmt.Errorf("%s: %w: %q", name, decoder.ErrUnknownFormat, f)
+	}
+	return f, err
+}
+
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\n' || b[0] == '\r' || b[0] == '\t') {
+		b = b[1:]
+	}
+	return b
+}
+
+// describe names what unrecognised content looks like, for the error message.
+func describe(data []byte) string {
+	switch {
+	case len(data) >= 8 && string(data[:8]) == "\x89PNG\r\n\x1a\n":
+		return "looks like a PNG image"
+	case len(data) >= 4 && string(data[:4]) == "%PDF":
+		return "looks like a PDF document"
+	case len(data) >= 2 && data[0] == 'P' && data[1] == 'K':
+		return "looks like a zip archive (unzip it first)"
+	}
+	t := trimSpace(data)
+	if len(t) > 0 && (t[0] == '{' || t[0] == '[') {
+		return "JSON, but not OTLP, Jaeger or Zipkin (use --format to force one)"
+	}
+	return fmt.Sprintf("starts with % x", data[:min(len(data), 8)])
+}
+
+// IsInputError reports whether err came from reading bad input (as opposed
+// to cancellation).
+func IsInputError(err error) bool {
+	return err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+}

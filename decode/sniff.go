@@ -1,0 +1,147 @@
+package decode
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/syncaudit/syncaudit/decode/jaeger"
+	"github.com/syncaudit/syncaudit/decode/zipkin"
+)
+
+// Format names an input format.
+type Format string
+
+// Formats. Auto sniffs the content.
+const (
+	Auto      Format = "auto"
+	OTLPJSON  Format = "otlp-json"
+	OTLPProto Format = "otlp-proto"
+	Jaeger    Format = "jaeger"
+	Zipkin    Format = "zipkin"
+)
+
+// Formats lists the concrete formats, for help text and completion.
+var Formats = []Format{OTLPJSON, OTLPProto, Jaeger, Zipkin}
+
+// ParseFormat validates a --format value.
+func ParseFormat(s string) (Format, error) {
+	switch f := Format(s); f {
+	case Auto, OTLPJSON, OTLPProto, Jaeger, Zipkin:
+		return f, nil
+	case "":
+		return Auto, nil
+	}
+	return "", fmt.Errorf("unknown format %q (want auto, otlp-json, otlp-proto, jaeger or zipkin)", s)
+}
+
+const sniffLen = 64 << 10
+
+// otlpKeys are top-level keys that identify OTLP/JSON (or a wrapper of it).
+var otlpKeys = map[string]bool{
+	"resourceSpans": true, "resource_spans": true, "batches": true, "result": true, "trace": true,
+}
+
+// Sniff guesses the format of decompressed data. It returns "" when the
+// content matches no supported format.
+func Sniff(data []byte) Format {
+	p := data
+	if len(p) > sniffLen {
+		p = p[:sniffLen]
+	}
+	p = bytes.TrimPrefix(p, []byte("\xef\xbb\xbf"))
+	t := bytes.TrimLeft(p, " \t\r\n")
+	if len(t) == 0 {
+		return ""
+	}
+	switch t[0] {
+	case '{':
+		for _, k := range topKeys(t, 16) {
+			if otlpKeys[k] {
+				return OTLPJSON
+			}
+		}
+		if jaeger.Sniff(t) {
+			return Jaeger
+		}
+		if zipkin.Sniff(t) {
+			return Zipkin
+		}
+		return ""
+	case '[':
+		if zipkin.Sniff(t) {
+			return Zipkin
+		}
+		if jaeger.Sniff(t) {
+			return Jaeger
+		}
+		return ""
+	}
+	if looksFramed(data) || (data[0] == 0x0a && len(data) > 2) {
+		return OTLPProto
+	}
+	return ""
+}
+
+// looksFramed reports whether data starts with a plausible 4-byte
+// big-endian length prefix followed by a protobuf or zstd payload.
+func looksFramed(data []byte) bool {
+	if len(data) < 5 {
+		return false
+	}
+	n := binary.BigEndian.Uint32(data)
+	if n == 0 || uint64(n) > uint64(len(data)-4) {
+		return false
+	}
+	return data[4] == 0x0a || bytes.HasPrefix(data[4:], zstdMagic)
+}
+
+// topKeys returns up to max keys of the top-level JSON object in p, which
+// may be cut short; it stops quietly at the first problem.
+func topKeys(p []byte, max int) []string {
+	dec := json.NewDecoder(bytes.NewReader(p))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil
+	}
+	var keys []string
+	for len(keys) < max && dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return keys
+		}
+		k, ok := tok.(string)
+		if !ok {
+			return keys
+		}
+		keys = append(keys, k)
+		if err := skipValue(dec); err != nil {
+			return keys
+		}
+	}
+	return keys
+}
+
+// skipValue consumes one JSON value from dec without building it.
+func skipValue(dec *json.Decoder) error {
+	depth := 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			if err == io.EOF {
+				return io.ErrUnexpectedEOF
+			}
+			return err
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+		if depth == 0 {
+			return nil
+		}
+	}
+}

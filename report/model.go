@@ -1,0 +1,196 @@
+// Package report holds syncaudit's report model and its renderers.
+//
+// Input: a *Report built by the audit package (per-endpoint latency and
+// synchronous-call breakdown, ranked candidates, the combined plan). Output:
+// the same model rendered as a terminal table, versioned JSON, a Markdown
+// design-review document or a self-contained HTML page. Renderers never
+// compute anything the model does not hold.
+package report
+
+import "github.com/syncaudit/syncaudit/ingest"
+
+// SchemaVersion is the version of the JSON document. It changes only when a
+// field is removed or changes meaning; new fields keep the version.
+const SchemaVersion = 1
+
+// Report is everything one analysis produced.
+type Report struct {
+	SchemaVersion int            `json:"schemaVersion"`
+	Summary       Summary        `json:"summary"`
+	Endpoints     []Endpoint     `json:"endpoints"`
+	Candidates    []Candidate    `json:"candidates"`
+	Plan          []PlanEndpoint `json:"plan"`
+	// Checklist is the seed's design-review checklist evaluated on the data.
+	Checklist []CheckItem `json:"checklist"`
+	// Waterfalls holds, per endpoint, a representative slow (p95) request
+	// with its critical path and candidate calls marked (for the HTML report).
+	Waterfalls []Waterfall `json:"waterfalls,omitempty"`
+	// Async lists work that is already asynchronous, with publish→consume lag.
+	Async []AsyncFlow `json:"async"`
+}
+
+// Summary accounts for the input and the analysis.
+type Summary struct {
+	ingest.Summary
+	// Requests is the number of requests analysed (one per trace root).
+	Requests int `json:"requests"`
+	// EnqueueCostMs is the cost charged to a caller for publishing instead of calling.
+	EnqueueCostMs float64 `json:"enqueueCostMs"`
+	// JaegerCompat records whether --jaeger-compat was on.
+	JaegerCompat bool `json:"jaegerCompat"`
+}
+
+// Ref names a service operation.
+type Ref struct {
+	Service   string `json:"service"`
+	Operation string `json:"operation"`
+}
+
+// Percentiles of a latency in milliseconds.
+type Percentiles struct {
+	P50 float64 `json:"p50"`
+	P95 float64 `json:"p95"`
+	P99 float64 `json:"p99"`
+	Max float64 `json:"max"`
+}
+
+// Endpoint is one entry point (root service and operation).
+type Endpoint struct {
+	Service   string      `json:"service"`
+	Operation string      `json:"operation"`
+	Traces    int         `json:"traces"`
+	Errors    int         `json:"errors"`
+	LatencyMs Percentiles `json:"latencyMs"`
+	SyncCalls struct {
+		P50 int `json:"p50"`
+		Max int `json:"max"`
+	} `json:"syncCalls"`
+	SyncDepth struct {
+		Max int `json:"max"`
+	} `json:"syncDepth"`
+	// SyncLatencyMs is the critical-path time spent inside synchronous calls.
+	SyncLatencyMs Percentiles `json:"syncLatencyMs"`
+	// CriticalPath breaks the critical path down by callee (and the entry
+	// point's own time), sorted by mean time descending.
+	CriticalPath []PathShare `json:"criticalPath"`
+}
+
+// PathShare is a callee's part of an endpoint's critical path.
+type PathShare struct {
+	Service   string  `json:"service"`
+	Operation string  `json:"operation"`
+	MeanMs    float64 `json:"meanMs"`
+	// Share is the fraction (0–1) of the endpoint's total latency.
+	Share float64 `json:"share"`
+}
+
+// Action is what a candidate proposes.
+type Action string
+
+// Actions.
+const (
+	MakeAsync   Action = "make-async"
+	Parallelize Action = "parallelize"
+)
+
+// Savings is a projected saving distribution in milliseconds.
+type Savings struct {
+	Mean  float64 `json:"mean"`
+	P50   float64 `json:"p50"`
+	P95   float64 `json:"p95"`
+	P99   float64 `json:"p99"`
+	Total float64 `json:"total"`
+}
+
+// LatencyAfter is the projected endpoint latency after a change.
+type LatencyAfter struct {
+	P50 float64 `json:"p50"`
+	P95 float64 `json:"p95"`
+	P99 float64 `json:"p99"`
+}
+
+// Candidate is one ranked recommendation.
+type Candidate struct {
+	Rank       int      `json:"rank"`
+	Action     Action   `json:"action"`
+	Endpoint   Ref      `json:"endpoint"`
+	Caller     Ref      `json:"caller"`
+	Callee     Ref      `json:"callee"`
+	Calls      int      `json:"calls"`
+	Traces     int      `json:"traces"`
+	Confidence float64  `json:"confidence"`
+	Reasons    []string `json:"reasons"`
+	SavingsMs  Savings  `json:"savingsMs"`
+	// Share is the mean saving as a fraction of the endpoint's mean latency.
+	Share          float64      `json:"share"`
+	LatencyAfterMs LatencyAfter `json:"latencyAfterMs"`
+	// Fix says what to do, as a verb phrase.
+	Fix string `json:"fix"`
+}
+
+// PlanEndpoint is the combined effect of all recommended changes on one
+// endpoint (savings are not additive, so the plan is simulated as a whole).
+type PlanEndpoint struct {
+	Endpoint Ref          `json:"endpoint"`
+	Changes  []int        `json:"changes"` // ranks of the candidates applied
+	BeforeMs LatencyAfter `json:"beforeMs"`
+	AfterMs  LatencyAfter `json:"afterMs"`
+}
+
+// CheckItem is one design-review checklist question answered from the data.
+type CheckItem struct {
+	// ID is stable: sync-calls, slow-sync-calls, no-timeout, no-circuit-breaker,
+	// non-critical-on-path, async-lag.
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	Pass  bool   `json:"pass"`
+	// Threshold states the rule applied, e.g. "p95 > 200ms".
+	Threshold string `json:"threshold"`
+	// Evidence lists the offending calls or endpoints (or what passed).
+	Evidence []Evidence `json:"evidence"`
+}
+
+// Evidence is one observation behind a checklist answer.
+type Evidence struct {
+	Endpoint Ref     `json:"endpoint"`
+	Caller   Ref     `json:"caller,omitzero"`
+	Callee   Ref     `json:"callee,omitzero"`
+	Value    float64 `json:"value"`
+	Unit     string  `json:"unit"`
+	Traces   int     `json:"traces"`
+	Detail   string  `json:"detail"`
+}
+
+// Waterfall is one request drawn as a timeline.
+type Waterfall struct {
+	Endpoint   Ref             `json:"endpoint"`
+	TraceID    string          `json:"traceId"`
+	Percentile string          `json:"percentile"`
+	DurationMs float64         `json:"durationMs"`
+	Spans      []WaterfallSpan `json:"spans"`
+}
+
+// WaterfallSpan is one bar of a Waterfall, in tree preorder.
+type WaterfallSpan struct {
+	Depth          int     `json:"depth"`
+	Service        string  `json:"service"`
+	Operation      string  `json:"operation"`
+	Kind           string  `json:"kind"`
+	StartMs        float64 `json:"startMs"`
+	DurationMs     float64 `json:"durationMs"`
+	CriticalMs     float64 `json:"criticalMs"`
+	OnCriticalPath bool    `json:"onCriticalPath"`
+	Async          bool    `json:"async"`
+	Error          bool    `json:"error"`
+	// Candidate is the rank of the candidate this call belongs to, 0 if none.
+	Candidate int `json:"candidate"`
+}
+
+// AsyncFlow is work already done asynchronously: a producer and its consumer.
+type AsyncFlow struct {
+	Endpoint Ref         `json:"endpoint"`
+	Producer Ref         `json:"producer"`
+	Consumer Ref         `json:"consumer"`
+	Count    int         `json:"count"`
+	LagMs    Percentiles `json:"lagMs"`
+}

@@ -1,0 +1,145 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+)
+
+// TableOptions control the table renderer.
+type TableOptions struct {
+	// TTY selects aligned tables for a terminal; otherwise the output is plain
+	// tab-separated values with exact numbers, one header line per section.
+	TTY bool
+	// Color allows ANSI colour (only used when TTY).
+	Color bool
+}
+
+// section is one titled table.
+type section struct {
+	title  string
+	header []string
+	rows   [][]string
+}
+
+func fmtMs(v float64) string { return strconv.FormatFloat(v, 'f', 3, 64) }
+
+func fmtMsShort(v float64) string {
+	switch {
+	case v >= 100:
+		return strconv.FormatFloat(v, 'f', 0, 64) + "ms"
+	case v >= 10:
+		return strconv.FormatFloat(v, 'f', 1, 64) + "ms"
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64) + "ms"
+}
+
+func pct(v float64) string { return strconv.FormatFloat(100*v, 'f', 1, 64) + "%" }
+
+func sections(r *Report, o TableOptions) []section {
+	num := fmtMs
+	if o.TTY {
+		num = fmtMsShort
+	}
+	eps := section{
+		title:  "Endpoints",
+		header: []string{"service", "operation", "traces", "p50", "p95", "p99", "max", "sync calls p50", "sync calls max", "sync depth max", "top of critical path"},
+	}
+	for _, e := range r.Endpoints {
+		top := ""
+		if len(e.CriticalPath) > 0 {
+			c := e.CriticalPath[0]
+			top = fmt.Sprintf("%s %s (%s)", c.Service, c.Operation, pct(c.Share))
+		}
+		eps.rows = append(eps.rows, []string{e.Service, e.Operation, strconv.Itoa(e.Traces),
+			num(e.LatencyMs.P50), num(e.LatencyMs.P95), num(e.LatencyMs.P99), num(e.LatencyMs.Max),
+			strconv.Itoa(e.SyncCalls.P50), strconv.Itoa(e.SyncCalls.Max), strconv.Itoa(e.SyncDepth.Max), top})
+	}
+	out := []section{eps}
+	if len(r.Candidates) > 0 {
+		cs := section{
+			title:  "Candidates",
+			header: []string{"rank", "action", "endpoint", "caller → callee", "confidence", "saves p50", "saves p95", "total", "why"},
+		}
+		for _, c := range r.Candidates {
+			why := ""
+			if len(c.Reasons) > 0 {
+				why = c.Reasons[0]
+			}
+			total := strconv.FormatFloat(c.SavingsMs.Total, 'f', 3, 64)
+			if o.TTY {
+				total = fmtTotal(c.SavingsMs.Total)
+			}
+			cs.rows = append(cs.rows, []string{strconv.Itoa(c.Rank), string(c.Action),
+				c.Endpoint.Service + " " + c.Endpoint.Operation,
+				c.Caller.Service + " → " + c.Callee.Service + " " + c.Callee.Operation,
+				strconv.FormatFloat(c.Confidence, 'f', 2, 64),
+				num(c.SavingsMs.P50), num(c.SavingsMs.P95), total, why})
+		}
+		out = append(out, cs)
+	}
+	return out
+}
+
+func fmtTotal(ms float64) string {
+	if ms >= 10000 {
+		return strconv.FormatFloat(ms/1000, 'f', 1, 64) + "s"
+	}
+	return fmtMsShort(ms)
+}
+
+// WriteTable renders the report's endpoints and candidates.
+func WriteTable(w io.Writer, r *Report, o TableOptions) error {
+	bw := bufio.NewWriter(w)
+	for k, s := range sections(r, o) {
+		if o.TTY {
+			if k > 0 {
+				bw.WriteByte('\n')
+			}
+			title := s.title
+			if o.Color {
+				title = "\x1b[1m" + title + "\x1b[0m"
+			}
+			fmt.Fprintln(bw, title)
+			t := tablewriter.NewWriter(bw)
+			t.Header(s.header)
+			for _, row := range s.rows {
+				if err := t.Append(row); err != nil {
+					return err
+				}
+			}
+			if err := t.Render(); err != nil {
+				return err
+			}
+			continue
+		}
+		fmt.Fprintf(bw, "# %s\n", strings.ToLower(s.title))
+		fmt.Fprintln(bw, strings.Join(s.header, "\t"))
+		for _, row := range s.rows {
+			for i := range row {
+				row[i] = strings.NewReplacer("\t", " ", "\n", " ").Replace(row[i])
+			}
+			fmt.Fprintln(bw, strings.Join(row, "\t"))
+		}
+	}
+	return bw.Flush()
+}
+
+// joinMap renders counts as "a 1, b 2" in key order.
+func joinMap[K ~string](m map[K]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, string(k))
+	}
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[K(k)])
+	}
+	return strings.Join(parts, ", ")
+}
