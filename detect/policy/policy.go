@@ -320,8 +320,6 @@ type parser struct {
 	errs ErrorList
 }
 
-var syntaxLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
 // syntax turns a YAML decoding error into positioned Errors.
 func (p *parser) syntax(err error) {
 	var te *yaml.TypeError
@@ -331,11 +329,14 @@ func (p *parser) syntax(err error) {
 	}
 	for _, m := range msgs {
 		e := &Error{File: p.file}
-		if sm := syntaxLine.FindStringSubmatch(m); sm != nil {
-			e.Line, _ = strconv.Atoi(sm[1])
-			m = sm[2]
-		} else {
-			m = strings.TrimPrefix(m, "yaml: ")
+		m = strings.TrimPrefix(m, "yaml: ")
+		// "line 3: did not find expected key"
+		if rest, ok := strings.CutPrefix(m, "line "); ok {
+			if num, msg, ok := strings.Cut(rest, ": "); ok {
+				if line, err := strconv.Atoi(num); err == nil {
+					e.Line, m = line, msg
+				}
+			}
 		}
 		e.Err = fmt.Errorf("%w: %s", ErrSyntax, m)
 		p.errs = append(p.errs, e)

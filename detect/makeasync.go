@@ -1,0 +1,308 @@
+package detect
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+
+	"github.com/syncaudit/syncaudit/calls"
+	"github.com/syncaudit/syncaudit/report"
+	"github.com/syncaudit/syncaudit/trace"
+	"github.com/syncaudit/syncaudit/whatif"
+)
+
+// Confidence weights of the make-async detector (see MakeAsync).
+const (
+	basePolicyDeferrable = 0.80
+	baseDeferrable       = 0.55
+	baseNeutral          = 0.20
+
+	weightTolerated    = 0.35
+	weightPropagated   = -0.15
+	weightAsyncOp      = 0.20
+	weightAsyncService = 0.10
+	weightTail         = 0.15
+	weightWrite        = 0.10
+	weightRead         = -0.20
+)
+
+const makeAsyncDoc = `synchronous calls that could be made asynchronous
+
+For every synchronous call, grouped by (endpoint, caller, callee), the
+make-async detector projects what publishing an event to a queue instead of
+waiting for the call would save: each request containing the call is
+re-simulated with all its occurrences detached (each then costs the caller
+only the enqueue cost), and the saving is the request's latency minus the
+re-simulated one.
+
+Confidence (0–1) that the call may be deferred is a base set by the
+call's class plus evidence from the traces, clamped to [0, 1] and rounded
+to two decimals:
+
+  base   0.80  a policy rule marks it deferrable
+         0.55  a built-in deferrable category (notification, analytics,
+               logging, reporting, search indexing, cache warming, media
+               processing)
+         0.20  neutral: no category matches
+  +0.35 × t/f  failures tolerated: of the f occurrences that failed, t did
+               so while their request still succeeded
+  -0.15 × u/f  failures propagate: u of the f failures failed the request
+  +0.20        the same callee service and operation is called
+               asynchronously elsewhere in the data (+0.10 when only the
+               same service is)
+  +0.15 × k/n  tail position in k of n occurrences: no other synchronous
+               child of the caller span starts after the call returns, and
+               the caller ends within 5% of its duration (at least 1 ms)
+  +0.10 × k/n  writes (HTTP POST/PUT/PATCH/DELETE, INSERT/UPDATE,
+               publishing, RPC Send…/Create…) in k of n occurrences
+  -0.20 × k/n  explicit reads (GET, SELECT, RPC Get…/List…) in k of n: the
+               caller usually needs what a read returns
+
+Critical calls (built-in authentication, payment, inventory, validation or
+pricing categories, or a policy rule marking them critical) are never
+recommended and are not reported by this detector, whatever their savings.
+Reasons are listed strongest first (by the size of their contribution).`
+
+// MakeAsync returns the make-async detector. Its Doc explains the
+// projection and the confidence scoring.
+func MakeAsync() *Detector {
+	return &Detector{Name: string(report.MakeAsync), Doc: makeAsyncDoc, Run: runMakeAsync}
+}
+
+type callKey struct {
+	endpoint, caller, callee calls.Endpoint
+}
+
+// asyncAgg accumulates the occurrences of one callKey.
+type asyncAgg struct {
+	key       callKey
+	class     Class
+	sites     []Site
+	calls     int
+	traces    int
+	lastTrace *trace.Trace
+	perReq    int // occurrences in the current (last) request
+	maxPerReq int
+	failed    int
+	tolerated int
+	tail      int
+	writes    int
+	reads     int
+	writeHow  string
+	readHow   string
+	protocol  string
+}
+
+func runMakeAsync(p *Pass) ([]Finding, error) {
+	aggs := map[callKey]*asyncAgg{}
+	var keys []callKey
+	for r := range p.Requests {
+		req := &p.Requests[r]
+		cs := p.Calls(r)
+		for k := range cs {
+			c := &cs[k]
+			if c.Async {
+				continue
+			}
+			key := callKey{req.Endpoint, c.Caller, c.Callee}
+			a := aggs[key]
+			if a == nil {
+				a = &asyncAgg{key: key, protocol: c.Protocol}
+				aggs[key] = a
+				keys = append(keys, key)
+			}
+			if cls := p.Classify(r, c); a.calls == 0 || cls.Lean > a.class.Lean {
+				a.class = cls
+			}
+			a.calls++
+			if n := len(a.sites); n > 0 && a.sites[n-1].Request == r {
+				a.sites[n-1].Change.Detach = append(a.sites[n-1].Change.Detach, c.Span)
+				a.perReq++
+			} else {
+				a.sites = append(a.sites, Site{Request: r, Change: whatif.Change{Detach: []int32{c.Span}}})
+				a.perReq = 1
+			}
+			a.maxPerReq = max(a.maxPerReq, a.perReq)
+			if req.Trace != a.lastTrace {
+				a.traces++
+				a.lastTrace = req.Trace
+			}
+			if c.Failed {
+				a.failed++
+				if !req.Failed {
+					a.tolerated++
+				}
+			}
+			if p.Tail(r, c) {
+				a.tail++
+			}
+			switch acc, how := p.Access(r, c); acc {
+			case Write:
+				a.writes++
+				if a.writeHow == "" {
+					a.writeHow = how
+				}
+			case Read:
+				a.reads++
+				if a.readHow == "" {
+					a.readHow = how
+				}
+			}
+		}
+	}
+	slices.SortFunc(keys, compareCallKeys)
+	var out []Finding
+	for _, k := range keys {
+		a := aggs[k]
+		if a.class.Lean == Critical {
+			continue // never recommended: see the Doc
+		}
+		conf, reasons := a.confidence(p)
+		out = append(out, Finding{
+			Action:     report.MakeAsync,
+			Endpoint:   k.endpoint,
+			Caller:     k.caller,
+			Callee:     k.callee,
+			Callees:    []calls.Endpoint{k.callee},
+			Calls:      a.calls,
+			Traces:     a.traces,
+			Confidence: conf,
+			Reasons:    reasons,
+			Fix:        a.fix(),
+			Sites:      a.sites,
+		})
+	}
+	return out, nil
+}
+
+func compareCallKeys(a, b callKey) int {
+	for _, c := range [...]int{
+		cmp.Compare(a.endpoint.Service, b.endpoint.Service),
+		cmp.Compare(a.endpoint.Operation, b.endpoint.Operation),
+		cmp.Compare(a.caller.Service, b.caller.Service),
+		cmp.Compare(a.caller.Operation, b.caller.Operation),
+		cmp.Compare(a.callee.Service, b.callee.Service),
+	} {
+		if c != 0 {
+			return c
+		}
+	}
+	return cmp.Compare(a.callee.Operation, b.callee.Operation)
+}
+
+// reason is one confidence contribution and its explanation.
+type reason struct {
+	weight float64
+	text   string
+	// last puts the reason after all others: it explains the base
+	// confidence without being evidence ("category: none").
+	last bool
+}
+
+// confidence scores the aggregate as documented in makeAsyncDoc.
+func (a *asyncAgg) confidence(p *Pass) (float64, []string) {
+	var rs []reason
+	add := func(w float64, format string, args ...any) {
+		rs = append(rs, reason{weight: w, text: fmt.Sprintf(format, args...)})
+	}
+	n := float64(a.calls)
+	switch {
+	case a.class.Policy:
+		add(basePolicyDeferrable, "%s", a.class.Reason())
+	case a.class.Lean == Deferrable:
+		add(baseDeferrable, "%s", a.class.Reason())
+	default:
+		rs = append(rs, reason{baseNeutral, fmt.Sprintf("category: none (no built-in category matches %s)",
+			strconv.Quote(a.key.callee.String())), true})
+	}
+	if a.failed > 0 {
+		if a.tolerated > 0 {
+			text := fmt.Sprintf("failures tolerated: failed in %d of %d calls while the request still succeeded",
+				a.tolerated, a.calls)
+			add(weightTolerated*float64(a.tolerated)/float64(a.failed), "%s", text)
+		}
+		if u := a.failed - a.tolerated; u > 0 {
+			add(weightPropagated*float64(u)/float64(a.failed),
+				"failures propagate: the request failed in %d of the %d calls that failed", u, a.failed)
+		}
+	}
+	if same, svc := p.AsyncElsewhere(a.key.callee); same > 0 {
+		add(weightAsyncOp, "async elsewhere: %s is already called asynchronously in %d %s",
+			a.key.callee, same, plural(same, "call", "calls"))
+	} else if svc > 0 {
+		add(weightAsyncService, "async elsewhere: service %q is already called asynchronously in %d %s",
+			a.key.callee.Service, svc, plural(svc, "call", "calls"))
+	}
+	if a.tail > 0 {
+		add(weightTail*float64(a.tail)/n, "tail position: the caller waits for nothing after it in %d of %d calls",
+			a.tail, a.calls)
+	}
+	if a.writes > 0 {
+		add(weightWrite*float64(a.writes)/n, "write: changes state (%s) in %d of %d calls", a.writeHow, a.writes, a.calls)
+	}
+	if a.reads > 0 {
+		add(weightRead*float64(a.reads)/n, "read: returns data the caller may need (%s) in %d of %d calls",
+			a.readHow, a.reads, a.calls)
+	}
+	var sum float64
+	for _, r := range rs {
+		sum += r.weight
+	}
+	return round2(sum), sortReasons(rs)
+}
+
+// sortReasons orders reasons by the size of their contribution, largest
+// first, with those marked last at the end; equal sizes keep their order.
+func sortReasons(rs []reason) []string {
+	slices.SortStableFunc(rs, func(a, b reason) int {
+		if a.last != b.last {
+			if a.last {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Compare(math.Abs(b.weight), math.Abs(a.weight))
+	})
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.text
+	}
+	return out
+}
+
+// round2 clamps x to [0, 1] and rounds it to two decimals.
+func round2(x float64) float64 {
+	x = min(1, max(0, x))
+	return math.Round(x*100) / 100
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// fix is the verb phrase for the aggregate.
+func (a *asyncAgg) fix() string {
+	target := a.key.callee.String()
+	var s string
+	switch a.protocol {
+	case calls.ProtocolMessaging:
+		s = "publish to " + target + " without waiting for the broker's acknowledgement"
+	case calls.ProtocolDB:
+		s = "queue the work and let a background worker run " + target + " instead of waiting for it"
+	default:
+		if a.maxPerReq > 1 {
+			s = "publish events to a queue instead of calling " + target
+		} else {
+			s = "publish an event to a queue instead of calling " + target
+		}
+	}
+	if a.maxPerReq > 1 {
+		s += fmt.Sprintf(" (up to %d times per request)", a.maxPerReq)
+	}
+	return s
+}

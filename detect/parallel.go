@@ -1,0 +1,279 @@
+package detect
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/syncaudit/syncaudit/calls"
+	"github.com/syncaudit/syncaudit/report"
+	"github.com/syncaudit/syncaudit/trace"
+	"github.com/syncaudit/syncaudit/whatif"
+)
+
+// Confidence weights of the parallelize detector (see Parallelize).
+const (
+	baseParallel          = 0.50
+	weightDistinctService = 0.10
+	weightExplicitReads   = 0.10
+	weightWorkBetween     = -0.20
+	// workBetweenShare is the share of a group's time the caller may spend
+	// between the calls before it counts as working on their results.
+	workBetweenShare = 0.20
+)
+
+const parallelizeDoc = `sequential independent reads that could run concurrently
+
+Under one caller span, the parallelize detector looks for runs of two or
+more synchronous calls that are not writes (calls.Call.Write is false) and
+that run one after another: each starts at or after the previous one ended.
+A write call among the caller's synchronous children ends a run (the reads
+after it may need what it wrote); the caller's own spans and gaps between
+the calls do not, but they are measured. Runs are grouped by (endpoint,
+caller, set of callees); each request's runs are re-simulated started
+together (whatif.Change.Parallel): a span that waited on any of them waits
+for all of them.
+
+Traces cannot show whether one read needs another's answer, so confidence
+is moderate:
+
+  base   0.50  sequential non-write calls under one caller
+  +0.10        the calls go to distinct services
+  +0.10        every call is an explicit read (GET, SELECT, RPC Get…/List…)
+  -0.20 × k/n  in k of n runs the caller spends more than 20% of the run
+               between the calls: it may build each request from the
+               previous answer
+
+clamped to [0, 1] and rounded to two decimals. Critical reads (payment,
+inventory, ...) may be parallelized: they stay synchronous.`
+
+// Parallelize returns the parallelize detector. Its Doc explains what it
+// finds and the confidence scoring.
+func Parallelize() *Detector {
+	return &Detector{Name: string(report.Parallelize), Doc: parallelizeDoc, Run: runParallelize}
+}
+
+type groupKey struct {
+	endpoint, caller calls.Endpoint
+	callees          string // the sorted distinct callees, joined
+}
+
+type parallelAgg struct {
+	key       groupKey
+	callees   []calls.Endpoint
+	sites     []Site
+	runs      int
+	traces    int
+	lastTrace *trace.Trace
+	distinct  bool // distinct services in every run
+	explicit  bool // every call an explicit read
+	busy      int  // runs where the caller worked between the calls
+	critical  bool
+	maxSize   int
+}
+
+func runParallelize(p *Pass) ([]Finding, error) {
+	aggs := map[groupKey]*parallelAgg{}
+	var keys []groupKey
+	var run []int // indices into the request's calls
+	for r := range p.Requests {
+		req := &p.Requests[r]
+		cs := p.Calls(r)
+		t := req.Trace
+		if len(cs) < 2 || p.Model(r) == nil {
+			continue
+		}
+		callAt := make(map[int32]int, len(cs))
+		var parents []int32
+		for k := range cs {
+			c := &cs[k]
+			if c.Async {
+				continue
+			}
+			callAt[c.Span] = k
+			if par := t.Parent[c.Span]; par >= 0 {
+				parents = append(parents, par)
+			}
+		}
+		slices.Sort(parents)
+		parents = slices.Compact(parents)
+		for _, par := range parents {
+			// Walk the caller's sync children in start order, cutting runs.
+			run = run[:0]
+			var lastEnd int64
+			flush := func() {
+				if len(run) >= 2 {
+					p.addRun(aggs, &keys, r, cs, run)
+				}
+				run = run[:0]
+			}
+			for _, ch := range t.Children(par) {
+				s := &t.Spans[ch]
+				if s.Async() {
+					continue
+				}
+				k, isCall := callAt[ch]
+				switch {
+				case !isCall:
+					// The caller's own work: allowed between the calls.
+				case cs[k].Write:
+					flush()
+				case len(run) > 0 && s.Start < lastEnd:
+					// Already concurrent with the previous call: start anew.
+					flush()
+					run = append(run, k)
+					lastEnd = s.End
+				default:
+					run = append(run, k)
+					lastEnd = s.End
+				}
+			}
+			flush()
+		}
+	}
+	slices.SortFunc(keys, func(a, b groupKey) int {
+		for _, c := range [...]int{
+			cmp.Compare(a.endpoint.Service, b.endpoint.Service),
+			cmp.Compare(a.endpoint.Operation, b.endpoint.Operation),
+			cmp.Compare(a.caller.Service, b.caller.Service),
+			cmp.Compare(a.caller.Operation, b.caller.Operation),
+		} {
+			if c != 0 {
+				return c
+			}
+		}
+		return cmp.Compare(a.callees, b.callees)
+	})
+	out := make([]Finding, 0, len(keys))
+	for _, k := range keys {
+		a := aggs[k]
+		conf, reasons := a.confidence()
+		services := make([]string, len(a.callees))
+		ops := make([]string, len(a.callees))
+		for i, c := range a.callees {
+			services[i], ops[i] = c.Service, c.Operation
+		}
+		out = append(out, Finding{
+			Action:     report.Parallelize,
+			Endpoint:   k.endpoint,
+			Caller:     k.caller,
+			Callee:     calls.Endpoint{Service: strings.Join(services, " + "), Operation: strings.Join(ops, " + ")},
+			Callees:    a.callees,
+			Calls:      a.runs,
+			Traces:     a.traces,
+			Confidence: conf,
+			Critical:   a.critical,
+			Reasons:    reasons,
+			Fix:        a.fix(),
+			Sites:      a.sites,
+		})
+	}
+	return out, nil
+}
+
+// addRun records one run of sequential reads (indices into cs) of request r.
+func (p *Pass) addRun(aggs map[groupKey]*parallelAgg, keys *[]groupKey, r int, cs []calls.Call, run []int) {
+	req := &p.Requests[r]
+	t := req.Trace
+	callees := make([]calls.Endpoint, 0, len(run))
+	group := make([]int32, 0, len(run))
+	services := map[string]bool{}
+	explicit, critical := true, false
+	var between int64
+	for i, k := range run {
+		c := &cs[k]
+		callees = append(callees, c.Callee)
+		group = append(group, c.Span)
+		services[c.Callee.Service] = true
+		if acc, _ := p.Access(r, c); acc != Read {
+			explicit = false
+		}
+		if p.Classify(r, c).Lean == Critical {
+			critical = true
+		}
+		if i > 0 {
+			between += t.Spans[c.Span].Start - t.Spans[cs[run[i-1]].Span].End
+		}
+	}
+	slices.SortFunc(callees, func(a, b calls.Endpoint) int {
+		if c := cmp.Compare(a.Service, b.Service); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Operation, b.Operation)
+	})
+	callees = slices.Compact(callees)
+	names := make([]string, len(callees))
+	for i, c := range callees {
+		names[i] = c.String()
+	}
+	key := groupKey{endpoint: req.Endpoint, caller: cs[run[0]].Caller, callees: strings.Join(names, "\x00")}
+	a := aggs[key]
+	if a == nil {
+		a = &parallelAgg{key: key, callees: callees, distinct: true, explicit: true}
+		aggs[key] = a
+		*keys = append(*keys, key)
+	}
+	a.runs++
+	a.maxSize = max(a.maxSize, len(run))
+	a.distinct = a.distinct && len(services) == len(run)
+	a.explicit = a.explicit && explicit
+	a.critical = a.critical || critical
+	span := t.Spans[cs[run[len(run)-1]].Span].End - t.Spans[cs[run[0]].Span].Start
+	if span > 0 && float64(between) > workBetweenShare*float64(span) {
+		a.busy++
+	}
+	if n := len(a.sites); n > 0 && a.sites[n-1].Request == r {
+		a.sites[n-1].Change.Parallel = append(a.sites[n-1].Change.Parallel, group)
+	} else {
+		a.sites = append(a.sites, Site{Request: r, Change: whatif.Change{Parallel: [][]int32{group}}})
+	}
+	if req.Trace != a.lastTrace {
+		a.traces++
+		a.lastTrace = req.Trace
+	}
+}
+
+// confidence scores the aggregate as documented in parallelizeDoc.
+func (a *parallelAgg) confidence() (float64, []string) {
+	size := fmt.Sprintf("%d calls", a.maxSize)
+	if len(a.callees) < a.maxSize {
+		size = fmt.Sprintf("up to %d calls", a.maxSize)
+	}
+	rs := []reason{{weight: baseParallel, text: fmt.Sprintf(
+		"sequential: %s that do not write run one after another under the same caller, in %d %s",
+		size, a.runs, plural(a.runs, "run", "runs"))}}
+	if a.distinct {
+		rs = append(rs, reason{weight: weightDistinctService, text: "distinct services: each call goes to a different service"})
+	}
+	if a.explicit {
+		rs = append(rs, reason{weight: weightExplicitReads, text: "reads: every call only reads (GET, SELECT, Get…/List…)"})
+	}
+	if a.busy > 0 {
+		rs = append(rs, reason{weight: weightWorkBetween * float64(a.busy) / float64(a.runs), text: fmt.Sprintf(
+			"work between: the caller spends over %d%% of the run between the calls in %d of %d runs (it may use one answer to make the next call)",
+			int(workBetweenShare*100), a.busy, a.runs)})
+	}
+	if a.critical {
+		rs = append(rs, reason{text: "critical calls stay synchronous: they only start together", last: true})
+	}
+	var sum float64
+	for _, r := range rs {
+		sum += r.weight
+	}
+	return round2(sum), sortReasons(rs)
+}
+
+// fix is the verb phrase for the aggregate.
+func (a *parallelAgg) fix() string {
+	if len(a.callees) == 1 {
+		return fmt.Sprintf("make the %d calls to %s concurrently instead of one after another",
+			a.maxSize, a.callees[0])
+	}
+	names := make([]string, len(a.callees))
+	for i, c := range a.callees {
+		names[i] = c.String()
+	}
+	list := strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+	return "call " + list + " concurrently instead of one after another"
+}

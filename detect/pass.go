@@ -1,0 +1,438 @@
+package detect
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/syncaudit/syncaudit/calls"
+	"github.com/syncaudit/syncaudit/report"
+	"github.com/syncaudit/syncaudit/stats"
+	"github.com/syncaudit/syncaudit/trace"
+	"github.com/syncaudit/syncaudit/whatif"
+)
+
+// Pass is the shared state detectors run over, computed once per Run: the
+// requests in canonical order, and per trace its what-if model, which
+// request each span belongs to and the latest sync child start under each
+// span; per request its calls and baseline latency. Detectors must not
+// modify it.
+type Pass struct {
+	Options Options
+	// Requests are the requests in canonical order (by trace ID, root span
+	// ID, root start and index); Site.Request indexes them.
+	Requests []Request
+
+	classifier *Classifier
+	reqs       []reqState
+	endpoints  map[calls.Endpoint]*endpointState
+	// async counts calls made asynchronously, per callee endpoint and per
+	// callee service.
+	asyncOps      map[calls.Endpoint]int
+	asyncServices map[string]int
+	classes       map[classKey]Class
+}
+
+// traceState is what the pass computes once per trace.
+type traceState struct {
+	t     *trace.Trace
+	model *whatif.Model
+	// last1/last1Span/last2: per span, the latest start among its sync
+	// children, which child that is, and the latest start among the others
+	// (minInt64 when none).
+	last1, last2 []int64
+	last1Span    []int32
+	// rootOf is the root of t.Roots each span belongs to (-1: none);
+	// byRoot buckets the calls last passed to callsOf by root, and bucketed
+	// identifies that slice.
+	rootOf   []int32
+	order    []int32
+	byRoot   map[int32][]calls.Call
+	bucketed []calls.Call
+}
+
+// callsOf returns the calls in cs that belong to the request rooted at
+// root, in span order. Requests of one trace usually share one calls
+// slice: it is bucketed by root once, so a trace with many roots costs
+// O(spans + calls), not O(roots × calls).
+func (ts *traceState) callsOf(root int32, cs []calls.Call) []calls.Call {
+	t := ts.t
+	if ts.rootOf[root] != root {
+		// Not a root of the trace: walk its subtree (cycle-safe) and filter.
+		in := make([]bool, len(t.Spans))
+		stack := append(ts.order[:0], root)
+		in[root] = true
+		for len(stack) > 0 {
+			v := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			for _, c := range t.Children(v) {
+				if !in[c] {
+					in[c] = true
+					stack = append(stack, c)
+				}
+			}
+		}
+		ts.order = stack[:0]
+		var out []calls.Call
+		for _, c := range cs {
+			if c.Span >= 0 && int(c.Span) < len(t.Spans) && in[c.Span] && c.Span != root {
+				out = append(out, c)
+			}
+		}
+		slices.SortStableFunc(out, func(a, b calls.Call) int { return cmp.Compare(a.Span, b.Span) })
+		return out
+	}
+	same := ts.byRoot != nil && len(cs) == len(ts.bucketed) && (len(cs) == 0 || &cs[0] == &ts.bucketed[0])
+	if !same {
+		ts.byRoot = map[int32][]calls.Call{}
+		ts.bucketed = cs
+		for _, c := range cs {
+			if c.Span < 0 || int(c.Span) >= len(t.Spans) {
+				continue
+			}
+			if r := ts.rootOf[c.Span]; r >= 0 && c.Span != r {
+				ts.byRoot[r] = append(ts.byRoot[r], c)
+			}
+		}
+		for _, b := range ts.byRoot {
+			slices.SortStableFunc(b, func(a, b calls.Call) int { return cmp.Compare(a.Span, b.Span) })
+		}
+	}
+	return ts.byRoot[root]
+}
+
+type reqState struct {
+	tr       *traceState // nil when the trace cannot be analysed
+	calls    []calls.Call
+	baseline int64
+}
+
+type endpointState struct {
+	reqs        []int   // request indices, in order
+	latencies   []int64 // same order
+	meanLatency float64
+}
+
+const minInt64 = -1 << 63
+
+// linked reports whether t can be walked: Parent matches Spans and Link
+// has run (Roots is set by Link).
+func linked(t *trace.Trace) bool {
+	return t != nil && len(t.Spans) > 0 && len(t.Parent) == len(t.Spans) && len(t.Roots) > 0
+}
+
+func newPass(in []Request, opt Options) *Pass {
+	p := &Pass{
+		Options:       opt,
+		Requests:      slices.Clone(in),
+		classifier:    NewClassifier(opt.Policy),
+		endpoints:     map[calls.Endpoint]*endpointState{},
+		asyncOps:      map[calls.Endpoint]int{},
+		asyncServices: map[string]int{},
+		classes:       map[classKey]Class{},
+	}
+	slices.SortStableFunc(p.Requests, func(a, b Request) int { return compareRequests(&a, &b) })
+	p.reqs = make([]reqState, len(p.Requests))
+
+	traces := map[*trace.Trace]*traceState{}
+	found := map[*trace.Trace][]calls.Call{}
+	for i := range p.Requests {
+		r := &p.Requests[i]
+		ep := p.endpoints[r.Endpoint]
+		if ep == nil {
+			ep = &endpointState{}
+			p.endpoints[r.Endpoint] = ep
+		}
+		ep.reqs = append(ep.reqs, i)
+		ep.latencies = append(ep.latencies, r.Latency)
+		t := r.Trace
+		if !linked(t) || r.Root < 0 || int(r.Root) >= len(t.Spans) {
+			continue
+		}
+		ts := traces[t]
+		if ts == nil {
+			ts = newTraceState(t)
+			traces[t] = ts
+		}
+		cs := r.Calls
+		if cs == nil {
+			var ok bool
+			if cs, ok = found[t]; !ok {
+				cs = calls.Find(t)
+				found[t] = cs
+			}
+		}
+		st := &p.reqs[i]
+		st.tr = ts
+		st.calls = ts.callsOf(r.Root, cs)
+		st.baseline = ts.model.Baseline(r.Root)
+		for k := range st.calls {
+			if c := &st.calls[k]; c.Async {
+				p.asyncOps[c.Callee]++
+				p.asyncServices[c.Callee.Service]++
+			}
+		}
+	}
+	for _, ep := range p.endpoints {
+		var sum float64
+		for _, l := range ep.latencies {
+			sum += float64(l)
+		}
+		if len(ep.latencies) > 0 {
+			ep.meanLatency = sum / float64(len(ep.latencies))
+		}
+	}
+	return p
+}
+
+func newTraceState(t *trace.Trace) *traceState {
+	n := len(t.Spans)
+	ts := &traceState{
+		t:         t,
+		model:     whatif.NewModel(t),
+		last1:     make([]int64, n),
+		last2:     make([]int64, n),
+		last1Span: make([]int32, n),
+		rootOf:    make([]int32, n),
+	}
+	for i := range n {
+		ts.last1[i], ts.last2[i], ts.last1Span[i], ts.rootOf[i] = minInt64, minInt64, -1, -1
+	}
+	for _, r := range t.Roots {
+		if r < 0 || int(r) >= n || ts.rootOf[r] >= 0 {
+			continue
+		}
+		ts.order = t.Preorder(r, ts.order[:0])
+		for _, s := range ts.order {
+			ts.rootOf[s] = r
+		}
+	}
+	for i, par := range t.Parent {
+		if par < 0 || int(par) >= n || t.Spans[i].Async() {
+			continue
+		}
+		s := t.Spans[i].Start
+		switch {
+		case s > ts.last1[par] || (s == ts.last1[par] && ts.last1Span[par] < 0):
+			ts.last2[par] = ts.last1[par]
+			ts.last1[par], ts.last1Span[par] = s, int32(i)
+		case s > ts.last2[par]:
+			ts.last2[par] = s
+		}
+	}
+	return ts
+}
+
+// Calls returns the calls of request r (an index into Requests) in span
+// order, async ones included. The slice must not be modified.
+func (p *Pass) Calls(r int) []calls.Call { return p.reqs[r].calls }
+
+// Model returns the what-if model of request r's trace, or nil when the
+// trace cannot be analysed (not linked, root out of range).
+func (p *Pass) Model(r int) *whatif.Model {
+	if p.reqs[r].tr == nil {
+		return nil
+	}
+	return p.reqs[r].tr.model
+}
+
+// Baseline returns request r's modelled latency with no change (ns).
+func (p *Pass) Baseline(r int) int64 { return p.reqs[r].baseline }
+
+// classKey is what a classification depends on, for caching: the callee,
+// the caller service, the call's access and its attribute texts.
+type classKey struct {
+	caller string
+	callee calls.Endpoint
+	access Access
+	texts  string
+}
+
+// Classify returns the class of call c of request r (see Classifier).
+// Results are cached by everything they depend on.
+func (p *Pass) Classify(r int, c *calls.Call) Class {
+	t := p.Requests[r].Trace
+	if t == nil {
+		return Class{}
+	}
+	acc, _ := AccessOf(t, c)
+	k := classKey{caller: c.Caller.Service, callee: c.Callee, access: acc}
+	var texts []byte
+	for _, s := range sources(t, c) {
+		texts = append(texts, s.label...)
+		texts = append(texts, 0)
+		texts = append(texts, s.text...)
+		texts = append(texts, 0)
+	}
+	k.texts = string(texts)
+	if cls, ok := p.classes[k]; ok {
+		return cls
+	}
+	cls := p.classifier.Classify(t, c)
+	p.classes[k] = cls
+	return cls
+}
+
+// AsyncElsewhere returns how many calls in all requests reach callee's
+// service and operation asynchronously, and how many reach its service.
+func (p *Pass) AsyncElsewhere(callee calls.Endpoint) (sameOperation, sameService int) {
+	return p.asyncOps[callee], p.asyncServices[callee.Service]
+}
+
+// TailTolerance is how long a caller may go on after a call for the call
+// to be at its tail: 5% of the caller's duration, at least 1 ms.
+func TailTolerance(callerDuration int64) int64 {
+	return max(int64(time.Millisecond), callerDuration/20)
+}
+
+// Tail reports whether call c of request r is at its caller's tail:
+// no other synchronous child of the caller span starts at or after the call
+// ends, and the caller ends within TailTolerance after it.
+func (p *Pass) Tail(r int, c *calls.Call) bool {
+	ts := p.reqs[r].tr
+	if ts == nil || c.Span < 0 || int(c.Span) >= len(ts.t.Spans) {
+		return false
+	}
+	t := ts.t
+	par := t.Parent[c.Span]
+	if par < 0 {
+		return false
+	}
+	s, ps := &t.Spans[c.Span], &t.Spans[par]
+	latest := ts.last1[par]
+	if ts.last1Span[par] == c.Span {
+		latest = ts.last2[par]
+	}
+	if latest != minInt64 && latest >= s.End {
+		return false
+	}
+	return ps.End-s.End <= TailTolerance(ps.Duration())
+}
+
+// Access classifies call c of request r as a read or a write (see AccessOf).
+func (p *Pass) Access(r int, c *calls.Call) (Access, string) {
+	t := p.Requests[r].Trace
+	if t == nil {
+		return Unknown, ""
+	}
+	return AccessOf(t, c)
+}
+
+func ms(ns int64) float64 { return float64(ns) / 1e6 }
+
+// project computes f's savings by re-simulating each request in f.Sites,
+// and the endpoint's latency with the change applied to every request.
+func (p *Pass) project(f *Finding) {
+	sites := mergeSites(f.Sites)
+	f.Sites = sites
+	saving := make(map[int]int64, len(sites))
+	xs := make([]int64, 0, len(sites))
+	for _, s := range sites {
+		v := p.saving(s.Request, s.Change)
+		saving[s.Request] = v
+		xs = append(xs, v)
+	}
+	d := stats.Of(xs)
+	f.Savings = report.Savings{Mean: d.Mean / 1e6, P50: ms(d.P50), P95: ms(d.P95), P99: ms(d.P99), Total: ms(d.Sum)}
+	ep := p.endpoints[f.Endpoint]
+	if ep == nil {
+		return
+	}
+	if ep.meanLatency > 0 {
+		f.Share = d.Mean / ep.meanLatency
+	}
+	f.LatencyAfter = after(ep, saving)
+}
+
+// saving is request r's latency minus its re-simulated latency under ch.
+func (p *Pass) saving(r int, ch whatif.Change) int64 {
+	st := &p.reqs[r]
+	if st.tr == nil {
+		return 0
+	}
+	d := st.tr.model.Simulate(p.Requests[r].Root, ch, int64(p.Options.EnqueueCost))
+	return st.baseline - d
+}
+
+// after returns the percentiles of an endpoint's latencies, each reduced
+// by its request's saving.
+func after(ep *endpointState, saving map[int]int64) report.LatencyAfter {
+	lat := make([]int64, len(ep.reqs))
+	for k, r := range ep.reqs {
+		lat[k] = ep.latencies[k] - saving[r]
+	}
+	d := stats.Of(lat)
+	return report.LatencyAfter{P50: ms(d.P50), P95: ms(d.P95), P99: ms(d.P99)}
+}
+
+// mergeSites sorts sites by request and merges those of the same request.
+func mergeSites(sites []Site) []Site {
+	if len(sites) == 0 {
+		return sites
+	}
+	out := slices.Clone(sites)
+	slices.SortStableFunc(out, func(a, b Site) int { return cmp.Compare(a.Request, b.Request) })
+	k := 0
+	for i := 1; i < len(out); i++ {
+		if out[i].Request == out[k].Request {
+			out[k].Change = union(out[k].Change, out[i].Change)
+			continue
+		}
+		k++
+		out[k] = out[i]
+	}
+	return out[:k+1]
+}
+
+// union combines two changes to the same request.
+func union(a, b whatif.Change) whatif.Change {
+	return whatif.Change{
+		Detach:   append(slices.Clip(a.Detach), b.Detach...),
+		Parallel: append(slices.Clip(a.Parallel), b.Parallel...),
+	}
+}
+
+// plan simulates, per endpoint, every recommended finding together.
+func (p *Pass) plan(fs []Finding) []report.PlanEndpoint {
+	type epPlan struct {
+		ep      calls.Endpoint
+		changes []int
+		sites   []Site
+	}
+	byEP := map[calls.Endpoint]*epPlan{}
+	var eps []*epPlan
+	for i := range fs {
+		f := &fs[i]
+		if !f.Recommended {
+			continue
+		}
+		pl := byEP[f.Endpoint]
+		if pl == nil {
+			pl = &epPlan{ep: f.Endpoint}
+			byEP[f.Endpoint] = pl
+			eps = append(eps, pl) // fs is ranked: eps is in order of best rank
+		}
+		pl.changes = append(pl.changes, f.Rank)
+		pl.sites = append(pl.sites, f.Sites...)
+	}
+	out := make([]report.PlanEndpoint, 0, len(eps))
+	for _, pl := range eps {
+		ep := p.endpoints[pl.ep]
+		if ep == nil {
+			continue
+		}
+		saving := map[int]int64{}
+		for _, s := range mergeSites(pl.sites) {
+			saving[s.Request] = p.saving(s.Request, s.Change)
+		}
+		before := stats.Of(slices.Clone(ep.latencies))
+		slices.Sort(pl.changes)
+		out = append(out, report.PlanEndpoint{
+			Endpoint: ref(pl.ep),
+			Changes:  pl.changes,
+			BeforeMs: report.LatencyAfter{P50: ms(before.P50), P95: ms(before.P95), P99: ms(before.P99)},
+			AfterMs:  after(ep, saving),
+		})
+	}
+	return out
+}
