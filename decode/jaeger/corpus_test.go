@@ -3,9 +3,11 @@ package jaeger
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/syncaudit/syncaudit/decode/decoder"
@@ -257,6 +259,45 @@ type countEmitter struct{ spans, rejected int }
 
 func (e *countEmitter) Emit(s []trace.Span)          { e.spans += len(s) }
 func (e *countEmitter) Reject(_ trace.Reason, n int) { e.rejected += n }
+
+// BenchmarkDecodeSynthetic measures spans/s on plain query-API spans (no
+// nested reference copies): 20 traces of 500 spans with 8 tags each.
+func BenchmarkDecodeSynthetic(b *testing.B) {
+	var doc strings.Builder
+	doc.WriteString(`{"data":[`)
+	for tr := range 20 {
+		if tr > 0 {
+			doc.WriteString(",")
+		}
+		fmt.Fprintf(&doc, `{"traceID":"%016x","spans":[`, tr+1)
+		for i := range 500 {
+			if i > 0 {
+				doc.WriteString(",")
+			}
+			fmt.Fprintf(&doc, `{"traceID":"%016x","spanID":"%016x","flags":1,"operationName":"op-%d","references":[{"refType":"CHILD_OF","traceID":"%016x","spanID":"%016x"}],`+
+				`"startTime":%d,"duration":%d,"tags":[{"key":"span.kind","type":"string","value":"client"},{"key":"http.method","type":"string","value":"GET"},`+
+				`{"key":"http.url","type":"string","value":"http://svc/items/%d"},{"key":"http.status_code","type":"int64","value":200},{"key":"component","type":"string","value":"net/http"},`+
+				`{"key":"peer.service","type":"string","value":"svc-%d"},{"key":"internal.span.format","type":"string","value":"proto"},{"key":"sampler.param","type":"float64","value":1}],`+
+				`"logs":[],"processID":"p%d","warnings":null}`, tr+1, i+1, i%20, tr+1, i/2+1, 1700000000000000+i, 100+i, i, i%7, i%5+1)
+		}
+		doc.WriteString(`],"processes":{"p1":{"serviceName":"a"},"p2":{"serviceName":"b"},"p3":{"serviceName":"c"},"p4":{"serviceName":"d"},"p5":{"serviceName":"e"}},"warnings":null}`)
+	}
+	doc.WriteString(`],"total":0,"limit":0,"offset":0,"errors":null}`)
+	data := []byte(doc.String())
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	var e countEmitter
+	for b.Loop() {
+		e = countEmitter{}
+		if err := Decode("synthetic.json", data, &e, decoder.DefaultLimits); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if e.spans != 10000 {
+		b.Fatalf("decoded %d spans, want 10000", e.spans)
+	}
+	b.ReportMetric(float64(e.spans)*float64(b.N)/b.Elapsed().Seconds(), "spans/s")
+}
 
 func BenchmarkDecodeDeathStarBench(b *testing.B) {
 	data, err := os.ReadFile(filepath.Join(corpusDir(b), "deathstarbench", "traces-1695947455229.json"))

@@ -75,11 +75,20 @@ func (st *state) run() error {
 
 // errorAt records err at byte offset off of the input.
 func (st *state) errorAt(off int64, err error) {
+	if len(st.errs) >= maxErrors { // skip the line count too
+		st.dropped++
+		return
+	}
+	st.addError(decoder.TextError(st.file, st.data, off, err))
+}
+
+// addError records an already positioned error.
+func (st *state) addError(err error) {
 	if len(st.errs) >= maxErrors {
 		st.dropped++
 		return
 	}
-	st.errs = append(st.errs, decoder.TextError(st.file, st.data, off, err))
+	st.errs = append(st.errs, err)
 }
 
 func (st *state) reject(r trace.Reason) {
@@ -103,18 +112,19 @@ func (st *state) document(doc []byte, base int64) {
 	}
 	r := &reader{st: st, doc: doc, base: base, dec: json.NewDecoder(bytes.NewReader(doc))}
 	if err := r.top(); err != nil {
-		st.errs = append(st.errs, err)
+		st.addError(err)
 	}
 }
 
 // reader walks one document with a streaming json.Decoder: the structure
 // token by token, each span with one Decode call.
 type reader struct {
-	st    *state
-	doc   []byte
-	base  int64
-	dec   *json.Decoder
-	loose traceCtx // spans outside a trace object
+	st      *state
+	doc     []byte
+	base    int64
+	dec     *json.Decoder
+	loose   traceCtx // spans outside a trace object
+	scratch rawSpan  // reused by each span's Decode
 }
 
 // pos returns the offset in doc of the next value, after any separator.
@@ -502,8 +512,8 @@ func (r *reader) span(t *traceCtx) error {
 		r.st.errorAt(r.base+int64(start), fmt.Errorf("%w: want a span object, found %s", decoder.ErrType, kindOf(r.doc[start:])))
 		return nil
 	}
-	var rs rawSpan
-	if err := r.dec.Decode(&rs); err != nil {
+	rs := r.reuse()
+	if err := r.dec.Decode(rs); err != nil {
 		if isStreamError(err) {
 			return r.streamError(err)
 		}
@@ -511,8 +521,20 @@ func (r *reader) span(t *traceCtx) error {
 		r.typeError(err, base, start, "span")
 		return nil
 	}
-	r.convert(&rs, t, start)
+	r.convert(rs, t, start)
 	return nil
+}
+
+// reuse returns the reader's scratch span, zeroed, keeping the capacity of
+// its tag and reference slices. encoding/json decodes into the existing
+// elements of a slice, so they are cleared first.
+func (r *reader) reuse() *rawSpan {
+	rs := &r.scratch
+	tags, refs := rs.Tags[:cap(rs.Tags)], rs.References[:cap(rs.References)]
+	clear(tags)
+	clear(refs)
+	*rs = rawSpan{Tags: tags[:0], References: refs[:0]}
+	return rs
 }
 
 // convert turns a decoded span into a trace.Span and adds it to t.
@@ -612,25 +634,23 @@ func applyTags(s *trace.Span, tags []rawKV) {
 		if !ok {
 			continue
 		}
-		switch kv.Key {
-		case "span.kind":
+		switch kv.Key.role {
+		case roleKind:
 			s.Kind = trace.ParseKind(v)
-		case "error":
+		case roleError:
 			if strings.EqualFold(v, "true") {
 				s.Status = trace.StatusError
 			}
-		case "otel.status_code":
+		case roleStatusCode:
 			switch strings.ToUpper(v) {
 			case "ERROR":
 				s.Status = trace.StatusError
 			case "OK":
 				s.Status = max(s.Status, trace.StatusOK)
 			}
-		default:
-			if k, ok := trace.KeyOf(kv.Key); ok {
-				// The current semantic-convention name wins over legacy aliases.
-				s.Attrs.Set(k, v, kv.Key == k.String())
-			}
+		case roleAttr:
+			// The current semantic-convention name wins over legacy aliases.
+			s.Attrs.Set(kv.Key.attr, v, kv.Key.current)
 		}
 	}
 }

@@ -391,26 +391,38 @@ func allErrors(err error) string {
 }
 
 func TestErrorsAreCapped(t *testing.T) {
-	var b strings.Builder
-	b.WriteString(`{"traceID":"1","spans":[`)
+	var doc, lines strings.Builder
+	doc.WriteString(`{"traceID":"1","spans":[`)
 	for i := range 250 {
 		if i > 0 {
-			b.WriteString(",")
+			doc.WriteString(",")
 		}
-		b.WriteString(`{"traceID":"1","spanID":"1","startTime":"x"}`)
+		doc.WriteString(`{"traceID":"1","spanID":"1","startTime":"x"}`)
+		lines.WriteString(`{"traceID":"1","spans":[` + spanA + `],` + procs + "}\n" + `{"traceID":"1","spans":[}` + "\n")
 	}
-	b.WriteString(`]}`)
-	var c decoder.Collect
-	err := Decode("f.json", []byte(b.String()), &c, decoder.DefaultLimits)
-	var l decoder.ErrorList
-	if !errors.As(err, &l) {
-		t.Fatalf("error = %v, want an ErrorList", err)
-	}
-	if len(l) != maxErrors+1 || !strings.Contains(l[maxErrors].Error(), "150 more errors not listed") {
-		t.Errorf("got %d errors, last %v; want %d and a count of 150 more", len(l), l[len(l)-1], maxErrors+1)
-	}
-	if c.Rejected[trace.RejectInvalidSpan] != 250 {
-		t.Errorf("rejected = %v, want 250 invalid spans", c.Rejected)
+	doc.WriteString(`]}`)
+	for _, tc := range []struct {
+		name, in string
+		spans    int
+		rejected trace.Tally
+	}{
+		{"bad spans", doc.String(), 0, trace.Tally{trace.RejectInvalidSpan: 250}},
+		{"bad JSON lines", lines.String(), 250, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var c decoder.Collect
+			err := Decode("f.json", []byte(tc.in), &c, decoder.DefaultLimits)
+			var l decoder.ErrorList
+			if !errors.As(err, &l) {
+				t.Fatalf("error = %v, want an ErrorList", err)
+			}
+			if len(l) != maxErrors+1 || !strings.Contains(l[maxErrors].Error(), "150 more errors not listed") {
+				t.Errorf("got %d errors, last %v; want %d and a count of 150 more", len(l), l[len(l)-1], maxErrors+1)
+			}
+			if len(c.Spans) != tc.spans || fmt.Sprint(c.Rejected) != fmt.Sprint(tc.rejected) {
+				t.Errorf("got %d spans, rejected %v; want %d, %v", len(c.Spans), c.Rejected, tc.spans, tc.rejected)
+			}
+		})
 	}
 }
 

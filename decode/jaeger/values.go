@@ -55,7 +55,7 @@ type rawProcessMapping struct {
 // rawKV is a tag in either the UI form {key, type, value} or the api_v2
 // form {key, vType, vStr | vBool | vInt64 | vFloat64 | vBinary}.
 type rawKV struct {
-	Key      string `json:"key"`
+	Key      tagKey `json:"key"`
 	Value    scalar `json:"value"`
 	VType    scalar `json:"vType"`
 	VStr     scalar `json:"vStr"`
@@ -83,6 +83,55 @@ func (kv *rawKV) value() (v string, ok bool) {
 		return orDefault(kv.VFloat64, "0"), true
 	}
 	return "", false
+}
+
+// tagKey is a tag key, classified while it is decoded so that keys
+// syncaudit does not keep cost no allocation.
+type tagKey struct {
+	role    keyRole
+	attr    trace.AttrKey // for roleAttr
+	current bool          // the key is attr's current semantic-convention name
+}
+
+// keyRole is what a tag key means to syncaudit.
+type keyRole uint8
+
+const (
+	roleNone       keyRole = iota // dropped
+	roleKind                      // span.kind
+	roleError                     // error
+	roleStatusCode                // otel.status_code
+	roleAttr                      // an attribute trace.KeyOf knows
+)
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (k *tagKey) UnmarshalJSON(b []byte) error {
+	*k = tagKey{}
+	if len(b) < 2 || b[0] != '"' {
+		return nil // not a string: the tag is dropped
+	}
+	name := b[1 : len(b)-1]
+	if bytes.IndexByte(name, '\\') >= 0 {
+		s, err := unquote(b)
+		if err != nil {
+			return err
+		}
+		name = []byte(s)
+	}
+	// string(name) in a switch or a map index does not allocate.
+	switch string(name) {
+	case "span.kind":
+		k.role = roleKind
+	case "error":
+		k.role = roleError
+	case "otel.status_code":
+		k.role = roleStatusCode
+	default:
+		if a, ok := trace.KeyOf(string(name)); ok {
+			*k = tagKey{role: roleAttr, attr: a, current: string(name) == a.String()}
+		}
+	}
+	return nil
 }
 
 func orDefault(s scalar, def string) string {

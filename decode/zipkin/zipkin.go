@@ -78,11 +78,20 @@ func (st *state) run() error {
 
 // errorAt records err at byte offset off of the input.
 func (st *state) errorAt(off int64, err error) {
+	if len(st.errs) >= maxErrors { // skip the line count too
+		st.dropped++
+		return
+	}
+	st.addError(decoder.TextError(st.file, st.data, off, err))
+}
+
+// addError records an already positioned error.
+func (st *state) addError(err error) {
 	if len(st.errs) >= maxErrors {
 		st.dropped++
 		return
 	}
-	st.errs = append(st.errs, decoder.TextError(st.file, st.data, off, err))
+	st.errs = append(st.errs, err)
 }
 
 func (st *state) reject(r trace.Reason) {
@@ -114,7 +123,7 @@ func (st *state) document(doc []byte, base int64) {
 	}
 	r := &reader{st: st, doc: doc, base: base, dec: json.NewDecoder(bytes.NewReader(doc))}
 	if err := r.top(); err != nil {
-		st.errs = append(st.errs, err)
+		st.addError(err)
 	}
 }
 

@@ -369,3 +369,22 @@ func TestSniff(t *testing.T) {
 		}
 	}
 }
+
+func TestErrorsAreCapped(t *testing.T) {
+	var lines strings.Builder
+	for range 250 {
+		lines.WriteString("[" + root + "]\n" + `[{"traceId":"1","id":"2","timestamp":{}}]` + "\n")
+	}
+	var c decoder.Collect
+	err := Decode("f.json", []byte(lines.String()), &c, decoder.DefaultLimits)
+	var l decoder.ErrorList
+	if !errors.As(err, &l) {
+		t.Fatalf("error = %v, want an ErrorList", err)
+	}
+	if len(l) != maxErrors+1 || !strings.Contains(l[maxErrors].Error(), "150 more errors not listed") {
+		t.Errorf("got %d errors, last %v; want %d and a count of 150 more", len(l), l[len(l)-1], maxErrors+1)
+	}
+	if len(c.Spans) != 250 || c.Rejected[trace.RejectInvalidSpan] != 250 {
+		t.Errorf("got %d spans, rejected %v; want 250 and 250 invalid", len(c.Spans), c.Rejected)
+	}
+}
