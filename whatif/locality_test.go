@@ -67,7 +67,7 @@ func TestLocality(t *testing.T) {
 		if want := m.Simulate(0, tt.ch, 0); got != want {
 			t.Errorf("%s: %d != %d", tt.name, got, want)
 		}
-		m.pool.Put(sc)
+		m.putScratch(sc)
 	}
 }
 

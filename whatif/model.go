@@ -35,7 +35,11 @@ type Model struct {
 	cend []int64
 	cdur []int64
 
-	pool sync.Pool // *scratch
+	// free holds idle scratch states, one per concurrent caller at most.
+	// Unlike a sync.Pool it survives garbage collections: a scratch for a
+	// large trace is worth keeping for the Model's lifetime.
+	mu   sync.Mutex
+	free []*scratch
 }
 
 // NewModel builds the model of t in O(n log n). It reads t.Spans and t.Parent
@@ -120,7 +124,6 @@ func NewModel(t *trace.Trace) *Model {
 			}
 		}
 	}
-	m.pool.New = func() any { return newScratch(n, slots) }
 	return m
 }
 

@@ -33,7 +33,7 @@ func (m *Model) Simulate(root int32, ch Change, enqueueCost int64) int64 {
 		return 0
 	}
 	sc := m.getScratch()
-	defer m.pool.Put(sc)
+	defer m.putScratch(sc)
 	return m.simulate(sc, root, ch, max(0, enqueueCost))
 }
 
@@ -55,7 +55,7 @@ func (m *Model) Baseline(root int32) int64 {
 		return 0
 	}
 	sc := m.getScratch()
-	defer m.pool.Put(sc)
+	defer m.putScratch(sc)
 	sc.begin()
 	// Preorder with an explicit stack, then children before parents.
 	order := sc.queue[:0]
@@ -107,7 +107,7 @@ type node struct {
 	fl      uint8
 }
 
-// scratch is one call's working state, reused through Model.pool. Per-span
+// scratch is one call's working state, reused through Model.free. Per-span
 // state is valid only where stamp == epoch, per-slot marks only where
 // mark == epoch, so a call costs O(touched spans), not O(n).
 type scratch struct {
@@ -130,7 +130,22 @@ func newScratch(n, slots int) *scratch {
 	return &scratch{nd: make([]node, n), mark: make([]uint32, slots)}
 }
 
-func (m *Model) getScratch() *scratch { return m.pool.Get().(*scratch) }
+func (m *Model) getScratch() *scratch {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if k := len(m.free); k > 0 {
+		sc := m.free[k-1]
+		m.free = m.free[:k-1]
+		return sc
+	}
+	return newScratch(int(m.n), len(m.ord))
+}
+
+func (m *Model) putScratch(sc *scratch) {
+	m.mu.Lock()
+	m.free = append(m.free, sc)
+	m.mu.Unlock()
+}
 
 // begin starts a new call: every per-span field becomes invalid.
 func (sc *scratch) begin() {
