@@ -75,12 +75,12 @@ func load(ctx context.Context, ios *IOStreams, paths []string, f *loadFlags) (*i
 	printErrors(ios.ErrOut, res.Errors)
 	printSummary(ios.ErrOut, &res.Summary)
 	code := ExitOK
-	if len(res.Errors) > 0 {
+	switch {
+	case len(res.Errors) > 0:
 		code = ExitInput
-	}
-	if res.Summary.SpansRead == 0 {
+	case res.Summary.SpansInTraces == 0:
 		code = ExitNoData
-		fmt.Fprintln(ios.ErrOut, "syncaudit: no spans read from any input")
+		fmt.Fprintln(ios.ErrOut, "syncaudit: the inputs hold no usable spans")
 	}
 	return res, code, nil
 }

@@ -53,6 +53,14 @@ func Bytes(name string, data []byte, f Format, lim decoder.Limits, em decoder.Em
 	if f == Auto || f == "" {
 		f = Sniff(data)
 		if f == "" {
+			t := trimSpace(data)
+			if len(t) > 0 && (t[0] == '{' || t[0] == '[') {
+				off := int64(len(data) - len(t))
+				if isEmptyJSON(t) {
+					return "", decoder.TextError(name, data, off, fmt.Errorf("%w: the document is an empty JSON object or array", decoder.ErrNoSpans))
+				}
+				return "", decoder.TextError(name, data, off, fmt.Errorf("%w: %s", decoder.ErrUnknownFormat, describe(data)))
+			}
 			return "", decoder.BinaryError(name, 0, fmt.Errorf("%w: %s", decoder.ErrUnknownFormat, describe(data)))
 		}
 	}
@@ -70,6 +78,19 @@ func Bytes(name string, data []byte, f Format, lim decoder.Limits, em decoder.Em
 		return "", fmt.Errorf("%s: %w: %q", name, decoder.ErrUnknownFormat, f)
 	}
 	return f, err
+}
+
+// isEmptyJSON reports whether t is "{}" or "[]" with optional whitespace.
+func isEmptyJSON(t []byte) bool {
+	t = trimSpace(t)
+	for len(t) > 0 && (t[len(t)-1] == ' ' || t[len(t)-1] == '\n' || t[len(t)-1] == '\r' || t[len(t)-1] == '\t') {
+		t = t[:len(t)-1]
+	}
+	if len(t) < 2 || (t[0] != '{' && t[0] != '[') {
+		return false
+	}
+	inner := trimSpace(t[1 : len(t)-1])
+	return len(inner) == 0 && (t[0] == '{' && t[len(t)-1] == '}' || t[0] == '[' && t[len(t)-1] == ']')
 }
 
 func trimSpace(b []byte) []byte {

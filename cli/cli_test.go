@@ -1,0 +1,153 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func run(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = Main(args, Test(strings.NewReader(stdin), &out, &errOut))
+	return code, out.String(), errOut.String()
+}
+
+func bad(name string) string { return filepath.Join("testdata", "bad", name) }
+
+// TestParseTreeFlags maps argv to the parsed options.
+func TestParseTreeFlags(t *testing.T) {
+	tests := []struct {
+		args    []string
+		want    TreeOptions
+		wantErr string
+	}{
+		{args: []string{"a.json"}, want: TreeOptions{Paths: []string{"a.json"}, Output: "text"}},
+		{args: []string{"a", "b", "-o", "json"}, want: TreeOptions{Paths: []string{"a", "b"}, Output: "json"}},
+		{args: []string{"a", "--trace-id", "abc", "--jaeger-compat", "--max-skew", "250ms"},
+			want: TreeOptions{Paths: []string{"a"}, Output: "text", load: loadFlags{traceID: "abc", jaegerCompat: true, maxSkew: 250 * time.Millisecond}}},
+		{args: []string{}, wantErr: "needs at least one PATH"},
+		{args: []string{"a", "-o", "yaml"}, wantErr: `-o "yaml"`},
+	}
+	for _, tt := range tests {
+		var got *TreeOptions
+		cmd := NewCmdTree(Test(nil, &bytes.Buffer{}, &bytes.Buffer{}), func(o *TreeOptions) error { got = o; return nil })
+		cmd.SetArgs(tt.args)
+		cmd.SetOut(&bytes.Buffer{})
+		cmd.SetErr(&bytes.Buffer{})
+		err := cmd.Execute()
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("%v: error %v, want %q", tt.args, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%v: %v", tt.args, err)
+			continue
+		}
+		if strings.Join(got.Paths, ",") != strings.Join(tt.want.Paths, ",") || got.Output != tt.want.Output ||
+			got.load.traceID != tt.want.load.traceID || got.load.jaegerCompat != tt.want.load.jaegerCompat ||
+			(tt.want.load.maxSkew != 0 && got.load.maxSkew != tt.want.load.maxSkew) {
+			t.Errorf("%v: got %+v, want %+v", tt.args, *got, tt.want)
+		}
+	}
+}
+
+// TestExitCodes: one row per documented exit code path.
+func TestExitCodes(t *testing.T) {
+	tests := []struct {
+		name       string
+		args       []string
+		stdin      string
+		code       int
+		stderrHas  []string
+		stdoutHave string
+	}{
+		{"ok", []string{"tree", bad("good.jsonl")}, "", ExitOK, []string{"read 1 file(s), 1 span(s)"}, "trace 5b8efff798038103d269b633813fc60c"},
+		{"stdin", []string{"tree", "-"}, mustRead(t, bad("good.jsonl")), ExitOK, nil, "svc GET /x"},
+		{"unknown flag", []string{"tree", "--nope", "x"}, "", ExitUsage, []string{"unknown flag", "--help"}, ""},
+		{"unknown command", []string{"frobnicate"}, "", ExitUsage, []string{"unknown command"}, ""},
+		{"bad format", []string{"tree", "--format", "csv", "x"}, "", ExitUsage, []string{"unknown format"}, ""},
+		{"bad trace id", []string{"tree", "--trace-id", "xyz!", bad("good.jsonl")}, "", ExitUsage, []string{"--trace-id"}, ""},
+		{"missing file", []string{"tree", "does-not-exist.json"}, "", ExitInput, []string{"does-not-exist.json: no such file"}, ""},
+		{"truncated", []string{"tree", bad("truncated.json")}, "", ExitInput, []string{"truncated.json:1:"}, ""},
+		{"png", []string{"tree", bad("image.png")}, "", ExitInput, []string{"image.png: byte offset 0", "PNG"}, ""},
+		{"empty", []string{"tree", bad("empty.json")}, "", ExitInput, []string{"empty.json: empty input"}, ""},
+		{"empty object", []string{"tree", bad("emptyobj.json")}, "", ExitInput, []string{"emptyobj.json:1:1: no spans found"}, ""},
+		{"unknown json", []string{"tree", bad("unknown.json")}, "", ExitInput, []string{"unknown.json:1:1: unknown trace format"}, ""},
+		{"wrong type", []string{"tree", bad("wrongtype.json")}, "", ExitInput, []string{"wrongtype.json:1:"}, ""},
+		{"invalid id only", []string{"tree", bad("invalid-id.json")}, "", ExitNoData, []string{"1 rejected (invalid-trace-id 1)"}, ""},
+		// A bad file does not stop the good one.
+		{"mixed", []string{"tree", bad("truncated.json"), bad("good.jsonl"), bad("image.png")}, "", ExitInput,
+			[]string{"truncated.json:1:", "image.png", "1 in 1 trace(s)"}, "trace 5b8efff798038103d269b633813fc60c"},
+		{"version", []string{"version"}, "", ExitOK, nil, "syncaudit dev"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := run(t, tt.stdin, tt.args...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d\nstderr: %s", code, tt.code, errOut)
+			}
+			for _, s := range tt.stderrHas {
+				if !strings.Contains(errOut, s) {
+					t.Errorf("stderr lacks %q:\n%s", s, errOut)
+				}
+			}
+			if !strings.Contains(out, tt.stdoutHave) {
+				t.Errorf("stdout lacks %q:\n%s", tt.stdoutHave, out)
+			}
+			if strings.Contains(out, "error:") || strings.Contains(out, "read ") && strings.Contains(out, "file(s)") {
+				t.Errorf("diagnostics leaked into stdout:\n%s", out)
+			}
+		})
+	}
+}
+
+func mustRead(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestTreeJSONAccounting: the JSON summary accounts for every span, and
+// spans carry the documented fields.
+func TestTreeJSONAccounting(t *testing.T) {
+	code, out, _ := run(t, "", "tree", "-o", "json", bad("good.jsonl"), bad("invalid-id.json"))
+	if code != ExitOK {
+		t.Fatalf("exit %d", code)
+	}
+	var doc struct {
+		Summary struct {
+			SpansRead, SpansInTraces, SpansRejected int
+			Rejected                                map[string]int
+		}
+		Traces []struct {
+			TraceID, RootService, RootOperation string
+			DurationMs                          float64
+			Spans                               []map[string]any
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	s := doc.Summary
+	if s.SpansRead != 2 || s.SpansInTraces != 1 || s.SpansRejected != 1 || s.Rejected["invalid-trace-id"] != 1 {
+		t.Errorf("summary %+v", s)
+	}
+	if len(doc.Traces) != 1 || doc.Traces[0].DurationMs != 1000 || doc.Traces[0].RootOperation != "GET /x" {
+		t.Fatalf("traces %+v", doc.Traces)
+	}
+	for _, k := range []string{"spanId", "service", "operation", "kind", "startMs", "durationMs", "async", "warnings", "criticalMs", "onCriticalPath"} {
+		if _, ok := doc.Traces[0].Spans[0][k]; !ok {
+			t.Errorf("span lacks %q", k)
+		}
+	}
+}
