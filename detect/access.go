@@ -27,6 +27,17 @@ const (
 	Write
 )
 
+// String returns "unknown", "read" or "write".
+func (a Access) String() string {
+	switch a {
+	case Read:
+		return "read"
+	case Write:
+		return "write"
+	}
+	return "unknown"
+}
+
 // AccessOf classifies call c of t and returns a short label of the
 // evidence ("POST", "SELECT", "rpc SendOrderConfirmation").
 func AccessOf(t *trace.Trace, c *calls.Call) (Access, string) {

@@ -207,7 +207,8 @@ func ref(e calls.Endpoint) report.Ref { return report.Ref{Service: e.Service, Op
 type Result struct {
 	// Findings are ranked (Rank 1..N, best first), cut to Options.Top.
 	Findings []Finding
-	// Plan is the combined effect of the recommended findings, per endpoint.
+	// Plan is the combined effect of the recommended findings (among those
+	// kept by Top), per endpoint, in order of each endpoint's best rank.
 	Plan []report.PlanEndpoint
 }
 

@@ -115,10 +115,10 @@ type endpointState struct {
 
 const minInt64 = -1 << 63
 
-// linked reports whether t can be walked: Parent matches Spans and Link
-// has run (Roots is set by Link).
+// linked reports whether t can be walked: it has spans and Link has built
+// its tree index.
 func linked(t *trace.Trace) bool {
-	return t != nil && len(t.Spans) > 0 && len(t.Parent) == len(t.Spans) && len(t.Roots) > 0
+	return t != nil && len(t.Spans) > 0 && t.Linked()
 }
 
 func newPass(in []Request, opt Options) *Pass {
