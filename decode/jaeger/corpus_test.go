@@ -315,3 +315,70 @@ func BenchmarkDecodeDeathStarBench(b *testing.B) {
 	}
 	b.ReportMetric(float64(e.spans)*float64(b.N)/b.Elapsed().Seconds(), "spans/s")
 }
+
+// TestFixtures decodes the repository's fixtures, written by a real Jaeger v2
+// query service (GET /api/traces), and checks span kinds and error statuses
+// against an independent reading of the files' tags.
+func TestFixtures(t *testing.T) {
+	for _, variant := range []string{"sync", "async"} {
+		t.Run(variant, func(t *testing.T) {
+			path := filepath.Join("..", "..", "fixtures", variant, "jaeger.json")
+			if _, err := os.Stat(path); err != nil {
+				t.Skipf("fixture not available: %v", err)
+			}
+			c, data, err := decodeFile(t, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc struct {
+				Data []struct {
+					Spans []struct {
+						Tags []struct {
+							Key   string `json:"key"`
+							Value any    `json:"value"`
+						} `json:"tags"`
+					} `json:"spans"`
+				} `json:"data"`
+			}
+			if err := json.Unmarshal(data, &doc); err != nil {
+				t.Fatal(err)
+			}
+			wantKinds := map[string]int{}
+			wantSpans, wantErrors := 0, 0
+			for _, tr := range doc.Data {
+				for _, s := range tr.Spans {
+					wantSpans++
+					kind, failed := "unspecified", false
+					for _, tag := range s.Tags {
+						switch {
+						case tag.Key == "span.kind":
+							kind = tag.Value.(string)
+						case tag.Key == "otel.status_code" && tag.Value == "ERROR",
+							tag.Key == "error" && (tag.Value == true || tag.Value == "true"):
+							failed = true
+						}
+					}
+					wantKinds[kind]++
+					if failed {
+						wantErrors++
+					}
+				}
+			}
+			gotKinds := map[string]int{}
+			gotErrors := 0
+			for _, s := range c.Spans {
+				gotKinds[s.Kind.String()]++
+				if s.Status == trace.StatusError {
+					gotErrors++
+				}
+			}
+			if len(c.Spans) != wantSpans || len(traceIDs(c.Spans)) != len(doc.Data) {
+				t.Errorf("decoded %d traces / %d spans, the file has %d / %d", len(traceIDs(c.Spans)), len(c.Spans), len(doc.Data), wantSpans)
+			}
+			if fmt.Sprint(gotKinds) != fmt.Sprint(wantKinds) || gotErrors != wantErrors || wantErrors == 0 {
+				t.Errorf("kinds %v, %d errors; the file has %v, %d", gotKinds, gotErrors, wantKinds, wantErrors)
+			}
+			checkSpans(t, c)
+		})
+	}
+}
