@@ -9,6 +9,7 @@ package audit
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"runtime"
 	"slices"
 	"sync"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/syncaudit/syncaudit/calls"
 	"github.com/syncaudit/syncaudit/critpath"
+	"github.com/syncaudit/syncaudit/detect"
 	"github.com/syncaudit/syncaudit/ingest"
 	"github.com/syncaudit/syncaudit/report"
 	"github.com/syncaudit/syncaudit/stats"
@@ -29,6 +31,16 @@ type Options struct {
 	Workers int
 	// JaegerCompat is recorded in the report summary.
 	JaegerCompat bool
+	// Detect controls candidate detection (enqueue cost, minimum
+	// confidence, top N, policy).
+	Detect detect.Options
+	// Thresholds are the design-review checklist's limits.
+	Thresholds Thresholds
+}
+
+// DefaultOptions returns the documented defaults.
+func DefaultOptions() Options {
+	return Options{Detect: detect.DefaultOptions(), Thresholds: DefaultThresholds()}
 }
 
 // Request is one analysed request: a root span of a trace and what it waited for.
@@ -109,13 +121,25 @@ func Run(ctx context.Context, res *ingest.Result, opt Options) (*report.Report, 
 	if err != nil {
 		return nil, err
 	}
+	dreqs := make([]detect.Request, len(reqs))
+	for i, r := range reqs {
+		dreqs[i] = detect.Request{Trace: r.Trace, Root: r.Root, Endpoint: r.Endpoint, Latency: r.Latency, Failed: r.Failed, Calls: r.Calls}
+	}
+	found, err := detect.Run(dreqs, opt.Detect)
+	if err != nil {
+		return nil, fmt.Errorf("detecting candidates: %w", err)
+	}
 	rep := &report.Report{
 		SchemaVersion: report.SchemaVersion,
-		Summary:       report.Summary{Summary: res.Summary, Requests: len(reqs), JaegerCompat: opt.JaegerCompat},
-		Endpoints:     Endpoints(reqs),
-		Candidates:    []report.Candidate{},
-		Plan:          []report.PlanEndpoint{},
+		Summary: report.Summary{Summary: res.Summary, Requests: len(reqs), JaegerCompat: opt.JaegerCompat,
+			EnqueueCostMs: ms(opt.Detect.EnqueueCost.Nanoseconds())},
+		Endpoints:  Endpoints(reqs),
+		Candidates: found.Candidates(),
+		Plan:       found.Plan,
+		Async:      AsyncFlows(reqs),
 	}
+	rep.Checklist = Checklist(reqs, rep.Endpoints, rep.Candidates, rep.Async, opt.Thresholds)
+	rep.Waterfalls = Waterfalls(reqs, rep.Endpoints, rep.Candidates)
 	return rep, nil
 }
 

@@ -166,7 +166,7 @@ func Checklist(reqs []Request, endpoints []report.Endpoint, cands []report.Candi
 	nc := report.CheckItem{ID: "non-critical-on-path", Title: "Non-critical operations converted to async events",
 		Threshold: "a recommended make-async candidate", Pass: true, Evidence: []report.Evidence{}}
 	for _, c := range cands {
-		if c.Action != report.MakeAsync {
+		if c.Action != report.MakeAsync || !c.Recommended {
 			continue
 		}
 		nc.Pass = false

@@ -1,11 +1,17 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
+	"io"
+	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/syncaudit/syncaudit/audit"
+	"github.com/syncaudit/syncaudit/detect"
+	"github.com/syncaudit/syncaudit/detect/policy"
 	"github.com/syncaudit/syncaudit/report"
 )
 
@@ -14,27 +20,50 @@ type AnalyzeOptions struct {
 	IO     *IOStreams
 	Paths  []string
 	Output string
-	load   loadFlags
+	// OutFile, when set, receives the report instead of stdout.
+	OutFile       string
+	PolicyFile    string
+	EnqueueCost   time.Duration
+	MinConfidence float64
+	Top           int
+	Thresholds    audit.Thresholds
+	load          loadFlags
 }
+
+var outputFormats = []string{"table", "json", "markdown", "html"}
 
 // NewCmdAnalyze builds `syncaudit analyze`. runF replaces the run function in tests.
 func NewCmdAnalyze(io *IOStreams, runF func(*AnalyzeOptions) error) *cobra.Command {
 	opts := &AnalyzeOptions{IO: io}
+	dd := detect.DefaultOptions()
+	th := audit.DefaultThresholds()
 	cmd := &cobra.Command{
 		Use:   "analyze PATH...",
-		Short: "Per-endpoint latency, synchronous calls and async candidates",
+		Short: "Rank the synchronous calls that could be asynchronous, with projected savings",
 		Long: `Analyse every request (trace root): its latency, the synchronous calls it waited
 for, how deep they nest, and where its critical path spends time, aggregated per
-entry point (root service and operation).`,
+entry point (root service and operation). Then rank the calls that could be made
+asynchronous (or run concurrently), each with a confidence, its reasons and the
+latency it would save, projected by re-simulating every trace that contains it,
+and evaluate the design-review checklist.`,
 		Example: `  syncaudit analyze fixtures/sync/otlp.jsonl
-  syncaudit analyze exports/ -o json > report.json`,
+  syncaudit analyze exports/ -o json --out report.json
+  syncaudit analyze exports/ -o markdown --policy syncaudit-policy.yaml > review.md
+  syncaudit analyze exports/ -o html --out review.html --top 10`,
 		Args: atLeastOnePath,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Paths = args
-			switch opts.Output {
-			case "table", "json":
-			default:
-				return usageErrorf("-o %q: want table or json", opts.Output)
+			if !contains(outputFormats, opts.Output) {
+				return usageErrorf("-o %q: want table, json, markdown or html", opts.Output)
+			}
+			if opts.EnqueueCost < 0 {
+				return usageErrorf("--enqueue-cost must not be negative")
+			}
+			if opts.MinConfidence < 0 || opts.MinConfidence > 1 {
+				return usageErrorf("--min-confidence must be between 0 and 1")
+			}
+			if opts.Top < 0 {
+				return usageErrorf("--top must not be negative")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -42,31 +71,100 @@ entry point (root service and operation).`,
 			return analyzeRun(cmd, opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.Output, "output", "o", "table", "output format: table or json")
-	opts.load.register(cmd.Flags(), false)
+	f := cmd.Flags()
+	f.StringVarP(&opts.Output, "output", "o", "table", "report format: table, json, markdown or html")
+	f.StringVar(&opts.OutFile, "out", "", "write the report to `FILE` instead of stdout")
+	f.StringVar(&opts.PolicyFile, "policy", "", "YAML `FILE` marking services/operations critical or deferrable (see 'syncaudit policy init')")
+	f.DurationVar(&opts.EnqueueCost, "enqueue-cost", dd.EnqueueCost, "what a caller still pays to publish an event instead of calling")
+	f.Float64Var(&opts.MinConfidence, "min-confidence", dd.MinConfidence, "confidence (0-1) from which a candidate is recommended and enters the plan")
+	f.IntVar(&opts.Top, "top", 0, "keep only the N best-ranked candidates (0: all)")
+	f.IntVar(&opts.Thresholds.MaxSyncCalls, "max-sync-calls", th.MaxSyncCalls, "checklist: synchronous calls per request (p50) above which an endpoint fails")
+	f.DurationVar(&opts.Thresholds.SlowCallP95, "slow-call", th.SlowCallP95, "checklist: p95 duration above which a synchronous call is slow")
+	f.DurationVar(&opts.Thresholds.Timeout, "timeout", th.Timeout, "checklist: a call running longer than this has no effective timeout")
+	f.IntVar(&opts.Thresholds.MinSlowFailures, "min-slow-failures", th.MinSlowFailures, "checklist: failures (not faster than successes) that show a missing circuit breaker")
+	f.DurationVar(&opts.Thresholds.MaxAsyncLag, "max-async-lag", th.MaxAsyncLag, "checklist: publish-to-consume lag p95 above which asynchronous work is falling behind")
+	opts.load.register(f, false)
 	return cmd
 }
 
+func contains(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (opts *AnalyzeOptions) auditOptions() (audit.Options, error) {
+	o := audit.DefaultOptions()
+	o.JaegerCompat = opts.load.jaegerCompat
+	o.Detect.EnqueueCost = opts.EnqueueCost
+	o.Detect.MinConfidence = opts.MinConfidence
+	o.Detect.Top = opts.Top
+	o.Thresholds = opts.Thresholds
+	if opts.PolicyFile != "" {
+		p, err := policy.Load(opts.PolicyFile)
+		if err != nil {
+			return o, withCode(ExitUsage, fmt.Errorf("--policy: %w", err))
+		}
+		o.Detect.Policy = p
+	}
+	return o, nil
+}
+
 func analyzeRun(cmd *cobra.Command, opts *AnalyzeOptions) error {
+	ao, err := opts.auditOptions()
+	if err != nil {
+		return err
+	}
 	res, code, err := load(cmd.Context(), opts.IO, opts.Paths, &opts.load)
 	if err != nil {
 		return err
 	}
-	rep, err := audit.Run(cmd.Context(), res, audit.Options{JaegerCompat: opts.load.jaegerCompat})
+	rep, err := audit.Run(cmd.Context(), res, ao)
 	if err != nil {
 		return err
 	}
-	switch opts.Output {
+	if err := writeReport(opts.IO, opts.Output, opts.OutFile, rep); err != nil {
+		return err
+	}
+	if code != ExitOK {
+		return withCode(code, nil)
+	}
+	return nil
+}
+
+// writeReport renders rep in format to outFile (atomically) or stdout.
+func writeReport(ios *IOStreams, format, outFile string, rep *report.Report) error {
+	var buf bytes.Buffer
+	w := io.Writer(&buf)
+	if outFile == "" {
+		w = ios.Out
+	}
+	var err error
+	switch format {
 	case "json":
-		err = report.WriteJSON(opts.IO.Out, rep)
+		err = report.WriteJSON(w, rep)
+	case "markdown":
+		err = report.WriteMarkdown(w, rep)
+	case "html":
+		err = report.WriteHTML(w, rep)
 	default:
-		err = report.WriteTable(opts.IO.Out, rep, report.TableOptions{TTY: opts.IO.OutTTY, Color: opts.IO.Color})
+		err = report.WriteTable(w, rep, report.TableOptions{TTY: ios.OutTTY && outFile == "", Color: ios.Color && outFile == ""})
 	}
 	if err != nil {
 		return fmt.Errorf("writing report: %w", err)
 	}
-	if code != ExitOK {
-		return withCode(code, nil)
+	if outFile == "" {
+		return nil
+	}
+	tmp := outFile + ".tmp"
+	if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("writing report: %w", err)
+	}
+	if err := os.Rename(tmp, outFile); err != nil {
+		return fmt.Errorf("writing report: %w", err)
 	}
 	return nil
 }

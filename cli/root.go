@@ -92,6 +92,7 @@ detected from the content.`,
 		NewCmdVersion(io),
 		NewCmdTree(io, nil),
 		NewCmdAnalyze(io, nil),
+		NewCmdPolicy(io),
 	)
 	return root
 }

@@ -193,6 +193,8 @@ func (f *Finding) Candidate() report.Candidate {
 		Calls:          f.Calls,
 		Traces:         f.Traces,
 		Confidence:     f.Confidence,
+		Recommended:    f.Recommended,
+		Callees:        refs(f.Callees),
 		Reasons:        slices.Clone(f.Reasons),
 		SavingsMs:      f.Savings,
 		Share:          f.Share,
@@ -202,6 +204,17 @@ func (f *Finding) Candidate() report.Candidate {
 }
 
 func ref(e calls.Endpoint) report.Ref { return report.Ref{Service: e.Service, Operation: e.Operation} }
+
+func refs(es []calls.Endpoint) []report.Ref {
+	if len(es) == 0 {
+		return nil
+	}
+	out := make([]report.Ref, len(es))
+	for i, e := range es {
+		out[i] = ref(e)
+	}
+	return out
+}
 
 // Result is what Run found.
 type Result struct {

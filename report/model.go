@@ -111,16 +111,21 @@ type LatencyAfter struct {
 
 // Candidate is one ranked recommendation.
 type Candidate struct {
-	Rank       int      `json:"rank"`
-	Action     Action   `json:"action"`
-	Endpoint   Ref      `json:"endpoint"`
-	Caller     Ref      `json:"caller"`
-	Callee     Ref      `json:"callee"`
-	Calls      int      `json:"calls"`
-	Traces     int      `json:"traces"`
-	Confidence float64  `json:"confidence"`
-	Reasons    []string `json:"reasons"`
-	SavingsMs  Savings  `json:"savingsMs"`
+	Rank     int    `json:"rank"`
+	Action   Action `json:"action"`
+	Endpoint Ref    `json:"endpoint"`
+	Caller   Ref    `json:"caller"`
+	Callee   Ref    `json:"callee"`
+	// Callees lists every callee of a parallelize group (Callee joins them).
+	Callees    []Ref   `json:"callees,omitempty"`
+	Calls      int     `json:"calls"`
+	Traces     int     `json:"traces"`
+	Confidence float64 `json:"confidence"`
+	// Recommended is set when the candidate is in the combined plan
+	// (confidence at least the minimum, never a critical call).
+	Recommended bool     `json:"recommended"`
+	Reasons     []string `json:"reasons"`
+	SavingsMs   Savings  `json:"savingsMs"`
 	// Share is the mean saving as a fraction of the endpoint's mean latency.
 	Share          float64      `json:"share"`
 	LatencyAfterMs LatencyAfter `json:"latencyAfterMs"`
