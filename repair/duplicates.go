@@ -6,8 +6,11 @@ import (
 	"github.com/syncaudit/syncaudit/trace"
 )
 
-// DropDuplicates returns an Adjuster that removes exact copies of a span:
-// spans with the same span ID, start, end, service, name and kind. The first
+// DropDuplicates returns an Adjuster that removes copies of a span: spans
+// with the same span ID, service, name and kind whose start and duration
+// agree to the microsecond (Jaeger and Zipkin keep microseconds, OTLP
+// nanoseconds, so the same span read from a Jaeger download and an OTLP
+// export must still match). The first
 // copy in span order is kept; the others are counted in t.Rejected under
 // trace.RejectDuplicate.
 //
@@ -26,11 +29,11 @@ func DropDuplicates() Adjuster {
 }
 
 type dupKey struct {
-	id         trace.SpanID
-	start, end int64
-	kind       trace.Kind
-	service    string
-	name       string
+	id             trace.SpanID
+	startUs, durUs int64
+	kind           trace.Kind
+	service        string
+	name           string
 }
 
 func dropDuplicates(t *trace.Trace) {
@@ -63,7 +66,7 @@ func dropDuplicates(t *trace.Trace) {
 		if seen[s.SpanID] < 2 {
 			continue
 		}
-		k := dupKey{s.SpanID, s.Start, s.End, s.Kind, s.Service, s.Name}
+		k := dupKey{s.SpanID, floorDiv(s.Start, 1000), floorDiv(s.End-s.Start, 1000), s.Kind, s.Service, s.Name}
 		j, ok := first[k]
 		if !ok {
 			first[k] = int32(i)
@@ -77,6 +80,7 @@ func dropDuplicates(t *trace.Trace) {
 		return
 	}
 	compact(t, keep, to)
+	resort(t) // a kept copy may have taken finer timestamps
 	if t.Rejected == nil {
 		t.Rejected = trace.Tally{}
 	}
@@ -98,7 +102,20 @@ func mergeInto(dst, src *trace.Span) {
 			dst.Attrs = append(slices.Clip(dst.Attrs), a)
 		}
 	}
+	// Keep nanosecond timestamps over microsecond ones.
+	if dst.Start%1000 == 0 && dst.End%1000 == 0 && (src.Start%1000 != 0 || src.End%1000 != 0) {
+		dst.Start, dst.End = src.Start, src.End
+	}
 	dst.Flags |= src.Flags
 	dst.Warnings |= src.Warnings
 	dst.Status = max(dst.Status, src.Status) // error > ok > unset
+}
+
+// floorDiv divides rounding toward negative infinity.
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
 }

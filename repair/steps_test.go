@@ -91,6 +91,34 @@ func TestDropDuplicatesMerges(t *testing.T) {
 	}
 }
 
+// TestDropDuplicatesAcrossPrecision: the same span read from a Jaeger
+// download (microseconds) and an OTLP export (nanoseconds) is one span, and
+// the kept copy has the nanosecond times.
+func TestDropDuplicatesAcrossPrecision(t *testing.T) {
+	otlp := sp(7, 0, "a", server, 0, 0)
+	otlp.Start, otlp.End = 1_700_000_000_000_123_456, 1_700_000_000_004_000_789
+	jaeger := otlp
+	jaeger.Start = otlp.Start / 1000 * 1000
+	jaeger.End = jaeger.Start + (otlp.End-otlp.Start)/1000*1000
+	other := otlp
+	other.End += 2000 // 2µs longer: a different span sharing the ID
+	for _, order := range [][]trace.Span{{jaeger, otlp}, {otlp, jaeger}} {
+		tr := build(order...)
+		repair.DropDuplicates().Adjust(tr)
+		if len(tr.Spans) != 1 || tr.Rejected[trace.RejectDuplicate] != 1 {
+			t.Fatalf("%d spans, %v rejected", len(tr.Spans), tr.Rejected)
+		}
+		if tr.Spans[0].Start != otlp.Start || tr.Spans[0].End != otlp.End {
+			t.Errorf("kept %d-%d, want the nanosecond times %d-%d", tr.Spans[0].Start, tr.Spans[0].End, otlp.Start, otlp.End)
+		}
+	}
+	tr := build(otlp, other)
+	repair.DropDuplicates().Adjust(tr)
+	if len(tr.Spans) != 2 {
+		t.Errorf("spans 2µs apart were merged")
+	}
+}
+
 // TestSharedSpanIDs covers Zipkin's shared client/server span: the server
 // half gets a new ID under its client half and takes the shared ID's
 // children along; other collisions keep their children with the first holder.
