@@ -200,4 +200,3 @@ func checkInvariants(t testing.TB, tr *trace.Trace) {
 		t.Fatalf("%d of %d spans reachable from roots (cycle?)", count, n)
 	}
 }
-
