@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -27,7 +28,11 @@ type AnalyzeOptions struct {
 	MinConfidence float64
 	Top           int
 	Thresholds    audit.Thresholds
-	load          loadFlags
+	// FailOn are --fail-on rules; Baseline is an earlier JSON report.
+	FailOn       []string
+	Baseline     string
+	TolerancePct float64
+	load         loadFlags
 }
 
 var outputFormats = []string{"table", "json", "markdown", "html"}
@@ -49,7 +54,12 @@ and evaluate the design-review checklist.`,
 		Example: `  syncaudit analyze fixtures/sync/otlp.jsonl
   syncaudit analyze exports/ -o json --out report.json
   syncaudit analyze exports/ -o markdown --policy syncaudit-policy.yaml > review.md
-  syncaudit analyze exports/ -o html --out review.html --top 10`,
+  syncaudit analyze exports/ -o html --out review.html --top 10
+
+  # Scheduled audit: fail (exit 4) when a candidate saves > 100ms at p95 or
+  # anything regressed since last week's report
+  syncaudit analyze exports/ -o json --out this-week.json \
+    --baseline last-week.json --fail-on 'savings.p95>100ms,regressions'`,
 		Args: atLeastOnePath,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Paths = args
@@ -64,6 +74,9 @@ and evaluate the design-review checklist.`,
 			}
 			if opts.Top < 0 {
 				return usageErrorf("--top must not be negative")
+			}
+			if _, err := audit.ParseRules(opts.FailOn); err != nil {
+				return usageErrorf("--fail-on: %v", err)
 			}
 			if runF != nil {
 				return runF(opts)
@@ -83,6 +96,9 @@ and evaluate the design-review checklist.`,
 	f.DurationVar(&opts.Thresholds.Timeout, "timeout", th.Timeout, "checklist: a call running longer than this has no effective timeout")
 	f.IntVar(&opts.Thresholds.MinSlowFailures, "min-slow-failures", th.MinSlowFailures, "checklist: failures (not faster than successes) that show a missing circuit breaker")
 	f.DurationVar(&opts.Thresholds.MaxAsyncLag, "max-async-lag", th.MaxAsyncLag, "checklist: publish-to-consume lag p95 above which asynchronous work is falling behind")
+	f.StringArrayVar(&opts.FailOn, "fail-on", nil, "audit `RULES` (comma-separated or repeated) that make the run exit 4, e.g. 'savings.p95>100ms', 'syncCalls>3', 'latency.p95>500ms', 'candidates>0', 'checklist>0', 'regressions'")
+	f.StringVar(&opts.Baseline, "baseline", "", "earlier JSON report (`FILE`) to compare with: lists what got worse or better")
+	f.Float64Var(&opts.TolerancePct, "regression-tolerance", 10, "relative change (percent) below which --baseline reports no regression or improvement")
 	opts.load.register(f, false)
 	return cmd
 }
@@ -118,6 +134,16 @@ func analyzeRun(cmd *cobra.Command, opts *AnalyzeOptions) error {
 	if err != nil {
 		return err
 	}
+	rules, err := audit.ParseRules(opts.FailOn)
+	if err != nil {
+		return usageErrorf("--fail-on: %v", err)
+	}
+	var base *report.Report
+	if opts.Baseline != "" {
+		if base, err = audit.LoadReport(opts.Baseline); err != nil {
+			return withCode(ExitUsage, fmt.Errorf("--baseline: %w", err))
+		}
+	}
 	res, code, err := load(cmd.Context(), opts.IO, opts.Paths, &opts.load)
 	if err != nil {
 		return err
@@ -126,11 +152,28 @@ func analyzeRun(cmd *cobra.Command, opts *AnalyzeOptions) error {
 	if err != nil {
 		return err
 	}
+	if base != nil {
+		rep.Baseline = audit.Diff(opts.Baseline, base, rep, opts.TolerancePct)
+		for _, r := range rep.Baseline.Regressions {
+			fmt.Fprintf(opts.IO.ErrOut, "regression: %s\n", r)
+		}
+	}
+	rep.Audit = audit.Evaluate(rules, rep)
 	if err := writeReport(opts.IO, opts.Output, opts.OutFile, rep); err != nil {
 		return err
 	}
+	failed := 0
+	for _, a := range rep.Audit {
+		if a.Failed {
+			failed++
+			fmt.Fprintf(opts.IO.ErrOut, "audit: rule %q failed: %s\n", a.Rule, strings.Join(a.Offenders, "; "))
+		}
+	}
 	if code != ExitOK {
 		return withCode(code, nil)
+	}
+	if failed > 0 {
+		return withCode(ExitAudit, nil)
 	}
 	return nil
 }
@@ -168,3 +211,6 @@ func writeReport(ios *IOStreams, format, outFile string, rep *report.Report) err
 	}
 	return nil
 }
+
+func defaultEnqueueCost() time.Duration { return detect.DefaultOptions().EnqueueCost }
+func defaultMinConfidence() float64     { return detect.DefaultOptions().MinConfidence }

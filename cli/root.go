@@ -93,6 +93,7 @@ detected from the content.`,
 		NewCmdTree(io, nil),
 		NewCmdAnalyze(io, nil),
 		NewCmdPolicy(io),
+		NewCmdCompare(io, nil),
 	)
 	return root
 }

@@ -148,6 +148,35 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		p("\n")
 	}
 
+	if r.Baseline != nil {
+		p("## Changes since the baseline\n\nCompared with `%s` (changes under %.0f%% ignored).\n\n", strings.ReplaceAll(r.Baseline.File, "`", "'"), r.Baseline.TolerancePct)
+		if len(r.Baseline.Regressions)+len(r.Baseline.Improvements) == 0 {
+			p("No change beyond the tolerance.\n")
+		}
+		for _, x := range r.Baseline.Regressions {
+			p("- ❌ worse: %s\n", MarkdownEscape(x))
+		}
+		for _, x := range r.Baseline.Improvements {
+			p("- ✅ better: %s\n", MarkdownEscape(x))
+		}
+		p("\n")
+	}
+	if len(r.Audit) > 0 {
+		p("## Audit rules\n\n")
+		for _, a := range r.Audit {
+			mark := "✅ pass"
+			if a.Failed {
+				mark = "❌ fail"
+			}
+			p("- %s `%s`", mark, strings.ReplaceAll(a.Rule, "`", "'"))
+			if len(a.Offenders) > 0 {
+				p(": %s", MarkdownEscape(strings.Join(a.Offenders, "; ")))
+			}
+			p("\n")
+		}
+		p("\n")
+	}
+
 	p("## Input\n\n")
 	s := r.Summary
 	p("%d span(s) read: %d in %d trace(s) (%d partial), %d rejected", s.SpansRead, s.SpansInTraces, s.Traces, s.PartialTraces, s.SpansRejected)

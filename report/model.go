@@ -27,6 +27,18 @@ type Report struct {
 	Waterfalls []Waterfall `json:"waterfalls,omitempty"`
 	// Async lists work that is already asynchronous, with publish→consume lag.
 	Async []AsyncFlow `json:"async"`
+	// Baseline compares this report with an earlier one (--baseline).
+	Baseline *BaselineDiff `json:"baseline,omitempty"`
+	// Audit lists the --fail-on rules and whether each held.
+	Audit []RuleResult `json:"audit,omitempty"`
+}
+
+// RuleResult is one --fail-on rule evaluated on the report.
+type RuleResult struct {
+	Rule   string `json:"rule"`
+	Failed bool   `json:"failed"`
+	// Offenders name what broke the rule, with the measured value.
+	Offenders []string `json:"offenders"`
 }
 
 // Summary accounts for the input and the analysis.

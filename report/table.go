@@ -83,6 +83,27 @@ func sections(r *Report, o TableOptions) []section {
 		}
 		out = append(out, cs)
 	}
+	if r.Baseline != nil {
+		bs := section{title: "Changes since baseline " + r.Baseline.File, header: []string{"kind", "change"}}
+		for _, x := range r.Baseline.Regressions {
+			bs.rows = append(bs.rows, []string{"regression", x})
+		}
+		for _, x := range r.Baseline.Improvements {
+			bs.rows = append(bs.rows, []string{"improvement", x})
+		}
+		out = append(out, bs)
+	}
+	if len(r.Audit) > 0 {
+		as := section{title: "Audit rules", header: []string{"rule", "result", "offenders"}}
+		for _, a := range r.Audit {
+			res := "pass"
+			if a.Failed {
+				res = "FAIL"
+			}
+			as.rows = append(as.rows, []string{a.Rule, res, strings.Join(a.Offenders, "; ")})
+		}
+		out = append(out, as)
+	}
 	return out
 }
 
@@ -93,10 +114,16 @@ func fmtTotal(ms float64) string {
 	return fmtMsShort(ms)
 }
 
-// WriteTable renders the report's endpoints and candidates.
+// WriteTable renders the report's endpoints, candidates and, when present,
+// the baseline comparison and audit rules.
 func WriteTable(w io.Writer, r *Report, o TableOptions) error {
+	return writeSections(w, sections(r, o), o)
+}
+
+func writeSections(w io.Writer, secs []section, o TableOptions) error {
 	bw := bufio.NewWriter(w)
-	for k, s := range sections(r, o) {
+	clean := strings.NewReplacer("\t", " ", "\n", " ", "\r", " ")
+	for k, s := range secs {
 		if o.TTY {
 			if k > 0 {
 				bw.WriteByte('\n')
@@ -106,9 +133,16 @@ func WriteTable(w io.Writer, r *Report, o TableOptions) error {
 				title = "\x1b[1m" + title + "\x1b[0m"
 			}
 			fmt.Fprintln(bw, title)
+			if len(s.rows) == 0 {
+				fmt.Fprintln(bw, "  (none)")
+				continue
+			}
 			t := tablewriter.NewWriter(bw)
 			t.Header(s.header)
 			for _, row := range s.rows {
+				for i := range row {
+					row[i] = clean.Replace(row[i])
+				}
 				if err := t.Append(row); err != nil {
 					return err
 				}
@@ -122,7 +156,7 @@ func WriteTable(w io.Writer, r *Report, o TableOptions) error {
 		fmt.Fprintln(bw, strings.Join(s.header, "\t"))
 		for _, row := range s.rows {
 			for i := range row {
-				row[i] = strings.NewReplacer("\t", " ", "\n", " ").Replace(row[i])
+				row[i] = clean.Replace(row[i])
 			}
 			fmt.Fprintln(bw, strings.Join(row, "\t"))
 		}
