@@ -10,13 +10,13 @@ import (
 
 // mdEscaper makes untrusted text (span, service and attribute values) inert
 // in GitHub-flavoured Markdown: HTML is entity-escaped and every Markdown
-// punctuation character is backslash-escaped, so a span named
+// character that starts inline markup (emphasis, code, links, tables,
+// strikethrough, math) is backslash-escaped, so a span named
 // "<script>…" or "**x**|y" renders as literal text in a table cell.
 var mdEscaper = strings.NewReplacer(
-	"&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;",
-	"\\", "\\\\", "`", "\\`", "*", "\\*", "_", "\\_", "{", "\\{", "}", "\\}",
-	"[", "\\[", "]", "\\]", "(", "\\(", ")", "\\)", "#", "\\#", "+", "\\+",
-	"!", "\\!", "|", "\\|", "~", "\\~", "$", "\\$",
+	"&", "&amp;", "<", "&lt;", ">", "&gt;",
+	"\\", "\\\\", "`", "\\`", "*", "\\*", "_", "\\_",
+	"[", "\\[", "]", "\\]", "|", "\\|", "~", "\\~", "$", "\\$",
 	"\r\n", " ", "\n", " ", "\r", " ", "\t", " ",
 )
 
@@ -200,7 +200,11 @@ func mdEvidence(ev Evidence) string {
 		parts = append(parts, mdRef(ev.Caller)+" → "+mdRef(ev.Callee))
 	}
 	if ev.Unit != "" {
-		parts = append(parts, fmt.Sprintf("%s %s", strconv.FormatFloat(ev.Value, 'f', -1, 64), MarkdownEscape(ev.Unit)))
+		prec := -1
+		if strings.HasPrefix(ev.Unit, "ms") {
+			prec = 1
+		}
+		parts = append(parts, fmt.Sprintf("%s %s", strconv.FormatFloat(ev.Value, 'f', prec, 64), MarkdownEscape(ev.Unit)))
 	}
 	if ev.Traces > 0 {
 		parts = append(parts, fmt.Sprintf("%d trace(s)", ev.Traces))

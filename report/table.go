@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
 )
 
 // TableOptions control the table renderer.
@@ -137,7 +138,7 @@ func writeSections(w io.Writer, secs []section, o TableOptions) error {
 				fmt.Fprintln(bw, "  (none)")
 				continue
 			}
-			t := tablewriter.NewWriter(bw)
+			t := tablewriter.NewTable(bw, tablewriter.WithHeaderAutoFormat(tw.Off))
 			t.Header(s.header)
 			for _, row := range s.rows {
 				for i := range row {

@@ -1,0 +1,183 @@
+package cli
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files under testdata/golden")
+
+const syncFixture = "../fixtures/sync/otlp.jsonl"
+const asyncFixture = "../fixtures/async/otlp.jsonl"
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./cli -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from the golden file (go test ./cli -update to accept):\n%s", name, firstDiff(string(want), got))
+	}
+}
+
+func firstDiff(want, got string) string {
+	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(wl) || i < len(gl); i++ {
+		var w, g string
+		if i < len(wl) {
+			w = wl[i]
+		}
+		if i < len(gl) {
+			g = gl[i]
+		}
+		if w != g {
+			return "line " + strconv.Itoa(i+1) + ":\n want: " + w + "\n  got: " + g
+		}
+	}
+	return ""
+}
+
+
+// TestGoldenReports: every output format over the bundled sync fixture.
+func TestGoldenReports(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		tty  bool
+	}{
+		{"analyze.tsv", []string{"analyze", syncFixture}, false},
+		{"analyze.tty.txt", []string{"analyze", syncFixture}, true},
+		{"analyze.json", []string{"analyze", "-o", "json", syncFixture}, false},
+		{"analyze.md", []string{"analyze", "-o", "markdown", syncFixture}, false},
+		{"analyze.html", []string{"analyze", "-o", "html", syncFixture}, false},
+		{"tree.txt", []string{"tree", syncFixture}, false},
+		{"tree.json", []string{"tree", "-o", "json", syncFixture}, false},
+		{"tree-async.txt", []string{"tree", asyncFixture}, false},
+		{"compare.tsv", []string{"compare", syncFixture, asyncFixture}, false},
+		{"compare.json", []string{"compare", "-o", "json", syncFixture, asyncFixture}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			ios := Test(nil, &out, &errOut)
+			ios.OutTTY = tt.tty
+			if code := Main(tt.args, ios); code != ExitOK {
+				t.Fatalf("exit %d: %s", code, errOut.String())
+			}
+			golden(t, tt.name, out.String())
+		})
+	}
+}
+
+// TestTTYColor: colour only when asked (TTY and NO_COLOR unset).
+func TestTTYColor(t *testing.T) {
+	for _, color := range []bool{false, true} {
+		var out bytes.Buffer
+		ios := Test(nil, &out, &bytes.Buffer{})
+		ios.OutTTY, ios.Color = true, color
+		Main([]string{"analyze", syncFixture}, ios)
+		if got := strings.Contains(out.String(), "\x1b["); got != color {
+			t.Errorf("color=%v: escape codes present=%v", color, got)
+		}
+	}
+}
+
+// TestDeterministic: file order and worker count do not change the report.
+func TestDeterministic(t *testing.T) {
+	runJSON := func(args ...string) string {
+		var out bytes.Buffer
+		if code := Main(args, Test(nil, &out, &bytes.Buffer{})); code != ExitOK {
+			t.Fatalf("exit %d", code)
+		}
+		return out.String()
+	}
+	a := runJSON("analyze", "-o", "json", "../fixtures/sync/otlp.jsonl", "../fixtures/sync/jaeger.json")
+	b := runJSON("analyze", "-o", "json", "../fixtures/sync/jaeger.json", "../fixtures/sync/otlp.jsonl")
+	if a != b {
+		t.Error("report depends on input order")
+	}
+}
+
+// TestAuditExitCodes: --fail-on and --baseline.
+func TestAuditExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	base := filepath.Join(dir, "base.json")
+	if code, _, errOut := run(t, "", "analyze", "-o", "json", "--out", base, asyncFixture); code != ExitOK {
+		t.Fatalf("baseline: exit %d %s", code, errOut)
+	}
+	tests := []struct {
+		name string
+		args []string
+		code int
+		has  string
+	}{
+		{"rule holds", []string{"analyze", syncFixture, "--fail-on", "latency.p95>2s"}, ExitOK, ""},
+		{"savings rule fails", []string{"analyze", syncFixture, "--fail-on", "savings.p95>100ms"}, ExitAudit, `rule "savings.p95>100ms" failed`},
+		{"sync calls", []string{"analyze", syncFixture, "--fail-on", "syncCalls>3"}, ExitAudit, "order POST /checkout: 5"},
+		{"candidates", []string{"analyze", asyncFixture, "--fail-on", "candidates>0"}, ExitOK, ""},
+		{"bad rule", []string{"analyze", syncFixture, "--fail-on", "nonsense>1"}, ExitUsage, "unknown metric"},
+		{"no regression vs itself", []string{"analyze", asyncFixture, "--baseline", base, "--fail-on", "regressions"}, ExitOK, ""},
+		{"regressed since async baseline", []string{"analyze", syncFixture, "--baseline", base, "--fail-on", "regressions"}, ExitAudit, "regression: order POST /checkout latency p95"},
+		{"baseline without rule reports only", []string{"analyze", syncFixture, "--baseline", base}, ExitOK, "regression:"},
+		{"missing baseline", []string{"analyze", syncFixture, "--baseline", filepath.Join(dir, "nope.json")}, ExitUsage, "--baseline"},
+		{"input error beats audit", []string{"analyze", syncFixture, "does-not-exist.json", "--fail-on", "candidates>0"}, ExitInput, "does-not-exist.json"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, errOut := run(t, "", tt.args...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d\n%s", code, tt.code, errOut)
+			}
+			if !strings.Contains(errOut, tt.has) {
+				t.Errorf("stderr lacks %q:\n%s", tt.has, errOut)
+			}
+		})
+	}
+}
+
+// TestOutFile: --out writes the file and nothing to stdout.
+func TestOutFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.md")
+	code, out, _ := run(t, "", "analyze", "-o", "markdown", "--out", path, syncFixture)
+	if code != ExitOK || out != "" {
+		t.Fatalf("exit %d, stdout %q", code, out)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil || !strings.HasPrefix(string(b), "# Synchronous-call design review") {
+		t.Fatalf("%v %q", err, b)
+	}
+}
+
+// TestPolicyInit writes the example, refuses to overwrite, and the result
+// loads.
+func TestPolicyInit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.yaml")
+	if code, _, e := run(t, "", "policy", "init", path); code != ExitOK {
+		t.Fatalf("exit %d %s", code, e)
+	}
+	if code, _, _ := run(t, "", "policy", "init", path); code != ExitUsage {
+		t.Errorf("overwrite without --force: exit %d", code)
+	}
+	if code, out, e := run(t, "", "policy", "check", path); code != ExitOK || !strings.Contains(out, "OK") {
+		t.Errorf("check: %d %s %s", code, out, e)
+	}
+	if code, _, e := run(t, "", "analyze", "--policy", path, syncFixture); code != ExitOK {
+		t.Errorf("analyze --policy: %d %s", code, e)
+	}
+}
