@@ -96,8 +96,8 @@ func TestEvaluate(t *testing.T) {
 func TestDiff(t *testing.T) {
 	base := sampleReport()
 	cur := sampleReport()
-	cur.Endpoints[0].LatencyMs.P95 = 800                    // +14%: regression
-	cur.Candidates[0].SavingsMs.P95 = 530                   // +2%: within tolerance
+	cur.Endpoints[0].LatencyMs.P95 = 800                      // +14%: regression
+	cur.Candidates[0].SavingsMs.P95 = 530                     // +2%: within tolerance
 	cur.Candidates = append(cur.Candidates, report.Candidate{ // new recommended candidate
 		Rank: 3, Action: report.Parallelize, Recommended: true, Endpoint: ref2("order", "POST /checkout"),
 		Caller: ref2("order", "POST /checkout"), Callee: ref2("catalog + reviews", "GET /a + GET /b")})

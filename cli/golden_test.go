@@ -53,7 +53,6 @@ func firstDiff(want, got string) string {
 	return ""
 }
 
-
 // TestGoldenReports: every output format over the bundled sync fixture.
 func TestGoldenReports(t *testing.T) {
 	tests := []struct {
