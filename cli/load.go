@@ -68,7 +68,12 @@ func load(ctx context.Context, ios *IOStreams, paths []string, f *loadFlags) (*i
 	if err != nil {
 		return nil, 0, err
 	}
+	prog := newProgress(ios)
+	if prog != nil {
+		opt.Progress = prog.files
+	}
 	res, err := ingest.Load(ctx, paths, ios.In, opt)
+	prog.done()
 	if err != nil {
 		return nil, 0, err
 	}

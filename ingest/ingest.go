@@ -30,6 +30,10 @@ type Options struct {
 	TraceID trace.TraceID
 	// Workers bounds parallel decoding and repair; 0 means GOMAXPROCS.
 	Workers int
+	// Progress, when set, is called after each input is decoded with the
+	// number of inputs done, the total, and the spans read so far. Calls
+	// may come from several goroutines but never at the same time.
+	Progress func(done, total, spans int)
 }
 
 // Summary accounts for everything read.
@@ -78,12 +82,24 @@ func Load(ctx context.Context, paths []string, stdin io.Reader, opt Options) (*R
 		err    error
 	}
 	results := make([]fileResult, len(inputs))
+	var (
+		progMu    sync.Mutex
+		progDone  int
+		progSpans int
+	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(workers)
 	for i, in := range inputs {
 		g.Go(func() error {
 			r := &results[i]
 			r.format, r.err = decode.Read(gctx, in, opt.Decode, &r.c)
+			if opt.Progress != nil {
+				progMu.Lock()
+				progDone++
+				progSpans += len(r.c.Spans) + r.c.Rejected.Total()
+				opt.Progress(progDone, len(inputs), progSpans)
+				progMu.Unlock()
+			}
 			return gctx.Err()
 		})
 	}
