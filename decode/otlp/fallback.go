@@ -1,0 +1,494 @@
+package otlp
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/syncaudit/syncaudit/decode/decoder"
+	"github.com/syncaudit/syncaudit/trace"
+)
+
+// maxWrapDepth bounds nested wrappers ({"result":{"trace":…}}).
+const maxWrapDepth = 4
+
+// Structural depths of OTLP/JSON values, used to bound skipped values.
+const (
+	depthResourceSpans = 3
+	depthScopeSpans    = 5
+	depthSpan          = 7
+	depthAttr          = 9
+	depthAnyValue      = 10
+)
+
+// fallback is syncaudit's own OTLP/JSON reader. It runs when pdata cannot
+// read a document and reads what pdata does not: base64 IDs and enum names
+// (protobuf-style JSON from Python/Java tooling), 64-bit and unpadded hex
+// IDs, the legacy instrumentationLibrarySpans/instrumentationLibrary keys,
+// the Tempo {"batches":…} wrapper. Its errors carry exact byte offsets.
+//
+// Spans are added to the converter one resourceSpans at a time, so a
+// document that fails part-way keeps the resourceSpans read before the error.
+type fallback struct {
+	s      *scanner
+	c      *converter
+	sawRS  bool
+	legacy []trace.Span
+	links  []rawLink
+}
+
+type rawLink struct {
+	tid, sid []byte
+	typ      trace.RefType
+}
+
+// anyValue is a scalar AnyValue as read: kind is 's' (string), 'i' (int,
+// from a string or number), 'b' (bool), 'd' (double), or 0 (absent, array,
+// kvlist, bytes).
+type anyValue struct {
+	kind byte
+	raw  []byte
+}
+
+// rejects counts rejected spans of one resourceSpans until it is complete.
+type rejects struct{ trace, span int }
+
+// decodeFallback reads one OTLP/JSON document (with wrappers) into c. It
+// returns the error and its offset in doc.
+func decodeFallback(doc []byte, c *converter, maxDepth int) (int, error) {
+	s := newScanner(doc, maxDepth)
+	f := &fallback{s: s, c: c}
+	f.doc(1)
+	if s.err == nil {
+		if s.ws(); s.pos < len(doc) {
+			s.failChar("end of document")
+		}
+	}
+	if s.err != nil {
+		return s.errPos, s.err
+	}
+	if !f.sawRS {
+		s.pos = 0
+		s.ws()
+		return s.pos, fmt.Errorf("%w: no resourceSpans in OTLP/JSON document", decoder.ErrNoSpans)
+	}
+	return 0, nil
+}
+
+// doc reads a TracesData object or a wrapper around one.
+func (f *fallback) doc(level int) {
+	s := f.s
+	s.object("OTLP/JSON document", func(key []byte) {
+		switch string(key) {
+		case "resourceSpans", "resource_spans", "batches":
+			f.sawRS = true
+			s.array(string(key), f.resourceSpans)
+		case "result", "trace":
+			if level < maxWrapDepth && s.peek() == '{' {
+				f.doc(level + 1)
+			} else {
+				s.skip(level)
+			}
+		default:
+			s.skip(level)
+		}
+	})
+}
+
+// resourceSpans reads one ResourceSpans. Spans of the legacy
+// instrumentationLibrarySpans key are used only when scopeSpans is absent,
+// as the OTLP 0.15–0.18 rule says.
+func (f *fallback) resourceSpans() {
+	s, c := f.s, f.c
+	mark := len(c.spans)
+	f.legacy = f.legacy[:0]
+	var rej, legacyRej rejects
+	sawScope := false
+	svc := ""
+	s.object("resourceSpans[]", func(key []byte) {
+		switch string(key) {
+		case "resource":
+			svc = f.resource()
+		case "scopeSpans", "scope_spans":
+			sawScope = true
+			s.array("scopeSpans", func() { f.scopeSpans(&c.spans, &rej) })
+		case "instrumentationLibrarySpans", "instrumentation_library_spans":
+			s.array("instrumentationLibrarySpans", func() { f.scopeSpans(&f.legacy, &legacyRej) })
+		default:
+			s.skip(depthResourceSpans)
+		}
+	})
+	if s.err != nil {
+		clear(c.spans[mark:])
+		c.spans = c.spans[:mark]
+		return
+	}
+	if !sawScope {
+		c.spans = append(c.spans, f.legacy...)
+		rej = legacyRej
+	}
+	clear(f.legacy)
+	for i := mark; i < len(c.spans); i++ {
+		c.spans[i].Service = svc
+	}
+	c.rejTrace += rej.trace
+	c.rejSpan += rej.span
+	c.resourceSpans++
+	c.flushIfFull()
+}
+
+// resource reads a Resource and returns its service.name.
+func (f *fallback) resource() string {
+	svc := ""
+	f.s.object("resource", func(key []byte) {
+		if string(key) != "attributes" {
+			f.s.skip(depthResourceSpans + 1)
+			return
+		}
+		f.attributes("resource.attributes", func(k []byte, v anyValue) {
+			if string(k) == "service.name" {
+				svc = f.value(v, true)
+			}
+		})
+	})
+	return svc
+}
+
+// scopeSpans reads one ScopeSpans (or legacy InstrumentationLibrarySpans).
+func (f *fallback) scopeSpans(dst *[]trace.Span, rej *rejects) {
+	s := f.s
+	s.object("scopeSpans[]", func(key []byte) {
+		if string(key) != "spans" {
+			s.skip(depthScopeSpans)
+			return
+		}
+		s.array("spans", func() { f.span(dst, rej) })
+	})
+}
+
+// span reads one Span. Members may come in any order, so IDs, links and
+// the status message are applied once the object is complete.
+func (f *fallback) span(dst *[]trace.Span, rej *rejects) {
+	s, c := f.s, f.c
+	st := c.begin()
+	sp := &st.sp
+	var tid, sid, pid, msg []byte
+	f.links = f.links[:0]
+	s.object("span", func(key []byte) {
+		switch string(key) {
+		case "traceId", "trace_id":
+			tid = f.str("traceId")
+		case "spanId", "span_id":
+			sid = f.str("spanId")
+		case "parentSpanId", "parent_span_id":
+			pid = f.str("parentSpanId")
+		case "name":
+			sp.Name = c.in.InternBytes(f.str("name"))
+		case "kind":
+			sp.Kind = f.kind()
+		case "startTimeUnixNano", "start_time_unix_nano":
+			sp.Start = f.time("startTimeUnixNano")
+		case "endTimeUnixNano", "end_time_unix_nano":
+			sp.End = f.time("endTimeUnixNano")
+		case "attributes":
+			f.attributes("attributes", func(k []byte, v anyValue) {
+				key, cl, current := c.classes.classifyBytes(k)
+				if cl != classIgnore {
+					c.setAttr(st, key, cl, current, f.value(v, cl != classKept || lowCardinality(key)))
+				}
+			})
+		case "links":
+			s.array("links", f.link)
+		case "status":
+			msg = f.status(st)
+		default:
+			s.skip(depthSpan)
+		}
+	})
+	if s.err != nil {
+		return
+	}
+	var ok idState
+	if sp.TraceID, ok = parseTraceID(tid); ok != idOK {
+		rej.trace++
+		return
+	}
+	if sp.SpanID, ok = parseSpanID(sid); ok != idOK {
+		rej.span++
+		return
+	}
+	switch p, ok := parseSpanID(pid); ok {
+	case idOK:
+		sp.ParentID, sp.ParentRef = p, trace.RefChildOf
+	case idBad:
+		rej.span++
+		return
+	}
+	if len(msg) > 0 {
+		c.scratch.Set(trace.AttrStatusMessage, string(msg), true)
+	}
+	if len(f.links) > 0 {
+		refs := c.allocRefs(len(f.links))
+		for _, l := range f.links {
+			ltid, ok1 := parseTraceID(l.tid)
+			lsid, ok2 := parseSpanID(l.sid)
+			if ok1 == idOK && ok2 == idOK {
+				refs = addRef(st, refs, ltid, lsid, l.typ)
+			}
+		}
+		if len(refs) > 0 {
+			sp.Refs = refs
+		}
+	}
+	*dst = append(*dst, c.finish(st))
+}
+
+// link reads one Span.Link.
+func (f *fallback) link() {
+	var l rawLink
+	l.typ = trace.RefLink
+	f.s.object("link", func(key []byte) {
+		switch string(key) {
+		case "traceId", "trace_id":
+			l.tid = f.str("link traceId")
+		case "spanId", "span_id":
+			l.sid = f.str("link spanId")
+		case "attributes":
+			f.attributes("link attributes", func(k []byte, v anyValue) {
+				if string(k) == "opentracing.ref_type" && v.kind == 's' {
+					l.typ = linkType(string(v.raw))
+				}
+			})
+		default:
+			f.s.skip(depthSpan + 2)
+		}
+	})
+	f.links = append(f.links, l)
+}
+
+// status reads a Status, sets the span's status and returns the message.
+func (f *fallback) status(st *spanState) []byte {
+	var msg []byte
+	f.s.object("status", func(key []byte) {
+		switch string(key) {
+		case "code":
+			st.sp.Status = f.statusCode()
+		case "message":
+			msg = f.str("status message")
+		default:
+			f.s.skip(depthSpan + 1)
+		}
+	})
+	return msg
+}
+
+// attributes reads a KeyValue array and calls fn for each entry. Entries
+// may list "value" before "key".
+func (f *fallback) attributes(what string, fn func(key []byte, v anyValue)) {
+	s := f.s
+	s.array(what, func() {
+		var key []byte
+		var v anyValue
+		s.object(what+"[]", func(k []byte) {
+			switch string(k) {
+			case "key":
+				key = f.str("attribute key")
+			case "value":
+				v = f.anyValue()
+			default:
+				s.skip(depthAttr)
+			}
+		})
+		if s.err == nil {
+			fn(key, v)
+		}
+	})
+}
+
+// anyValue reads an AnyValue, keeping scalars only.
+func (f *fallback) anyValue() anyValue {
+	s := f.s
+	var v anyValue
+	s.object("attribute value", func(key []byte) {
+		switch string(key) {
+		case "stringValue", "string_value":
+			v = anyValue{'s', f.str("stringValue")}
+		case "intValue", "int_value":
+			v = anyValue{'i', f.numberOrString("intValue")}
+		case "doubleValue", "double_value":
+			v = anyValue{'d', f.numberOrString("doubleValue")}
+		case "boolValue", "bool_value":
+			switch s.peek() {
+			case 't', 'f':
+				v = anyValue{'b', s.literal()}
+			default:
+				s.typeError("boolValue", "boolean")
+			}
+		default: // arrayValue, kvlistValue, bytesValue, unknown
+			v = anyValue{}
+			s.skip(depthAnyValue)
+		}
+	})
+	return v
+}
+
+// value renders a scalar as the pdata path would, or "".
+func (f *fallback) value(v anyValue, intern bool) string {
+	var buf [32]byte
+	switch v.kind {
+	case 's':
+		return f.c.bytesValue(v.raw, intern)
+	case 'b':
+		if string(v.raw) == "true" {
+			return "true"
+		}
+		return "false"
+	case 'i':
+		n, ok := parseInt(v.raw)
+		if !ok {
+			return ""
+		}
+		return f.c.bytesValue(strconv.AppendInt(buf[:0], n, 10), intern)
+	case 'd':
+		x, err := strconv.ParseFloat(string(v.raw), 64)
+		if err != nil {
+			return ""
+		}
+		return f.c.bytesValue(strconv.AppendFloat(buf[:0], x, 'g', -1, 64), intern)
+	}
+	return ""
+}
+
+// str reads a string member, reporting a type error for other values.
+func (f *fallback) str(what string) []byte {
+	if f.s.peek() != '"' {
+		f.s.typeError(what, "string")
+		return nil
+	}
+	return f.s.str()
+}
+
+// numberOrString reads a number, or a string holding one (int64 and
+// special doubles are strings in OTLP/JSON), and returns its text.
+func (f *fallback) numberOrString(what string) []byte {
+	switch c := f.s.peek(); {
+	case c == '"':
+		return f.s.str()
+	case c == '-' || c >= '0' && c <= '9':
+		return f.s.number()
+	}
+	f.s.typeError(what, "number or string")
+	return nil
+}
+
+// time reads a fixed64 nanosecond timestamp (decimal string or number).
+func (f *fallback) time(what string) int64 {
+	s := f.s
+	s.ws()
+	at := s.pos
+	raw := f.numberOrString(what)
+	if s.err != nil {
+		return 0
+	}
+	u, ok := parseUint(raw)
+	if !ok {
+		s.failf(at, decoder.ErrType, "%s: want an unsigned integer, got %q", what, clip(raw))
+		return 0
+	}
+	return nanos(u)
+}
+
+// kind reads a SpanKind as a number or an enum name.
+func (f *fallback) kind() trace.Kind {
+	s := f.s
+	s.ws()
+	at := s.pos
+	switch c := s.peek(); {
+	case c == '"':
+		return trace.ParseKind(string(s.str()))
+	case c == '-' || c >= '0' && c <= '9':
+		raw := s.number()
+		n, ok := parseInt(raw)
+		if !ok {
+			s.failf(at, decoder.ErrType, "kind: want an integer, got %s", clip(raw))
+			return 0
+		}
+		return kindOf(n)
+	}
+	s.typeError("kind", "number or enum name")
+	return 0
+}
+
+// statusCode reads a StatusCode as a number or an enum name.
+func (f *fallback) statusCode() trace.Status {
+	s := f.s
+	s.ws()
+	at := s.pos
+	switch c := s.peek(); {
+	case c == '"':
+		switch string(s.str()) {
+		case "STATUS_CODE_ERROR", "ERROR", "Error":
+			return trace.StatusError
+		case "STATUS_CODE_OK", "OK", "Ok":
+			return trace.StatusOK
+		}
+		return trace.StatusUnset
+	case c == '-' || c >= '0' && c <= '9':
+		raw := s.number()
+		n, ok := parseInt(raw)
+		if !ok {
+			s.failf(at, decoder.ErrType, "status code: want an integer, got %s", clip(raw))
+			return 0
+		}
+		return statusOf(n)
+	}
+	s.typeError("status code", "number or enum name")
+	return 0
+}
+
+// parseUint parses decimal digits without allocating.
+func parseUint(b []byte) (uint64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if n > (math.MaxUint64-d)/10 {
+			return 0, false
+		}
+		n = n*10 + d
+	}
+	return n, true
+}
+
+// parseInt parses an optionally signed decimal integer without allocating.
+func parseInt(b []byte) (int64, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	u, ok := parseUint(b)
+	switch {
+	case !ok:
+		return 0, false
+	case neg && u == 1<<63:
+		return math.MinInt64, true
+	case neg && u < 1<<63:
+		return -int64(u), true
+	case !neg && u <= math.MaxInt64:
+		return int64(u), true
+	}
+	return 0, false
+}
+
+// clip shortens b for error messages.
+func clip(b []byte) string {
+	if len(b) > 40 {
+		return string(b[:40]) + "…"
+	}
+	return string(b)
+}
