@@ -178,7 +178,7 @@ func (p *protoDecoder) payload(b []byte) error {
 	if err != nil {
 		return fmt.Errorf("invalid OTLP protobuf message: %w", err)
 	}
-	p.json.conv.traces(td)
+	p.json.conv.traces(migrateLegacy(td))
 	return nil
 }
 
@@ -234,5 +234,34 @@ func (p *protoDecoder) bare(data []byte) {
 		p.fail(0, fmt.Errorf("invalid OTLP protobuf message: %w", err))
 		return
 	}
-	p.json.conv.traces(td)
+	p.json.conv.traces(migrateLegacy(td))
+}
+
+// migrateLegacy recovers spans that OTLP 0.15–0.18 senders wrote only in
+// the deprecated instrumentation_library_spans field (1000) of
+// ResourceSpans. pdata's protobuf reader keeps them aside and, unlike its
+// JSON reader, does not move them into scopeSpans, so they would be lost;
+// a round trip through pdata's JSON writer and reader moves them. It is
+// only taken when a ResourceSpans has no scopeSpans, which current senders
+// never write.
+func migrateLegacy(td ptrace.Traces) ptrace.Traces {
+	rss := td.ResourceSpans()
+	empty := false
+	for i := 0; i < rss.Len() && !empty; i++ {
+		empty = rss.At(i).ScopeSpans().Len() == 0
+	}
+	if !empty {
+		return td
+	}
+	var m ptrace.JSONMarshaler
+	b, err := m.MarshalTraces(td)
+	if err != nil {
+		return td
+	}
+	var u ptrace.JSONUnmarshaler
+	migrated, err := unmarshalJSON(&u, b)
+	if err != nil {
+		return td
+	}
+	return migrated
 }

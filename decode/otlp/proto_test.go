@@ -2,6 +2,7 @@ package otlp
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"runtime"
 	"strings"
@@ -89,11 +90,14 @@ func TestDecodeProtoVariants(t *testing.T) {
 		zstdPerSpan = append(zstdPerSpan, frame(zstdCompress(t, b))...)
 	}
 	jsonMsg := []byte(compact(t, canonJSON))
+	legacy := legacyProto(t, msg)
 	tests := []struct {
 		name string
 		in   []byte
 	}{
 		{"bare message", msg},
+		{"legacy field 1000", legacy},
+		{"framed legacy field 1000", frame(legacy)},
 		{"one frame", frame(msg)},
 		{"frame per span", framedPerSpan},
 		{"zstd frame", frame(zstdCompress(t, msg))},
@@ -339,3 +343,55 @@ func traceCount(spans []trace.Span) int {
 }
 
 func unsafeStringData(s string) *byte { return unsafe.StringData(s) }
+
+// legacyProto rewrites a TracesData message the way OTLP 0.15–0.18 senders
+// could write it: each ResourceSpans' scope_spans (field 2) moved to the
+// deprecated instrumentation_library_spans field 1000.
+func legacyProto(tb testing.TB, msg []byte) []byte {
+	tb.Helper()
+	var out []byte
+	for _, f := range protoFields(tb, msg) {
+		if f.num != 1 {
+			tb.Fatalf("unexpected top-level field %d", f.num)
+		}
+		var rs []byte
+		for _, g := range protoFields(tb, f.val) {
+			num := g.num
+			if num == 2 {
+				num = 1000
+			}
+			rs = binary.AppendUvarint(rs, uint64(num)<<3|2)
+			rs = binary.AppendUvarint(rs, uint64(len(g.val)))
+			rs = append(rs, g.val...)
+		}
+		out = binary.AppendUvarint(out, 1<<3|2)
+		out = binary.AppendUvarint(out, uint64(len(rs)))
+		out = append(out, rs...)
+	}
+	return out
+}
+
+type protoField struct {
+	num int
+	val []byte
+}
+
+// protoFields splits a message made only of length-delimited fields.
+func protoFields(tb testing.TB, b []byte) []protoField {
+	tb.Helper()
+	var out []protoField
+	for len(b) > 0 {
+		tag, n := binary.Uvarint(b)
+		if n <= 0 || tag&7 != 2 {
+			tb.Fatalf("unexpected tag %d", tag)
+		}
+		b = b[n:]
+		l, n := binary.Uvarint(b)
+		if n <= 0 || int(l) > len(b)-n {
+			tb.Fatal("bad length")
+		}
+		out = append(out, protoField{int(tag >> 3), b[n : n+int(l)]})
+		b = b[n+int(l):]
+	}
+	return out
+}
