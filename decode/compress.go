@@ -3,6 +3,7 @@ package decode
 import (
 	"bytes"
 	"compress/gzip"
+	"errors"
 	"fmt"
 	"io"
 
@@ -57,6 +58,9 @@ func Decompress(name string, data []byte, lim decoder.Limits) ([]byte, error) {
 			}
 			out, err := readAll(zr, lim.MaxInputBytes)
 			zr.Close()
+			if errors.Is(err, zstd.ErrDecoderSizeExceeded) || errors.Is(err, zstd.ErrWindowSizeExceeded) {
+				err = fmt.Errorf("%w: %v", decoder.ErrTooLarge, err)
+			}
 			if err != nil {
 				return nil, decoder.BinaryError(name, 0, fmt.Errorf("zstd: %w", err))
 			}
