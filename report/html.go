@@ -56,10 +56,13 @@ const (
 	maxPathRows = 12  // critical-path rows drawn per endpoint
 )
 
-// palette colours the callees of a critical-path chart, in order.
-var palette = [maxPathRows]string{
-	"#2563eb", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#06b6d4",
-	"#ec4899", "#84cc16", "#f97316", "#14b8a6", "#6366f1", "#a16207",
+// paletteColor colours the i-th callee of a critical-path chart.
+func paletteColor(i int) string {
+	p := [maxPathRows]string{
+		"#2563eb", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#06b6d4",
+		"#ec4899", "#84cc16", "#f97316", "#14b8a6", "#6366f1", "#a16207",
+	}
+	return p[i%len(p)]
 }
 
 type htmlView struct {
@@ -350,7 +353,7 @@ func newHTMLView(r *Report) *htmlView {
 		for _, ev := range c.Evidence {
 			val := ""
 			if ev.Unit != "" {
-				val = strconv.FormatFloat(finiteOr0(ev.Value), 'f', -1, 64) + " " + ev.Unit
+				val = compactNum(ev.Value) + " " + ev.Unit
 			}
 			cv.Evidence = append(cv.Evidence, evidenceView{Endpoint: ev.Endpoint, HasCall: ev.Callee.Service != "" || ev.Callee.Operation != "",
 				Caller: ev.Caller, Callee: ev.Callee, Value: val, Traces: ev.Traces, HasTraces: ev.Traces > 0, Detail: ev.Detail})
@@ -413,7 +416,21 @@ func newBaselineView(d *BaselineDiff) *baselineView {
 	return v
 }
 
-// signedPct formats a percentage change, e.g. "+10.0%" or "−4.2%".
+// compactNum formats a measured value with the precision it deserves:
+// integers as they are, else 0, 1 or 2 decimals by magnitude.
+func compactNum(v float64) string {
+	switch a := math.Abs(v); {
+	case math.IsNaN(v) || math.IsInf(v, 0):
+		return "n/a"
+	case v == math.Trunc(v) || a >= 100:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case a >= 10:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	}
+	return strings.TrimRight(strings.TrimRight(strconv.FormatFloat(v, 'f', 2, 64), "0"), ".")
+}
+
+// pctChange formats a percentage change, e.g. "+10.0%" or "−4.2%".
 func pctChange(v float64) string {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return "n/a"
@@ -508,7 +525,7 @@ func newPathChart(e Endpoint) pathChart {
 		maxShare = max(maxShare, clamp01(p.Share))
 	}
 	ax := newLinearAxis(maxShare, chartW-barX-noteW, 4, true)
-	chars := (barX - 22) / labelCharW // label room, in characters
+	chars := (barX - 30) / (labelCharW + 0.4) // label room, in characters (bold service names run wide)
 	x := 0.0
 	for i, p := range shown {
 		w := clamp01(p.Share) * chartW
@@ -517,7 +534,7 @@ func newPathChart(e Endpoint) pathChart {
 		}
 		full := refText(Ref{p.Service, p.Operation})
 		if w > 0 {
-			c.Segments = append(c.Segments, pathSegment{X: svgNum(x), W: svgNum(w), Color: palette[i],
+			c.Segments = append(c.Segments, pathSegment{X: svgNum(x), W: svgNum(w), Color: paletteColor(i),
 				Title: fmt.Sprintf("%s: %s (%s)", full, msText(p.MeanMs), pctText(p.Share))})
 		}
 		x += w
@@ -525,7 +542,7 @@ func newPathChart(e Endpoint) pathChart {
 		svc, op := fitLabel(p.Service, p.Operation, int(chars))
 		bw := ax.x(p.Share)
 		c.Rows = append(c.Rows, pathRow{Y: svgNum(y + 4), TextY: svgNum(y + 14), BarW: svgNum(max(1, bw)), NoteX: svgNum(barX + bw + 6),
-			Color: palette[i], Service: svc, Operation: op, Full: full,
+			Color: paletteColor(i), Service: svc, Operation: op, Full: full,
 			Note: fmt.Sprintf("%s · %s", msText(p.MeanMs), pctText(p.Share))})
 	}
 	c.H = svgNum(rowsTop + float64(len(shown))*rowH + 4)
@@ -944,6 +961,7 @@ svg.wf{width:100%;min-width:900px;height:auto;display:block}
 .check.is-fail{border-left:4px solid var(--bad)}
 .check.is-pass{border-left:4px solid var(--good)}
 .check table{margin-top:10px}
+.check p.meta{margin:2px 0 0}
 .counts{display:grid;grid-template-columns:repeat(auto-fit,minmax(240px,1fr));gap:14px}
 .counts h3{font-size:13px;text-transform:uppercase;letter-spacing:.05em;color:var(--muted)}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 18px;margin:0}
@@ -962,6 +980,16 @@ nav.toc{display:none}
 section{break-before:auto}
 a{color:inherit;text-decoration:none}
 .wrap{max-width:none;padding:0}
+.card.flush,.wf-scroll{overflow:visible}
+table{font-size:9.5px}
+th,td{padding:4px 6px}
+th{white-space:normal}
+td.change,td.why{min-width:0}
+td.r,th.r{white-space:normal}
+svg.wf{min-width:0}
+.charts{grid-template-columns:1fr 1fr}
+.plans{grid-template-columns:1fr 1fr}
+.kpi .v{font-size:20px}
 }
 @page{margin:12mm}
 </style>
@@ -1055,7 +1083,7 @@ a{color:inherit;text-decoration:none}
 <td class="r"><span class="rank">{{.Rank}}</span></td>
 <td class="change"><span class="pill {{.ActionClass}}">{{.ActionLabel}}</span> {{if .Recommended}}<span class="pill in-plan">in plan</span>{{else}}<span class="pill not-plan">not in plan</span>{{end}}
 <div class="call"><span class="svc">{{.Caller.Service}}</span> <span class="op">{{.Caller.Operation}}</span><span class="arrow">→</span><span class="svc callee">{{.Callee.Service}}</span> <span class="op">{{.Callee.Operation}}</span></div>
-{{if .Callees}}<div class="meta">together: {{range $i, $c := .Callees}}{{if $i}} · {{end}}<span class="svc">{{$c.Service}}</span> {{$c.Operation}}{{end}}</div>{{end}}
+{{if gt (len .Callees) 1}}<div class="meta">together: {{range $i, $c := .Callees}}{{if $i}} · {{end}}<span class="svc">{{$c.Service}}</span> {{$c.Operation}}{{end}}</div>{{end}}
 <div class="meta">on {{ref .Endpoint}} · {{n .Calls}} call(s) in {{n .Traces}} request(s)</div></td>
 <td class="r">{{conf .Confidence}}<svg class="meter" width="40" height="6" aria-hidden="true"><rect class="track" width="40" height="6" rx="3"/><rect class="fillc" width="{{.ConfW}}" height="6" rx="3"/></svg></td>
 <td class="r">{{ms .SavingsMs.P50}}<span class="sub-v">mean {{ms .SavingsMs.Mean}}</span></td>

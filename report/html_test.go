@@ -513,6 +513,14 @@ func TestFitLabel(t *testing.T) {
 	}
 }
 
+func TestCompactNum(t *testing.T) {
+	for v, want := range map[float64]string{6: "6", 526.282991: "526", 50.304241: "50.3", 4.256: "4.26", 0.5: "0.5", 0.104: "0.1", -12.34: "-12.3", math.Inf(1): "n/a"} {
+		if got := compactNum(v); got != want {
+			t.Errorf("compactNum(%v) = %q, want %q", v, got, want)
+		}
+	}
+}
+
 func TestGroup(t *testing.T) {
 	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 12840: "12,840", 1234567: "1,234,567", -4500: "-4,500"} {
 		if got := groupDigits(n); got != want {

@@ -51,9 +51,6 @@ const EnvChromium = "SYNCAUDIT_CHROMIUM"
 // ErrNotFound is returned by Find and Start when no Chromium is installed.
 var ErrNotFound = errors.New("browser: no Chromium found (install it with scripts/install-chromium.sh, or set " + EnvChromium + ")")
 
-// candidates are the names tried on PATH, in order.
-var candidates = []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome"}
-
 // Find returns the path of a Chromium binary: $SYNCAUDIT_CHROMIUM when set
 // (an error if it is not an executable file), else the first of chromium,
 // chromium-browser, google-chrome, google-chrome-stable and chrome on PATH,
@@ -70,7 +67,7 @@ func find(env string, look func(string) (string, error), fallback string) (strin
 		}
 		return "", fmt.Errorf("%s=%q is not an executable file: %w", EnvChromium, env, ErrNotFound)
 	}
-	for _, name := range candidates {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome"} {
 		if p, err := look(name); err == nil {
 			return p, nil
 		}

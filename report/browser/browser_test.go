@@ -65,6 +65,9 @@ func TestFind(t *testing.T) {
 // startBrowser starts Chromium or skips the test when it is not installed.
 func startBrowser(t *testing.T) (*Browser, context.Context) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("skipping the browser test in -short mode")
+	}
 	if _, err := Find(); err != nil {
 		t.Skipf("skipping: %v", err)
 	}
