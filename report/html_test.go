@@ -716,3 +716,56 @@ func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
+
+// bigReport has 50 endpoints, each with 40 callees on its critical path and
+// a 400-span waterfall (the most audit draws).
+func bigReport() *Report {
+	r := richReport()
+	r.Endpoints, r.Waterfalls = nil, nil
+	for e := range 50 {
+		ep := Endpoint{Service: fmt.Sprintf("svc-%02d", e), Operation: "POST /op", Traces: 1000,
+			LatencyMs: Percentiles{P50: 100, P95: 300, P99: 900, Max: 2000}}
+		for c := range 40 {
+			ep.CriticalPath = append(ep.CriticalPath, PathShare{fmt.Sprintf("callee-%02d", c), "op", 2.5, 0.025})
+		}
+		r.Endpoints = append(r.Endpoints, ep)
+		w := Waterfall{Endpoint: Ref{ep.Service, ep.Operation}, TraceID: "4bf92f3577b34da6a3ce929d0e0e4736", Percentile: "p95", DurationMs: 300}
+		for s := range 400 {
+			w.Spans = append(w.Spans, WaterfallSpan{Depth: s % 7, Service: "svc", Operation: "op", Kind: "client",
+				StartMs: float64(s) * 0.7, DurationMs: 20, OnCriticalPath: s%3 == 0, Async: s%11 == 0, Candidate: s % 5})
+		}
+		r.Waterfalls = append(r.Waterfalls, w)
+	}
+	return r
+}
+
+func BenchmarkWriteHTML(b *testing.B) {
+	r := bigReport()
+	var buf bytes.Buffer
+	for b.Loop() {
+		buf.Reset()
+		if err := WriteHTML(&buf, r); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(buf.Len())/1e6, "MB/page")
+}
+
+// ExampleWriteHTML shows that names read from traces are escaped: a span
+// named like a script tag is text in the page.
+func ExampleWriteHTML() {
+	r := &Report{SchemaVersion: SchemaVersion, Endpoints: []Endpoint{{Service: "<script>alert(1)</script>", Operation: "GET /"}}}
+	var b strings.Builder
+	if err := WriteHTML(&b, r); err != nil {
+		fmt.Println(err)
+		return
+	}
+	page := b.String()
+	start := strings.Index(page, `<article class="card endpoint"`)
+	fmt.Println(page[start:strings.Index(page[start:], "</h3>")+start+5])
+	fmt.Println(strings.Contains(page, "<script"))
+	// Output:
+	// <article class="card endpoint" id="ep-1">
+	// <h3><span class="svc">&lt;script&gt;alert(1)&lt;/script&gt;</span> <span class="op">GET /</span></h3>
+	// false
+}
