@@ -762,7 +762,7 @@ func ExampleWriteHTML() {
 	}
 	page := b.String()
 	start := strings.Index(page, `<article class="card endpoint"`)
-	fmt.Println(page[start:strings.Index(page[start:], "</h3>")+start+5])
+	fmt.Println(page[start : strings.Index(page[start:], "</h3>")+start+5])
 	fmt.Println(strings.Contains(page, "<script"))
 	// Output:
 	// <article class="card endpoint" id="ep-1">
