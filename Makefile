@@ -5,7 +5,7 @@ export GOFLAGS := -buildvcs=false
 GO ?= go
 BIN := bin/syncaudit
 
-.PHONY: all build test demo bench lint fmt fuzz fixtures integration clean
+.PHONY: all build test demo bench lint fmt fuzz fixtures integration tools chromium clean
 
 all: lint test build
 
@@ -45,6 +45,21 @@ fuzz:
 # Regenerate the committed fixtures from the real instrumented shop.
 fixtures:
 	scripts/gen-fixtures.sh
+
+# Real components: Jaeger v2 and a Collector built with the Collector
+# Builder (cold: ~5 min and ~1.5 min on 2 cores; cached afterwards), plus the
+# shop and its harness.
+tools:
+	scripts/install-tools.sh
+
+# Debian's Chromium for the HTML report's browser test (needs root or sudo).
+chromium:
+	scripts/install-chromium.sh
+
+# Integration tests against the real components (shop → Collector / Jaeger):
+# the proof that projected savings hold, and fetching from a live Jaeger.
+integration: tools
+	SYNCAUDIT_INTEGRATION=1 $(GO) test -count=1 -v -timeout 30m ./integration/... ./fetch/...
 
 clean:
 	rm -rf bin out
