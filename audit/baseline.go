@@ -64,7 +64,7 @@ func EndpointChanges(before, after []report.Endpoint) []report.EndpointChange {
 	for k := range b {
 		keys[k] = true
 	}
-	var out []report.EndpointChange
+	out := []report.EndpointChange{}
 	for k := range keys {
 		eb, ea := b[k], a[k]
 		c := report.EndpointChange{Endpoint: report.Ref{Service: k.s, Operation: k.o},
