@@ -1,211 +1,129 @@
-package critpath
+package critpath_test
 
-// This file holds a TEST-ONLY Jaeger JSON loader for the CRISP regression
-// cases (../shared/corpus/crisp) and the Jaeger UI fixture. It reads only
-// what the critical path needs and is NOT the project's Jaeger decoder; it
-// will be replaced by decode/jaeger and the repair package once those exist.
+// CRISP's 25 regression cases (../shared/corpus/crisp) and the Jaeger UI's
+// test3 fixture, loaded through the real front of the pipeline (ingest: the
+// Jaeger decoder, grouping by trace ID and the repair sequence), so these
+// tests exercise exactly the trace shapes Compute is given in production.
+//
+// audit/crisp_test.go also runs CRISP's cases in --jaeger-compat mode; the
+// tests here additionally require the result per operation to equal CRISP's
+// exactly (no extra zero-time operations, none missing), one root per case,
+// single-reference spans, and the same numbers without the compat truncation.
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
+	"time"
 
+	"github.com/syncaudit/syncaudit/critpath"
+	"github.com/syncaudit/syncaudit/ingest"
+	"github.com/syncaudit/syncaudit/internal/corpus"
+	"github.com/syncaudit/syncaudit/repair"
 	"github.com/syncaudit/syncaudit/trace"
 )
 
-// corpusDir returns ../shared/corpus/<sub> relative to the repository root,
-// or skips the test when it is absent.
-func corpusDir(t *testing.T, sub string) string {
+// rawRepair is the real repair sequence with its timing-based steps turned
+// off: no clock-skew correction (MaxSkew 0) and an unbounded tolerance, so
+// MarkAsync marks spans by relation only (FOLLOWS_FROM, links,
+// PRODUCER->CONSUMER) and never because they overflow their parent.
+//
+// This is the honest "raw" mode: with DefaultOptions, MarkAsync would take
+// children that overflow their parent by more than max(1ms, 1%) off the path
+// instead of leaving them to Compute's clipping. CRISP's cases last about
+// 100µs, so the 1ms default tolerance would hide that by coincidence of
+// scale; setting it explicitly states what is tested: every overflowing
+// child reaches Compute unchanged and Compute's own clipping (the same
+// cases as the Jaeger UI's truncation) must give CRISP's numbers.
+func rawRepair() repair.Options {
+	return repair.Options{SkewTolerance: time.Duration(math.MaxInt64)}
+}
+
+// compatRepair is --jaeger-compat: MarkAsyncRelations then Truncate, the
+// Jaeger UI's sanitizeOverFlowingChildren, which CRISP's results assume.
+func compatRepair() repair.Options {
+	o := repair.DefaultOptions()
+	o.JaegerCompat = true
+	return o
+}
+
+// loadOne loads path through ingest with repair options o and returns its
+// only trace.
+func loadOne(t *testing.T, path string, o repair.Options) *trace.Trace {
 	t.Helper()
-	dir, err := os.Getwd()
+	res, err := ingest.Load(context.Background(), []string{path}, nil, ingest.Options{Repair: o})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("load %s: %v", path, err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root (go.mod) not found")
-		}
-		dir = parent
+	if len(res.Errors) > 0 {
+		t.Fatalf("load %s: %v", path, errors.Join(res.Errors...))
 	}
-	d := filepath.Join(dir, "..", "shared", "corpus", sub)
-	if _, err := os.Stat(d); err != nil {
-		t.Skipf("corpus not available: %v", err)
+	if len(res.Traces) != 1 {
+		t.Fatalf("load %s: %d traces, want 1", path, len(res.Traces))
 	}
-	return d
+	return res.Traces[0]
 }
 
-// testJaegerTrace is the minimal Jaeger query-API trace the test loader reads.
-type testJaegerTrace struct {
-	TraceID string `json:"traceID"`
-	Spans   []struct {
-		SpanID        string `json:"spanID"`
-		OperationName string `json:"operationName"`
-		References    []struct {
-			RefType string `json:"refType"`
-			SpanID  string `json:"spanID"`
-		} `json:"references"`
-		StartTime int64  `json:"startTime"` // µs
-		Duration  int64  `json:"duration"`  // µs
-		ProcessID string `json:"processID"`
-	} `json:"spans"`
-	Processes map[string]struct {
-		ServiceName string `json:"serviceName"`
-	} `json:"processes"`
-}
+// opName is CRISP's key for a span: "[service] operation".
+func opName(s *trace.Span) string { return "[" + s.Service + "] " + s.Name }
 
-// loadTestJaeger (TEST-ONLY) reads a file holding either {"data":[trace]}
-// (CRISP cases, with their "testing" key) or a bare trace object (Jaeger UI
-// fixtures). Each span's parent is its LAST CHILD_OF reference, as in CRISP;
-// maxRefs is the largest number of references on one span. Span names are
-// "[service] operation", CRISP's key, and Start/End are in nanoseconds.
-func loadTestJaeger(t *testing.T, path string) (b built, expected json.RawMessage, maxRefs int) {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Data    []testJaegerTrace `json:"data"`
-		Testing json.RawMessage   `json:"testing"`
-	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	if len(doc.Data) == 0 {
-		var one testJaegerTrace
-		if err := json.Unmarshal(data, &one); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		doc.Data = []testJaegerTrace{one}
-	}
-	if len(doc.Data) != 1 {
-		t.Fatalf("%s: %d traces, want 1", path, len(doc.Data))
-	}
-	jt := doc.Data[0]
-	tid, _, err := trace.ParseTraceID(jt.TraceID)
-	if err != nil {
-		t.Fatalf("%s: trace id %q: %v", path, jt.TraceID, err)
-	}
-	tr := &trace.Trace{ID: tid}
-	for _, s := range jt.Spans {
-		id, _, err := trace.ParseSpanID(s.SpanID)
-		if err != nil {
-			t.Fatalf("%s: span id %q: %v", path, s.SpanID, err)
-		}
-		proc, ok := jt.Processes[s.ProcessID]
-		if !ok {
-			t.Fatalf("%s: span %s: unknown process %q", path, s.SpanID, s.ProcessID)
-		}
-		span := trace.Span{
-			TraceID: tid, SpanID: id,
-			Service: proc.ServiceName,
-			Name:    "[" + proc.ServiceName + "] " + s.OperationName,
-			Start:   s.StartTime * 1000, End: (s.StartTime + s.Duration) * 1000,
-		}
-		maxRefs = max(maxRefs, len(s.References))
-		for _, r := range s.References {
-			if r.RefType != "CHILD_OF" {
-				continue
-			}
-			pid, _, err := trace.ParseSpanID(r.SpanID)
-			if err != nil {
-				t.Fatalf("%s: reference %q: %v", path, r.SpanID, err)
-			}
-			span.ParentID = pid // the last CHILD_OF wins
-		}
-		tr.Spans = append(tr.Spans, span)
-	}
-	b = linkByParentID(t, tr)
-	// Names are not unique (several spans per "[service] operation"); idx is
-	// meaningless here, names are used for sums.
-	return b, doc.Testing, maxRefs
-}
-
-// jaegerCompat (TEST-ONLY) applies the Jaeger UI's sanitizeOverFlowingChildren
-// (peers.md §2.2 step 3), which CRISP's expected results also assume: walking
-// parents before children, a child starting at or after its parent's end, or
-// ending at or before its parent's start, is dropped with its subtree; a child
-// overflowing an edge is truncated to its (already truncated) parent. It
-// returns a new linked trace without the dropped spans.
-func jaegerCompat(t *testing.T, tr *trace.Trace) built {
-	t.Helper()
-	spans := slices.Clone(tr.Spans)
-	keep := make([]bool, len(spans))
-	var order []int32
-	for _, r := range tr.Roots {
-		order = tr.Preorder(r, order[:0])
-		for _, i := range order {
-			p := tr.Parent[i]
-			if p < 0 {
-				keep[i] = true
-				continue
-			}
-			if !keep[p] {
-				continue
-			}
-			c, ps, pe := &spans[i], spans[p].Start, spans[p].End
-			switch {
-			case c.Start >= ps && c.Start >= pe:
-				continue
-			case c.Start >= ps:
-				c.End = min(c.End, pe)
-			case c.End <= ps:
-				continue
-			default:
-				c.Start, c.End = ps, min(c.End, pe)
-			}
-			keep[i] = true
-		}
-	}
-	out := &trace.Trace{ID: tr.ID}
-	for i := range spans {
-		if keep[i] {
-			out.Spans = append(out.Spans, spans[i])
-		}
-	}
-	return linkByParentID(t, out)
-}
-
-// exclusiveByOp sums Self per span name ("[service] operation") in µs over
-// the spans on the path.
-func exclusiveByOp(b built, p *Path) map[string]int64 {
+// exclusiveByOp sums Self per "[service] operation" in µs over the spans on
+// the path (names are not unique: several spans may share one).
+func exclusiveByOp(tr *trace.Trace, p *critpath.Path) map[string]int64 {
 	out := map[string]int64{}
 	for i, on := range p.OnPath {
 		if on {
-			out[b.names[i]] += p.Self[i] / 1000
+			out[opName(&tr.Spans[i])] += p.Self[i] / 1000
 		}
 	}
 	return out
 }
 
-// crispExpected parses the "testing" key: a one-element list of
-// {op: µs} in cases 1–10, {"opTimeExclusive": {op: µs}, ...} in 11–25.
-func crispExpected(raw json.RawMessage) (map[string]int64, error) {
+// sectionsString renders sections as "[service] operation start-end" lines.
+func sectionsString(tr *trace.Trace, secs []critpath.Section) []string {
+	out := make([]string, len(secs))
+	for i, s := range secs {
+		out[i] = fmt.Sprintf("%s %d-%d", opName(&tr.Spans[s.Span]), s.Start, s.End)
+	}
+	return out
+}
+
+// crispExpected reads the "testing" key of a CRISP case: a one-element list
+// of {op: µs} in cases 1–10, {"opTimeExclusive": {op: µs}, ...} in 11–25.
+func crispExpected(path string) (map[string]int64, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var doc struct {
+		Testing json.RawMessage `json:"testing"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
 	var list []map[string]json.Number
-	if err := json.Unmarshal(raw, &list); err == nil {
+	if err := json.Unmarshal(doc.Testing, &list); err == nil {
 		if len(list) != 1 {
-			return nil, fmt.Errorf("testing: %d entries, want 1", len(list))
+			return nil, fmt.Errorf("%s: testing: %d entries, want 1", path, len(list))
 		}
 		return toInts(list[0])
 	}
 	var obj struct {
 		OpTimeExclusive map[string]json.Number `json:"opTimeExclusive"`
 	}
-	if err := json.Unmarshal(raw, &obj); err != nil {
-		return nil, fmt.Errorf("testing: %w", err)
+	if err := json.Unmarshal(doc.Testing, &obj); err != nil {
+		return nil, fmt.Errorf("%s: testing: %w", path, err)
 	}
 	if obj.OpTimeExclusive == nil {
-		return nil, errors.New("testing: no opTimeExclusive")
+		return nil, fmt.Errorf("%s: testing: no opTimeExclusive", path)
 	}
 	return toInts(obj.OpTimeExclusive)
 }
@@ -222,33 +140,63 @@ func toInts(m map[string]json.Number) (map[string]int64, error) {
 	return out, nil
 }
 
+// countAsync returns how many spans of tr are marked async.
+func countAsync(tr *trace.Trace) int {
+	n := 0
+	for i := range tr.Spans {
+		if tr.Spans[i].Async() {
+			n++
+		}
+	}
+	return n
+}
+
 // TestCRISPCases checks Compute against CRISP's 25 regression cases: the
 // exclusive critical-path time per "[service] operation" must equal CRISP's
-// expected value, both on the raw trace (Compute clips by itself) and after
-// the Jaeger-compatible truncation the pipeline applies with --jaeger-compat.
+// expected value exactly, both in raw mode (Compute clips by itself; see
+// rawRepair) and after the Jaeger-compatible truncation of --jaeger-compat.
 func TestCRISPCases(t *testing.T) {
-	dir := corpusDir(t, "crisp")
+	dir := filepath.Join(corpus.Dir(t), "crisp")
+	modes := []struct {
+		name string
+		opts repair.Options
+		raw  bool
+	}{
+		{"raw", rawRepair(), true},
+		{"jaeger-compat", compatRepair(), false},
+	}
 	for n := 1; n <= 25; n++ {
 		t.Run(strconv.Itoa(n), func(t *testing.T) {
-			b, raw, maxRefs := loadTestJaeger(t, filepath.Join(dir, strconv.Itoa(n)+".json"))
-			if maxRefs > 1 {
-				t.Fatalf("a span has %d references; the loader's last-CHILD_OF rule is untested for that", maxRefs)
-			}
-			want, err := crispExpected(raw)
+			path := filepath.Join(dir, strconv.Itoa(n)+".json")
+			want, err := crispExpected(path)
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, truncate := range []bool{false, true} {
-				bb := b
-				if truncate {
-					bb = jaegerCompat(t, b.t)
+			for _, m := range modes {
+				tr := loadOne(t, path, m.opts)
+				// CRISP takes a span's last CHILD_OF reference as its parent;
+				// with one reference per span the repair step cannot choose
+				// differently.
+				for i := range tr.Spans {
+					if r := len(tr.Spans[i].Refs); r > 1 {
+						t.Fatalf("%s: span %d has %d references; CRISP's parent rule is untested for that", m.name, i, r)
+					}
 				}
-				p := Compute(bb.t)
-				if got := exclusiveByOp(bb, p); !maps.Equal(got, want) {
-					t.Errorf("truncate=%v: exclusive µs by op = %v, want %v", truncate, got, want)
+				if m.raw {
+					// Nothing may have left the path before Compute.
+					if a := countAsync(tr); a != 0 {
+						t.Errorf("%s: repair marked %d spans async", m.name, a)
+					}
+					if r := tr.Rejected.Total(); r != 0 {
+						t.Errorf("%s: repair dropped %d spans (%v)", m.name, r, tr.Rejected)
+					}
 				}
-				if len(bb.t.Roots) != 1 {
-					t.Errorf("truncate=%v: %d roots, want 1", truncate, len(bb.t.Roots))
+				p := critpath.Compute(tr)
+				if got := exclusiveByOp(tr, p); !maps.Equal(got, want) {
+					t.Errorf("%s: exclusive µs by op = %v, want %v", m.name, got, want)
+				}
+				if len(tr.Roots) != 1 {
+					t.Errorf("%s: %d roots, want 1", m.name, len(tr.Roots))
 				}
 			}
 		})
@@ -256,23 +204,38 @@ func TestCRISPCases(t *testing.T) {
 }
 
 // TestJaegerUIFixture runs the Jaeger UI's test3 input from the corpus: a
-// producer span whose only child starts after it ended.
+// producer span (100–140µs) whose only child starts after it ended (at
+// 200µs). Whatever the repair does with the child (leave it to Compute, mark
+// it async, or drop it), the critical path is the producer alone.
 func TestJaegerUIFixture(t *testing.T) {
-	dir := corpusDir(t, "jaeger-ui")
-	b, _, _ := loadTestJaeger(t, filepath.Join(dir, "traceWithSingleChildLongerThanParentAndStartsAfterParent.json"))
-	for _, truncate := range []bool{false, true} {
-		bb := b
-		if truncate {
-			bb = jaegerCompat(t, b.t)
-		}
-		p := Compute(bb.t)
-		got := bb.sectionsString(p.Sections(bb.t, bb.t.Roots[0]))
-		want := []string{"[service-one] send 100000-140000"}
-		if !slices.Equal(got, want) {
-			t.Errorf("truncate=%v: Sections = %q, want %q", truncate, got, want)
-		}
-		if truncate && len(bb.t.Spans) != 1 {
-			t.Errorf("truncation kept %d spans, want 1", len(bb.t.Spans))
-		}
+	path := filepath.Join(corpus.Dir(t), "jaeger-ui", "traceWithSingleChildLongerThanParentAndStartsAfterParent.json")
+	// Default mode's MarkAsync with no absolute tolerance: the 60µs gap is
+	// inside DefaultOptions' 1ms, which would leave the child to Compute as
+	// in raw mode.
+	markAsync := repair.DefaultOptions()
+	markAsync.SkewTolerance = 0
+	tests := []struct {
+		name  string
+		opts  repair.Options
+		spans int // spans left after repair
+		async int // of which marked async
+	}{
+		{"raw", rawRepair(), 2, 0},              // Compute ignores the late child itself
+		{"mark-async", markAsync, 2, 1},         // MarkAsync takes it off the path
+		{"jaeger-compat", compatRepair(), 1, 0}, // Truncate drops it
+	}
+	want := []string{"[service-one] send 100000-140000"}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := loadOne(t, path, tc.opts)
+			if len(tr.Spans) != tc.spans || countAsync(tr) != tc.async || len(tr.Roots) != 1 {
+				t.Fatalf("after repair: %d spans (%d async), %d roots; want %d (%d async), 1 root",
+					len(tr.Spans), countAsync(tr), len(tr.Roots), tc.spans, tc.async)
+			}
+			p := critpath.Compute(tr)
+			if got := sectionsString(tr, p.Sections(tr, tr.Roots[0])); !slices.Equal(got, want) {
+				t.Errorf("Sections = %q, want %q", got, want)
+			}
+		})
 	}
 }

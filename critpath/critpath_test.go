@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/syncaudit/syncaudit/repair"
 	"github.com/syncaudit/syncaudit/trace"
 )
 
@@ -376,9 +377,11 @@ func TestComputeHandBuilt(t *testing.T) {
 }
 
 // TestJaegerUIShapes runs the nine fixtures of the Jaeger UI critical-path
-// tests (jaeger-ui CriticalPath/testCases/test1..9, peers.md §2.2) after the
-// same truncation; test3 is also loaded from the corpus in crisp_test.go.
-// The expected sections are the UI's, oldest first.
+// tests (jaeger-ui CriticalPath/testCases/test1..9, peers.md §2.2) as built
+// and after the repair steps of --jaeger-compat (MarkAsyncRelations then
+// Truncate, the UI's own sanitizer); the answer must not change. test3 is
+// also loaded from the corpus in crisp_test.go. The expected sections are
+// the UI's, oldest first.
 func TestJaegerUIShapes(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -414,12 +417,14 @@ func TestJaegerUIShapes(t *testing.T) {
 			[]string{"A 10-30"},
 			map[string]int64{"A": 20}},
 	}
+	compat := repair.Sequence(repair.MarkAsyncRelations(), repair.Truncate())
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, truncate := range []bool{false, true} {
 				b := build(t, tc.spans)
 				if truncate {
-					b = jaegerCompat(t, b.t)
+					compat.Adjust(b.t)
+					b = named(b.t) // Truncate drops and re-sorts spans
 				}
 				p := Compute(b.t)
 				if got := b.sectionsString(p.Sections(b.t, b.t.Roots[0])); !slices.Equal(got, tc.secs) {

@@ -59,12 +59,9 @@ func build(tb testing.TB, spans []sp) built {
 func linkByParentID(tb testing.TB, t *trace.Trace) built {
 	tb.Helper()
 	t.SortSpans()
-	b := built{t: t, names: make([]string, len(t.Spans)), idx: make(map[string]int32, len(t.Spans))}
 	pos := make(map[trace.SpanID]int32, len(t.Spans))
 	for i := range t.Spans {
 		pos[t.Spans[i].SpanID] = int32(i)
-		b.names[i] = t.Spans[i].Name
-		b.idx[t.Spans[i].Name] = int32(i)
 	}
 	for i := range t.Spans {
 		if pid := t.Spans[i].ParentID; !pid.IsZero() {
@@ -76,6 +73,17 @@ func linkByParentID(tb testing.TB, t *trace.Trace) built {
 		}
 	}
 	t.Link()
+	return named(t)
+}
+
+// named returns t, which must be linked, with the name of each span and the
+// index of each name.
+func named(t *trace.Trace) built {
+	b := built{t: t, names: make([]string, len(t.Spans)), idx: make(map[string]int32, len(t.Spans))}
+	for i := range t.Spans {
+		b.names[i] = t.Spans[i].Name
+		b.idx[t.Spans[i].Name] = int32(i)
+	}
 	return b
 }
 
