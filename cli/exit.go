@@ -19,8 +19,14 @@ const (
 	ExitInput = 3
 	// ExitAudit: an audit rule (--fail-on, --baseline regressions) failed.
 	ExitAudit = 4
-	// ExitNoData: nothing usable was read at all (no spans in any input).
+	// ExitNoData: nothing usable was read at all (no spans in any input,
+	// or no trace in Jaeger matched --jaeger's search).
 	ExitNoData = 5
+	// ExitUnavailable: traces could not be fetched from Jaeger (--jaeger):
+	// unreachable, not a Jaeger query URL, authorization refused, a
+	// timeout, an error answer, or a request failing part-way (then no
+	// output is written).
+	ExitUnavailable = 6
 )
 
 // exitError carries an exit code through cobra's error return.

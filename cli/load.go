@@ -23,6 +23,9 @@ type loadFlags struct {
 	maxSkew       time.Duration
 	skewTolerance time.Duration
 	traceID       string
+	// jaeger, when --jaeger or --jaeger-grpc is given, adds the traces
+	// fetched from Jaeger to the inputs (see fetch.go).
+	jaeger jaegerFlags
 }
 
 func (f *loadFlags) register(fs *pflag.FlagSet, withTraceID bool) {
@@ -34,6 +37,7 @@ func (f *loadFlags) register(fs *pflag.FlagSet, withTraceID bool) {
 	if withTraceID {
 		fs.StringVar(&f.traceID, "trace-id", "", "only this trace (hex)")
 	}
+	f.jaeger.register(fs, "jaeger-timeout")
 }
 
 func (f *loadFlags) options() (ingest.Options, error) {
@@ -67,6 +71,18 @@ func load(ctx context.Context, ios *IOStreams, paths []string, f *loadFlags) (*i
 	opt, err := f.options()
 	if err != nil {
 		return nil, 0, err
+	}
+	if f.jaeger.enabled() {
+		path, cleanup, err := fetchForLoad(ctx, ios, &f.jaeger, len(paths) > 0)
+		if err != nil {
+			return nil, 0, err
+		}
+		defer cleanup()
+		if path != "" {
+			paths = append(paths[:len(paths):len(paths)], path)
+		}
+	} else if ch := f.jaeger.changed(); len(ch) > 0 {
+		return nil, 0, usageErrorf("%s need --jaeger URL (or --jaeger-grpc HOST:PORT)", strings.Join(ch, ", "))
 	}
 	prog := newProgress(ios)
 	if prog != nil {

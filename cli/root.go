@@ -7,9 +7,13 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 )
@@ -18,11 +22,17 @@ import (
 // -ldflags "-X github.com/syncaudit/syncaudit/cli.Version=v1.2.3".
 var Version = "dev"
 
-// Main runs syncaudit with args and returns the process exit code.
+// Main runs syncaudit with args and returns the process exit code. An
+// interrupt (Ctrl-C) or SIGTERM cancels the command's context, so a
+// command can stop cleanly (fetch removes its unfinished output); a second
+// one ends the process at once.
 func Main(args []string, io *IOStreams) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() { <-ctx.Done(); stop() }()
 	root := NewRootCmd(io)
 	root.SetArgs(args)
-	err := root.Execute()
+	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
 	}
@@ -80,7 +90,10 @@ detected from the content.`,
   syncaudit tree jaeger-download.json --trace-id 4bf92f3577b34da6a3ce929d0e0e4736 -o json
 
   # Per-endpoint latency and synchronous-call breakdown
-  syncaudit analyze exports/ -o json`,
+  syncaudit analyze exports/ -o json
+
+  # Straight from a running Jaeger: the last hour of the order service
+  syncaudit analyze --jaeger http://localhost:16686 --service order --since 1h`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -88,12 +101,15 @@ detected from the content.`,
 	root.SetErr(io.ErrOut)
 	root.SetIn(io.In)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &usageError{err} })
+	compare := NewCmdCompare(io, nil)
+	rejectJaegerFlags(compare)
 	root.AddCommand(
 		NewCmdVersion(io),
 		NewCmdTree(io, nil),
 		NewCmdAnalyze(io, nil),
+		NewCmdFetch(io, nil),
 		NewCmdPolicy(io),
-		NewCmdCompare(io, nil),
+		compare,
 	)
 	return root
 }
@@ -118,9 +134,11 @@ func noArgs(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
+// atLeastOnePath accepts one or more PATHs, or none when traces come from
+// Jaeger (--jaeger, --jaeger-grpc).
 func atLeastOnePath(cmd *cobra.Command, args []string) error {
-	if len(args) == 0 {
-		return usageErrorf("%s needs at least one PATH (a file, directory, glob, or - for stdin)", cmd.CommandPath())
+	if len(args) == 0 && !cmd.Flags().Changed("jaeger") && !cmd.Flags().Changed("jaeger-grpc") {
+		return usageErrorf("%s needs at least one PATH (a file, directory, glob, or - for stdin) or --jaeger URL", cmd.CommandPath())
 	}
 	return nil
 }
