@@ -16,33 +16,36 @@ type Options struct {
 	// Format forces a format; Auto (or "") sniffs each input.
 	Format Format
 	Limits decoder.Limits
+	// ChunkBytes is the size of the chunks Split cuts OTLP/JSON lines
+	// into; 0 means DefaultChunkBytes.
+	ChunkBytes int
 }
 
 // Read reads one input completely: it opens it, removes compression,
 // determines the format and decodes it into em. It returns the format used
 // and any error; spans decoded before an error have been emitted.
+//
+// Read decodes the chunks of Split one after another; OTLP/JSON lines are
+// streamed, never held whole in memory. Decoding the chunks concurrently
+// (as package ingest does) gives the same spans and errors.
 func Read(ctx context.Context, in Input, opt Options, em decoder.Emitter) (Format, error) {
-	if err := ctx.Err(); err != nil {
-		return "", err
-	}
-	lim := opt.Limits
-	if lim == (decoder.Limits{}) {
-		lim = decoder.DefaultLimits
-	}
-	rc, err := in.Open()
+	j := NewJoiner(in.Name)
+	var f Format
+	err := Split(ctx, in, opt, func(c *Chunk) error {
+		cf, cerr := c.Decode(em)
+		if cf != "" {
+			f = cf
+		}
+		j.Add(c, cerr)
+		return nil
+	})
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", in.Name, unwrapPathError(err))
+		if !IsInputError(err) {
+			return f, err
+		}
+		j.Fail(err)
 	}
-	defer rc.Close()
-	data, err := readAll(rc, lim.MaxInputBytes)
-	if err != nil {
-		return "", fmt.Errorf("%s: %w", in.Name, err)
-	}
-	data, err = Decompress(in.Name, data, lim)
-	if err != nil {
-		return "", err
-	}
-	return Bytes(in.Name, data, opt.Format, lim, em)
+	return f, j.Err()
 }
 
 // Bytes decodes decompressed data in the given format (Auto sniffs).

@@ -16,7 +16,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/syncaudit/syncaudit/decode"
-	"github.com/syncaudit/syncaudit/decode/decoder"
 	"github.com/syncaudit/syncaudit/repair"
 	"github.com/syncaudit/syncaudit/trace"
 )
@@ -76,63 +75,41 @@ func Load(ctx context.Context, paths []string, stdin io.Reader, opt Options) (*R
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	type fileResult struct {
-		c      decoder.Collect
-		format decode.Format
-		err    error
-	}
-	results := make([]fileResult, len(inputs))
-	var (
-		progMu    sync.Mutex
-		progDone  int
-		progSpans int
-	)
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(workers)
-	for i, in := range inputs {
-		g.Go(func() error {
-			r := &results[i]
-			r.format, r.err = decode.Read(gctx, in, opt.Decode, &r.c)
-			if opt.Progress != nil {
-				progMu.Lock()
-				progDone++
-				progSpans += len(r.c.Spans) + r.c.Rejected.Total()
-				opt.Progress(progDone, len(inputs), progSpans)
-				progMu.Unlock()
-			}
-			return gctx.Err()
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
 	grouper := trace.NewGrouper()
 	rejected := trace.Tally{}
-	for i := range results {
-		r := &results[i]
-		if r.err != nil {
-			res.Errors = append(res.Errors, r.err)
-			if len(r.c.Spans) == 0 {
+	add := func(spans []trace.Span) {
+		if opt.TraceID.IsZero() {
+			grouper.Add(spans...)
+			return
+		}
+		for i := range spans {
+			if spans[i].TraceID == opt.TraceID {
+				grouper.Add(spans[i])
+			} else {
+				rejected.Add(trace.RejectFiltered, 1)
+			}
+		}
+	}
+	done := 0
+	err := decodeAll(ctx, inputs, opt.Decode, workers, func(f *fileResult) {
+		if f.err != nil {
+			res.Errors = append(res.Errors, f.err)
+			if f.spans == 0 {
 				res.Summary.FilesFailed++
 			}
 		}
-		if r.format != "" {
-			res.Summary.Formats[r.format]++
+		if f.format != "" {
+			res.Summary.Formats[f.format]++
 		}
-		res.Summary.SpansRead += len(r.c.Spans) + r.c.Rejected.Total()
-		rejected.Merge(r.c.Rejected)
-		if opt.TraceID.IsZero() {
-			grouper.Add(r.c.Spans...)
-		} else {
-			for _, s := range r.c.Spans {
-				if s.TraceID == opt.TraceID {
-					grouper.Add(s)
-				} else {
-					rejected.Add(trace.RejectFiltered, 1)
-				}
-			}
+		res.Summary.SpansRead += f.spans + f.rejected.Total()
+		rejected.Merge(f.rejected)
+		done++
+		if opt.Progress != nil {
+			opt.Progress(done, len(inputs), res.Summary.SpansRead)
 		}
-		r.c = decoder.Collect{}
+	}, add)
+	if err != nil {
+		return nil, err
 	}
 	traces := grouper.Traces()
 	if err := repairAll(ctx, traces, opt.Repair, workers); err != nil {

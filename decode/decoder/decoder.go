@@ -133,6 +133,15 @@ func (l ErrorList) Error() string {
 // Unwrap returns the errors, for errors.Is and errors.As.
 func (l ErrorList) Unwrap() []error { return l }
 
+// MoreErrors ends an ErrorList that was cut short: N more errors of File
+// were found but not listed.
+type MoreErrors struct {
+	File string
+	N    int
+}
+
+func (e *MoreErrors) Error() string { return fmt.Sprintf("%s: %d more errors not listed", e.File, e.N) }
+
 // Err returns nil for an empty list, the only error for one, else the list.
 func (l ErrorList) Err() error {
 	switch len(l) {

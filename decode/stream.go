@@ -1,0 +1,593 @@
+package decode
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"strings"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/syncaudit/syncaudit/decode/decoder"
+	"github.com/syncaudit/syncaudit/decode/otlp"
+)
+
+// DefaultChunkBytes is the size from which Split cuts OTLP/JSON lines into
+// another chunk.
+const DefaultChunkBytes = 4 << 20
+
+// A Chunk is part of one input that decodes on its own: a run of whole
+// lines of an OTLP/JSON lines input, or a whole input of any format.
+// Chunks of one input can be decoded concurrently; decoded in order and
+// joined with a Joiner, they give exactly the spans and the errors the
+// whole input gives.
+type Chunk struct {
+	// Name is the input's name.
+	Name string
+	// Index numbers the input's chunks from 0.
+	Index int
+	// Offset is the chunk's byte offset in the decompressed input.
+	Offset int64
+	data   []byte
+	whole  bool
+	format Format
+	lim    decoder.Limits
+	size   int
+	lines  int
+}
+
+// Len is the size of the chunk's (decompressed) data in bytes.
+func (c *Chunk) Len() int { return c.size }
+
+// Decode decodes the chunk into em and returns the format. Errors are
+// positioned relative to the chunk; a Joiner moves them to the input. The
+// chunk's data is released: a chunk decodes once.
+func (c *Chunk) Decode(em decoder.Emitter) (Format, error) {
+	data := c.data
+	c.data = nil
+	if c.whole {
+		return Bytes(c.Name, data, c.format, c.lim, em)
+	}
+	c.lines = bytes.Count(data, []byte{'\n'})
+	return OTLPJSON, otlp.DecodeJSON(c.Name, data, em, c.lim)
+}
+
+// Split reads one input, removes compression as it streams, and calls
+// yield with its chunks in order. An input of OTLP/JSON lines (sniffed, or
+// forced with Options.Format) is cut between lines into chunks of about
+// Options.ChunkBytes, each starting with a line that is a complete JSON
+// object, so it is never held whole in memory; any other input is one
+// chunk holding the whole decompressed input.
+//
+// Split returns the first error of yield, cancellation, or an error
+// reading the input (opening it, decompressing, exceeding
+// Limits.MaxInputBytes), after yielding the chunks read before it.
+func Split(ctx context.Context, in Input, opt Options, yield func(*Chunk) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	lim := opt.Limits
+	if lim == (decoder.Limits{}) {
+		lim = decoder.DefaultLimits
+	}
+	chunkBytes := opt.ChunkBytes
+	if chunkBytes <= 0 {
+		chunkBytes = DefaultChunkBytes
+	}
+	rc, err := in.Open()
+	if err != nil {
+		return fmt.Errorf("%s: %w", in.Name, unwrapPathError(err))
+	}
+	defer rc.Close()
+	s, err := newStream(in.Name, rc, lim)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+
+	sp := &splitter{name: in.Name, s: s, lim: lim, chunk: chunkBytes, yield: yield, ctx: ctx}
+	if st, ok := rc.(interface{ Stat() (fs.FileInfo, error) }); ok && s.layer == "" {
+		if fi, err := st.Stat(); err == nil && fi.Mode().IsRegular() {
+			sp.sizeHint = min(fi.Size(), lim.MaxInputBytes)
+		}
+	}
+	return sp.run(opt.Format)
+}
+
+// stream is an input with its compression layers removed, bounded by
+// Limits.MaxInputBytes, that reports errors as Read and Decompress do.
+type stream struct {
+	name    string
+	r       io.Reader
+	layer   string // innermost compression ("" when none)
+	closers []func()
+	n, max  int64
+	eof     bool
+	err     error // sticky: every read after an error returns it
+}
+
+func newStream(name string, rc io.Reader, lim decoder.Limits) (*stream, error) {
+	s := &stream{name: name, max: lim.MaxInputBytes}
+	br := bufio.NewReaderSize(rc, 64<<10)
+	s.r = br
+	for range 4 {
+		magic, _ := br.Peek(4)
+		switch {
+		case bytes.HasPrefix(magic, gzipMagic):
+			zr, err := gzip.NewReader(br)
+			if err != nil {
+				return nil, s.layerError("gzip", err)
+			}
+			s.layer = "gzip"
+			br = bufio.NewReaderSize(&layerReader{s: s, layer: "gzip", r: zr}, 64<<10)
+		case bytes.HasPrefix(magic, zstdMagic):
+			zr, err := zstd.NewReader(br,
+				zstd.WithDecoderConcurrency(1),
+				zstd.WithDecoderMaxMemory(uint64(min(lim.MaxInputBytes, 1<<40))),
+				zstd.WithDecoderMaxWindow(64<<20))
+			if err != nil {
+				return nil, s.layerError("zstd", err)
+			}
+			s.closers = append(s.closers, zr.Close)
+			s.layer = "zstd"
+			br = bufio.NewReaderSize(&layerReader{s: s, layer: "zstd", r: zr}, 64<<10)
+		default:
+			s.r = br
+			return s, nil
+		}
+		s.r = br
+	}
+	return s, nil
+}
+
+func (s *stream) close() {
+	for _, c := range s.closers {
+		c()
+	}
+}
+
+// layerError is a decompression error as Decompress reports it.
+func (s *stream) layerError(layer string, err error) error {
+	if errors.Is(err, zstd.ErrDecoderSizeExceeded) || errors.Is(err, zstd.ErrWindowSizeExceeded) {
+		err = fmt.Errorf("%w: %v", decoder.ErrTooLarge, err)
+	}
+	return decoder.BinaryError(s.name, 0, fmt.Errorf("%s: %w", layer, err))
+}
+
+// layerReader turns the errors of a decompressor into positioned errors.
+type layerReader struct {
+	s     *stream
+	layer string
+	r     io.Reader
+}
+
+func (l *layerReader) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = &readError{l.s.layerError(l.layer, err)}
+	}
+	return n, err
+}
+
+// readError marks an error that is already in its final form.
+type readError struct{ err error }
+
+func (e *readError) Error() string { return e.err.Error() }
+func (e *readError) Unwrap() error { return e.err }
+
+// read fills p from the input; at the end it returns io.EOF. Reading past
+// MaxInputBytes is decoder.ErrTooLarge.
+func (s *stream) read(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	if s.eof {
+		return 0, io.EOF
+	}
+	n, err := io.ReadFull(s.r, p)
+	s.n += int64(n)
+	if s.n > s.max {
+		s.err = s.tooLarge()
+		return n, s.err
+	}
+	switch {
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		s.eof = true
+		if n == 0 {
+			return 0, io.EOF
+		}
+		return n, nil
+	case err != nil:
+		var re *readError
+		if errors.As(err, &re) {
+			s.err = re.err
+		} else {
+			s.err = fmt.Errorf("%s: %w", s.name, err)
+		}
+		return n, s.err
+	}
+	return n, nil
+}
+
+func (s *stream) tooLarge() error {
+	err := fmt.Errorf("%w: more than %d bytes", decoder.ErrTooLarge, s.max)
+	if s.layer != "" {
+		return decoder.BinaryError(s.name, 0, fmt.Errorf("%s: %w", s.layer, err))
+	}
+	return fmt.Errorf("%s: %w", s.name, err)
+}
+
+// readAll appends the rest of the input to buf.
+func (s *stream) readAll(buf []byte) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := s.read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
+type splitter struct {
+	ctx   context.Context
+	name  string
+	s     *stream
+	lim   decoder.Limits
+	chunk int
+	yield func(*Chunk) error
+	index int
+	off   int64
+	// sizeHint is the input's size when known (an uncompressed file), so
+	// that a whole input is read into a buffer of the right size.
+	sizeHint int64
+}
+
+func (sp *splitter) emit(c *Chunk) error {
+	if err := sp.ctx.Err(); err != nil {
+		return err
+	}
+	c.Name, c.Index, c.Offset, c.lim = sp.name, sp.index, sp.off, sp.lim
+	c.size = len(c.data)
+	sp.index++
+	sp.off += int64(len(c.data))
+	return sp.yield(c)
+}
+
+func (sp *splitter) run(f Format) error {
+	// Read the head: enough to sniff, and the first line.
+	buf := make([]byte, 0, max(sniffLen, sp.chunk)+sniffLen)
+	for len(buf) < sniffLen {
+		n, err := sp.s.read(buf[len(buf):sniffLen])
+		buf = buf[:len(buf)+n]
+		if err != nil {
+			// At the end, or after an error (kept by the stream and
+			// returned by the next read): the complete lines read so far
+			// may still be decoded.
+			break
+		}
+	}
+	lines := false
+	if (f == Auto || f == "" || f == OTLPJSON) && (f == OTLPJSON || Sniff(buf) == OTLPJSON) {
+		var err error
+		buf, lines, err = sp.firstLine(buf)
+		if err != nil {
+			return err
+		}
+	}
+	if !lines {
+		// Any other input is decoded whole.
+		if sp.sizeHint > int64(cap(buf)) && sp.sizeHint < 1<<40 {
+			buf = append(make([]byte, 0, sp.sizeHint+1), buf...)
+		}
+		data, err := sp.s.readAll(buf)
+		if err != nil {
+			return err
+		}
+		return sp.emit(&Chunk{data: data, whole: true, format: f})
+	}
+	return sp.lines(buf)
+}
+
+// firstLine reads until the first non-blank line is complete and reports
+// whether it is one JSON object: then the input is JSON lines, as the
+// OTLP decoder decides.
+func (sp *splitter) firstLine(buf []byte) ([]byte, bool, error) {
+	for {
+		p := bytes.TrimPrefix(buf, utf8BOM)
+		start := len(buf) - len(p) + skipWS(p)
+		if start < len(buf) {
+			if nl := bytes.IndexByte(buf[start:], '\n'); nl >= 0 || sp.s.eof {
+				end := len(buf)
+				if nl >= 0 {
+					end = start + nl
+				}
+				return buf, buf[start] == '{' && sp.isObjectLine(buf[start:end]), nil
+			}
+		} else if sp.s.eof {
+			return buf, false, nil
+		}
+		var err error
+		if buf, err = sp.more(buf); err != nil {
+			return buf, false, err
+		}
+	}
+}
+
+var utf8BOM = []byte("\xef\xbb\xbf")
+
+// more reads at least one more byte into buf, growing it as needed.
+func (sp *splitter) more(buf []byte) ([]byte, error) {
+	if len(buf) == cap(buf) {
+		buf = append(buf, 0)[:len(buf)]
+	}
+	n, err := sp.s.read(buf[len(buf):cap(buf)])
+	buf = buf[:len(buf)+n]
+	if err == io.EOF {
+		return buf, nil
+	}
+	return buf, err
+}
+
+// lines cuts JSON lines into chunks. buf holds the head of the input.
+func (sp *splitter) lines(buf []byte) error {
+	for {
+		for len(buf) > sp.chunk {
+			cut := sp.cut(buf, len(buf) == cap(buf) || sp.s.eof)
+			if cut <= 0 {
+				break
+			}
+			if err := sp.emit(&Chunk{data: buf[:cut:cut]}); err != nil {
+				return err
+			}
+			buf = buf[cut:]
+		}
+		if sp.s.eof {
+			if len(bytes.TrimSpace(buf)) == 0 && sp.index > 0 {
+				// Blank lines at the end belong to no chunk: they hold
+				// nothing, and the line count of the chunks before is right.
+				return nil
+			}
+			return sp.emit(&Chunk{data: buf})
+		}
+		if len(buf) == cap(buf) {
+			// Keep the partial line; the chunks cut so far keep the old buffer.
+			next := make([]byte, len(buf), max(sp.chunk, 2*len(buf))+sniffLen)
+			copy(next, buf)
+			buf = next
+		}
+		var err error
+		if buf, err = sp.more(buf); err != nil {
+			return sp.fail(buf, err)
+		}
+	}
+}
+
+// fail decodes the complete lines in buf, read before err, and returns err.
+func (sp *splitter) fail(buf []byte, err error) error {
+	if nl := bytes.LastIndexByte(buf, '\n'); nl >= 0 {
+		if eerr := sp.emit(&Chunk{data: buf[:nl+1]}); eerr != nil {
+			return eerr
+		}
+	}
+	return err
+}
+
+// cut returns where to end the next chunk in buf: the start of a line
+// that is one JSON object, complete in buf (so the OTLP decoder reads the
+// chunk as JSON lines too). It prefers the first such line at or after
+// ChunkBytes; when there is none and the buffer is full, the last one. It
+// returns 0 when buf holds no such line after its first.
+func (sp *splitter) cut(buf []byte, full bool) int {
+	lineAt := func(start int) (end int, ok bool) {
+		nl := bytes.IndexByte(buf[start:], '\n')
+		if nl < 0 {
+			if !sp.s.eof {
+				return 0, false
+			}
+			return len(buf), true
+		}
+		return start + nl, true
+	}
+	// Forward from ChunkBytes.
+	for start := sp.chunk; start < len(buf); {
+		nl := bytes.IndexByte(buf[start-1:], '\n')
+		if nl < 0 {
+			break
+		}
+		start += nl
+		end, ok := lineAt(start)
+		if !ok {
+			break
+		}
+		if start < len(buf) && buf[start] == '{' && sp.isObjectLine(buf[start:end]) {
+			return start
+		}
+		start = end + 1
+	}
+	if !full {
+		return 0
+	}
+	// Backward from the last complete line.
+	end := bytes.LastIndexByte(buf, '\n')
+	for end > 0 {
+		start := bytes.LastIndexByte(buf[:end], '\n') + 1
+		if start == 0 {
+			return 0
+		}
+		if buf[start] == '{' && sp.isObjectLine(buf[start:end]) {
+			return start
+		}
+		end = start - 1
+	}
+	return 0
+}
+
+// maxLineDepth bounds the nesting of a line Split cuts before: well within
+// any MaxDepth the OTLP decoder is given, so that it agrees the line is a
+// complete JSON object.
+const maxLineDepth = 64
+
+// isObjectLine reports whether line (without its newline) is exactly one
+// valid JSON object, nested at most maxLineDepth deep, with optional
+// trailing whitespace.
+func (sp *splitter) isObjectLine(line []byte) bool {
+	line = bytes.TrimRight(line, " \t\r")
+	if len(line) < 2 || line[0] != '{' || line[len(line)-1] != '}' {
+		return false
+	}
+	if depth(line) > min(maxLineDepth, sp.lim.MaxDepth-1) {
+		return false
+	}
+	return json.Valid(line)
+}
+
+// depth returns the deepest nesting of objects and arrays in b, ignoring
+// brackets inside strings.
+func depth(b []byte) int {
+	d, deepest := 0, 0
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			for i++; i < len(b) && b[i] != '"'; i++ {
+				if b[i] == '\\' {
+					i++
+				}
+			}
+		case '{', '[':
+			d++
+			deepest = max(deepest, d)
+		case '}', ']':
+			d--
+		}
+	}
+	return deepest
+}
+
+func skipWS(b []byte) int {
+	i := 0
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// maxJoinedErrors is the number of errors a Joiner lists; the OTLP decoder
+// lists as many per input.
+const maxJoinedErrors = 100
+
+// A Joiner combines the errors of one input's chunks, added in chunk
+// order, into the error the whole input gives: positions are moved from
+// the chunk to the input, and the list is cut at 100 errors with a count
+// of the rest.
+type Joiner struct {
+	name   string
+	lines  int // lines before the next chunk
+	errs   decoder.ErrorList
+	more   int
+	single error // the error of a whole-input chunk, kept as is
+	n      int
+}
+
+// NewJoiner returns a Joiner for the input called name.
+func NewJoiner(name string) *Joiner { return &Joiner{name: name} }
+
+// Add records the result of decoding chunk c (after Chunk.Decode).
+func (j *Joiner) Add(c *Chunk, err error) {
+	j.n++
+	if c.whole {
+		if err != nil {
+			j.single = err
+			j.append(err)
+		}
+		return
+	}
+	if err != nil {
+		var list decoder.ErrorList
+		if !errors.As(err, &list) {
+			list = decoder.ErrorList{err}
+		}
+		for _, e := range list {
+			j.appendShifted(c, e)
+		}
+	}
+	j.lines += c.lines
+}
+
+// Fail records an error met outside any chunk (opening or reading the input).
+func (j *Joiner) Fail(err error) {
+	if err != nil {
+		j.n++
+		j.single = nil
+		j.append(err)
+	}
+}
+
+func (j *Joiner) appendShifted(c *Chunk, e error) {
+	j.single = nil
+	var de *decoder.Error
+	if errors.As(e, &de) && !de.Binary {
+		moved := *de
+		if moved.Line > 0 {
+			moved.Line += j.lines
+		}
+		moved.Offset += c.Offset
+		j.append(&moved)
+		return
+	}
+	if n, ok := moreErrors(j.name, e); ok {
+		j.more += n
+		return
+	}
+	j.append(e)
+}
+
+func (j *Joiner) append(e error) {
+	if len(j.errs) >= maxJoinedErrors {
+		j.more++
+		return
+	}
+	j.errs = append(j.errs, e)
+}
+
+// moreErrors recognises the OTLP decoder's "FILE: N more errors not
+// listed" entry and returns N.
+func moreErrors(name string, e error) (int, bool) {
+	var m *decoder.MoreErrors
+	if errors.As(e, &m) {
+		return m.N, true
+	}
+	msg, ok := strings.CutPrefix(e.Error(), name+": ")
+	if !ok || !strings.HasSuffix(msg, " more errors not listed") {
+		return 0, false
+	}
+	var n int
+	if _, err := fmt.Sscanf(msg, "%d more errors not listed", &n); err != nil || n < 0 {
+		return 0, false
+	}
+	return n, true
+}
+
+// Err returns the input's error: nil, one error, or a decoder.ErrorList.
+// An input decoded as one whole chunk gets its decoder's error unchanged.
+func (j *Joiner) Err() error {
+	if j.single != nil && len(j.errs) == 1 && j.more == 0 {
+		return j.single
+	}
+	errs := j.errs
+	if j.more > 0 {
+		errs = append(errs, &decoder.MoreErrors{File: j.name, N: j.more})
+	}
+	return errs.Err()
+}

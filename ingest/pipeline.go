@@ -1,0 +1,146 @@
+package ingest
+
+import (
+	"context"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/syncaudit/syncaudit/decode"
+	"github.com/syncaudit/syncaudit/decode/decoder"
+	"github.com/syncaudit/syncaudit/trace"
+)
+
+// fileResult is what one input gave, once all its chunks are decoded.
+type fileResult struct {
+	index    int
+	format   decode.Format
+	spans    int
+	rejected trace.Tally
+	err      error
+}
+
+// piece is a unit of the ordered merge: a decoded chunk, or the end of an
+// input (last set, with the error that ended reading it, if any).
+type piece struct {
+	seq   int
+	file  int
+	chunk *decode.Chunk
+	c     decoder.Collect
+	fmt   decode.Format
+	err   error
+	last  bool
+}
+
+// decodeAll decodes inputs with a pool of workers and calls add with the
+// spans of every chunk and done with every input's result, both in input
+// order and chunk order, from the calling goroutine. Large OTLP/JSON lines
+// inputs are cut into chunks (decode.Split) that decode in parallel, so
+// one big file uses every core; the merge order makes the result
+// independent of scheduling. At most 2·workers+2 chunks are in memory at
+// once.
+func decodeAll(ctx context.Context, inputs []decode.Input, opt decode.Options, workers int,
+	done func(*fileResult), add func([]trace.Span)) error {
+	g, gctx := errgroup.WithContext(ctx)
+	inflight := 2*workers + 2
+	permits := make(chan struct{}, inflight)
+	jobs := make(chan *piece)
+	results := make(chan *piece, inflight+workers)
+
+	// The reader and the workers send to results; it is closed when they
+	// are all done.
+	var producers sync.WaitGroup
+	producers.Add(1 + workers)
+	go func() {
+		producers.Wait()
+		close(results)
+	}()
+
+	// Reader: splits the inputs into chunks, one input after another.
+	g.Go(func() error {
+		defer producers.Done()
+		defer close(jobs)
+		seq := 0
+		for i, in := range inputs {
+			err := decode.Split(gctx, in, opt, func(c *decode.Chunk) error {
+				select {
+				case permits <- struct{}{}:
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+				p := &piece{seq: seq, file: i, chunk: c}
+				seq++
+				select {
+				case jobs <- p:
+					return nil
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+			})
+			if err != nil && !decode.IsInputError(err) {
+				return err
+			}
+			select {
+			case results <- &piece{seq: seq, file: i, err: err, last: true}:
+				seq++
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		}
+		return nil
+	})
+	for range workers {
+		g.Go(func() error {
+			defer producers.Done()
+			for p := range jobs {
+				p.fmt, p.err = p.chunk.Decode(&p.c)
+				select {
+				case results <- p:
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+			}
+			return nil
+		})
+	}
+	var (
+		next    int
+		waiting = map[int]*piece{}
+		cur     *fileResult
+		joiner  *decode.Joiner
+	)
+	merge := func(p *piece) {
+		if cur == nil || cur.index != p.file {
+			cur = &fileResult{index: p.file, rejected: trace.Tally{}}
+			joiner = decode.NewJoiner(inputs[p.file].Name)
+		}
+		if p.last {
+			joiner.Fail(p.err)
+			cur.err = joiner.Err()
+			done(cur)
+			cur = nil
+			return
+		}
+		<-permits
+		if p.fmt != "" {
+			cur.format = p.fmt
+		}
+		joiner.Add(p.chunk, p.err)
+		cur.spans += len(p.c.Spans)
+		cur.rejected.Merge(p.c.Rejected)
+		add(p.c.Spans)
+	}
+	for p := range results {
+		waiting[p.seq] = p
+		for {
+			q := waiting[next]
+			if q == nil {
+				break
+			}
+			delete(waiting, next)
+			next++
+			merge(q)
+		}
+	}
+	return g.Wait()
+}
