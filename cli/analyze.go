@@ -99,7 +99,7 @@ and evaluate the design-review checklist.`,
 	f.StringArrayVar(&opts.FailOn, "fail-on", nil, "audit `RULES` (comma-separated or repeated) that make the run exit 4, e.g. 'savings.p95>100ms', 'syncCalls>3', 'latency.p95>500ms', 'candidates>0', 'checklist>0', 'regressions'")
 	f.StringVar(&opts.Baseline, "baseline", "", "earlier JSON report (`FILE`) to compare with: lists what got worse or better")
 	f.Float64Var(&opts.TolerancePct, "regression-tolerance", 10, "relative change (percent) below which --baseline reports no regression or improvement")
-	opts.load.register(f, false)
+	opts.load.register(f, loadSources{jaeger: true})
 	return cmd
 }
 

@@ -54,7 +54,7 @@ that a migration to async delivered what syncaudit projected.`,
 	cmd.Flags().DurationVar(&opts.analyze.EnqueueCost, "enqueue-cost", defaultEnqueueCost(), "enqueue cost used for BEFORE's plan")
 	cmd.Flags().Float64Var(&opts.analyze.MinConfidence, "min-confidence", defaultMinConfidence(), "confidence from which a candidate enters BEFORE's plan")
 	opts.analyze.Thresholds = audit.DefaultThresholds()
-	opts.analyze.load.register(cmd.Flags(), false)
+	opts.analyze.load.register(cmd.Flags(), loadSources{})
 	return cmd
 }
 

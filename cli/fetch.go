@@ -366,31 +366,6 @@ func fetchForLoad(ctx context.Context, ios *IOStreams, f *jaegerFlags, otherInpu
 	return path, cleanup, nil
 }
 
-// rejectJaegerFlags hides the Jaeger flags of a command that reads traces
-// but cannot use a Jaeger source (compare: BEFORE and AFTER are separate
-// inputs) and makes them a usage error there.
-func rejectJaegerFlags(cmd *cobra.Command) {
-	fs := cmd.Flags()
-	names := jaegerFlagNames("jaeger-timeout")
-	for _, n := range names {
-		if fs.Lookup(n) != nil {
-			_ = fs.MarkHidden(n)
-		}
-	}
-	prev := cmd.PreRunE
-	cmd.PreRunE = func(c *cobra.Command, args []string) error {
-		for _, n := range names {
-			if fs.Lookup(n) != nil && fs.Changed(n) {
-				return usageErrorf("%s does not read from Jaeger (--%s): fetch each side with 'syncaudit fetch' first", c.CommandPath(), n)
-			}
-		}
-		if prev != nil {
-			return prev(c, args)
-		}
-		return nil
-	}
-}
-
 // fetched reports fetch progress: the part of the time range done, traces
 // and spans so far.
 func (p *progress) fetched(fp fetch.Progress) {

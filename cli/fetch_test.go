@@ -164,7 +164,7 @@ func TestFetchFlags(t *testing.T) {
 		{"analyze jaeger flags without jaeger", []string{"analyze", "x.json", "--service", "order", "--since", "2h"}, "--service, --since need --jaeger"},
 		{"analyze jaeger timeout", []string{"analyze", "--jaeger", "http://h", "--service", "a", "--jaeger-timeout", "-1s"}, "--jaeger-timeout must be positive"},
 		{"analyze nothing", []string{"analyze"}, "or --jaeger URL"},
-		{"compare", []string{"compare", "a", "b", "--jaeger", "http://h", "--service", "a"}, "does not read from Jaeger"},
+		{"compare", []string{"compare", "a", "b", "--jaeger", "http://h", "--service", "a"}, "unknown flag: --jaeger"},
 	}
 	for _, tt := range tests {
 		code, _, stderr := run(t, "", tt.args...)

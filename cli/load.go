@@ -28,16 +28,24 @@ type loadFlags struct {
 	jaeger jaegerFlags
 }
 
-func (f *loadFlags) register(fs *pflag.FlagSet, withTraceID bool) {
+// loadSources says which optional input flags a command takes.
+type loadSources struct {
+	traceID bool // --trace-id
+	jaeger  bool // --jaeger and the other fetch flags
+}
+
+func (f *loadFlags) register(fs *pflag.FlagSet, src loadSources) {
 	d := repair.DefaultOptions()
 	fs.StringVar(&f.format, "format", "auto", "input format: auto, otlp-json, otlp-proto, jaeger, zipkin")
 	fs.BoolVar(&f.jaegerCompat, "jaeger-compat", false, "truncate/drop children that overflow their parent as Jaeger UI and CRISP do, instead of marking them async")
 	fs.DurationVar(&f.maxSkew, "max-skew", d.MaxSkew, "largest clock-skew correction applied to a server span outside its client parent (0 disables)")
 	fs.DurationVar(&f.skewTolerance, "skew-tolerance", d.SkewTolerance, "how long a child may outlive its parent (or 1% of the parent, if larger) before it counts as fire-and-forget")
-	if withTraceID {
+	if src.traceID {
 		fs.StringVar(&f.traceID, "trace-id", "", "only this trace (hex)")
 	}
-	f.jaeger.register(fs, "jaeger-timeout")
+	if src.jaeger {
+		f.jaeger.register(fs, "jaeger-timeout")
+	}
 }
 
 func (f *loadFlags) options() (ingest.Options, error) {

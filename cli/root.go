@@ -101,15 +101,13 @@ detected from the content.`,
 	root.SetErr(io.ErrOut)
 	root.SetIn(io.In)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &usageError{err} })
-	compare := NewCmdCompare(io, nil)
-	rejectJaegerFlags(compare)
 	root.AddCommand(
 		NewCmdVersion(io),
 		NewCmdTree(io, nil),
 		NewCmdAnalyze(io, nil),
 		NewCmdFetch(io, nil),
 		NewCmdPolicy(io),
-		compare,
+		NewCmdCompare(io, nil),
 	)
 	return root
 }

@@ -39,7 +39,7 @@ are marked with "*" and show their exclusive critical-path time (cp=).`,
 		},
 	}
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
-	opts.load.register(cmd.Flags(), true)
+	opts.load.register(cmd.Flags(), loadSources{traceID: true, jaeger: true})
 	return cmd
 }
 
