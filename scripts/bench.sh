@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# End-to-end scaling benchmark (the second half of `make bench`).
+#
+# Generates synthetic OTLP/JSON-lines exports with bin/gentraces (cached in
+# out/bench/, named by their parameters), runs
+#
+#   bin/syncaudit analyze -o json FILE > /dev/null
+#
+# on each under /usr/bin/time -v, and appends wall time, CPU time (user +
+# sys), max RSS and spans/s to out/bench/results.tsv. Cases:
+#
+#   order-1m, order-3m, order-10m   26-span "order" traces, 1M / 3M / 10M spans (the scaling curve)
+#   wide-1m                         one 1,001,001-span trace, root fan-out 38,500
+#   crisp-10k                       10,000 traces x 26 spans (CRISP's 7.5 s input shape)
+#   order-10m-gz                    the 10M input gzip-compressed (only with -gz)
+#
+# Then renders docs/scaling.svg and out/bench/results.md (a Markdown table)
+# from the latest row of each case.
+#
+# The report goes to stdout redirected to /dev/null, not `--out /dev/null`:
+# --out writes FILE.tmp and renames it over FILE, which would replace
+# /dev/null itself when run as root.
+#
+# usage: scripts/bench.sh [-c CASE]... [-gz] [-seed N] [-n REPEAT]
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+cases=() seed=42 repeat=1 gz=0
+while (($#)); do
+	case $1 in
+	-c) cases+=("$2"); shift 2 ;;
+	-gz) gz=1; shift ;;
+	-seed) seed=$2; shift 2 ;;
+	-n) repeat=$2; shift 2 ;;
+	-h | --help) sed -n '2,24p' "$0"; exit 0 ;;
+	*) die "unknown argument $1" ;;
+	esac
+done
+if ((${#cases[@]} == 0)); then
+	cases=(crisp-10k order-1m order-3m wide-1m order-10m)
+	((gz)) && cases+=(order-10m-gz)
+fi
+
+command -v /usr/bin/time >/dev/null || die "/usr/bin/time (GNU time) is needed: apt-get install time"
+OUT=$ROOT/out/bench
+mkdir -p "$OUT" "$ROOT/docs"
+cd "$ROOT"
+log "building bin/syncaudit and bin/gentraces"
+go build -o bin/syncaudit ./cmd/syncaudit
+go build -o bin/gentraces ./cmd/gentraces
+
+# args_of CASE prints the gentraces arguments of a case.
+args_of() {
+	case $1 in
+	order-1m) echo "-shape order -spans 1000000" ;;
+	order-3m) echo "-shape order -spans 3000000" ;;
+	order-10m) echo "-shape order -spans 10000000" ;;
+	order-10m-gz) echo "-shape order -spans 10000000 -gzip" ;;
+	wide-1m) echo "-shape wide -spans 1001001" ;;
+	crisp-10k) echo "-shape order -traces 10000" ;;
+	*) die "unknown case $1" ;;
+	esac
+}
+
+# file_of ARGS... prints the cache file for gentraces arguments (the
+# naming of bench.FileName).
+file_of() {
+	local shape=order size= ext=.jsonl
+	while (($#)); do
+		case $1 in
+		-shape) shape=$2; shift 2 ;;
+		-spans) size=spans$2; shift 2 ;;
+		-traces) size=traces$2; shift 2 ;;
+		-gzip) ext=.jsonl.gz; shift ;;
+		*) shift ;;
+		esac
+	done
+	echo "$OUT/$shape-$size-seed$seed$ext"
+}
+
+results=$OUT/results.tsv
+if [[ ! -s $results ]]; then
+	printf 'date\tcommit\tcase\tspans\tbytes\twall_s\tuser_s\tsys_s\tcpu_s\tmaxrss_mb\tspans_per_s\tspans_per_cpu_s\tnproc\tload1\n' >"$results"
+fi
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+for c in "${cases[@]}"; do
+	# shellcheck disable=SC2207
+	args=($(args_of "$c"))
+	file=$(file_of "${args[@]}")
+	if [[ ! -s $file ]]; then
+		log "$c: generating $file"
+		t0=$(now)
+		bin/gentraces "${args[@]}" -seed "$seed" -o "$file"
+		log "$c: generated in $(since "$t0") s"
+	fi
+	bytes=$(stat -c %s "$file")
+	for ((r = 0; r < repeat; r++)); do
+		load1=$(cut -d' ' -f1 /proc/loadavg)
+		log "$c: syncaudit analyze -o json $(basename "$file") (load $load1)"
+		tv=$OUT/time-$c.txt
+		/usr/bin/time -v bin/syncaudit analyze -o json "$file" >/dev/null 2>"$tv" || {
+			cat "$tv" >&2
+			die "$c: syncaudit failed"
+		}
+		wall=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$tv")
+		user=$(awk -F': ' '/User time/ { print $2 }' "$tv")
+		sys=$(awk -F': ' '/System time/ { print $2 }' "$tv")
+		rss=$(awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$tv")
+		spans=$(sed -n 's/^read [0-9]* file(s), \([0-9]*\) span(s).*/\1/p' "$tv")
+		row=$(awk -v d="$(date -u +%Y-%m-%dT%H:%M:%SZ)" -v cm="$commit" -v c="$c" -v n="$spans" -v b="$bytes" \
+			-v w="$wall" -v u="$user" -v s="$sys" -v m="$rss" -v np="$(nproc)" -v l="$load1" \
+			'BEGIN { cpu = u + s; printf "%s\t%s\t%s\t%d\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%d\t%.0f\t%.0f\t%d\t%s\n", d, cm, c, n, b, w, u, s, cpu, m, n / w, n / cpu, np, l }')
+		printf '%s\n' "$row" >>"$results"
+		log "$c: $(printf '%s' "$row" | awk -F'\t' '{ printf "%s spans, wall %s s, cpu %s s, max RSS %s MB, %s spans/s", $4, $6, $9, $10, $11 }')"
+	done
+done
+
+go run ./bench/cmd/benchreport -results "$results" -svg docs/scaling.svg >"$OUT/results.md"
+log "wrote docs/scaling.svg and $OUT/results.md"
+cat "$OUT/results.md"
