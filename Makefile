@@ -19,7 +19,7 @@ test:
 # The main job on the bundled fixtures: rank the calls of the synchronous
 # shop checkout that could be made asynchronous.
 demo: build
-	./$(BIN) analyze fixtures/sync/otlp.jsonl
+	./$(BIN) analyze fixtures/sync/otlp.jsonl.gz
 
 lint:
 	$(GO) vet ./...

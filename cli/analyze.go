@@ -51,7 +51,7 @@ entry point (root service and operation). Then rank the calls that could be made
 asynchronous (or run concurrently), each with a confidence, its reasons and the
 latency it would save, projected by re-simulating every trace that contains it,
 and evaluate the design-review checklist.`,
-		Example: `  syncaudit analyze fixtures/sync/otlp.jsonl
+		Example: `  syncaudit analyze fixtures/sync/otlp.jsonl.gz
   syncaudit analyze exports/ -o json --out report.json
   syncaudit analyze exports/ -o markdown --policy syncaudit-policy.yaml > review.md
   syncaudit analyze exports/ -o html --out review.html --top 10

@@ -29,7 +29,7 @@ time per callee. Where BEFORE's combined plan projected an endpoint's latency,
 the projection is shown next to the measured AFTER latency, so you can check
 that a migration to async delivered what syncaudit projected.`,
 		Example: `  syncaudit compare traces/before/ traces/after/
-  syncaudit compare fixtures/sync/otlp.jsonl fixtures/async/otlp.jsonl -o json`,
+  syncaudit compare fixtures/sync/otlp.jsonl.gz fixtures/async/otlp.jsonl.gz -o json`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 2 {
 				return usageErrorf("compare needs exactly two arguments: BEFORE and AFTER")

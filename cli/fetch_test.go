@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -28,7 +29,7 @@ const (
 	fxEnd   = "2026-11-27T09:58:00Z"
 )
 
-// miniJaeger answers /api/v3/traces from fixtures/sync/apiv3.json (a real
+// miniJaeger answers /api/v3/traces from fixtures/sync/apiv3.json.gz (a real
 // Jaeger v2 answer) the way Jaeger's memory store does: traces with a span
 // of the service starting in [min, max], at most num_traces of them.
 type miniJaeger struct {
@@ -40,12 +41,17 @@ type miniJaeger struct {
 
 func newMiniJaeger(t *testing.T) *httptest.Server {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "fixtures", "sync", "apiv3.json"))
+	f, err := os.Open(filepath.Join("..", "fixtures", "sync", "apiv3.json.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var env struct{ Result json.RawMessage }
-	if err := json.Unmarshal(b, &env); err != nil {
+	if err := json.NewDecoder(zr).Decode(&env); err != nil {
 		t.Fatal(err)
 	}
 	td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(env.Result)
@@ -241,7 +247,7 @@ func TestFetchCommand(t *testing.T) {
 	if _, err := os.Stat(out + ".tmp"); !os.IsNotExist(err) {
 		t.Errorf("temporary file left: %v", err)
 	}
-	want := analyzeJSON(t, filepath.Join("..", "fixtures", "sync", "otlp.jsonl"))
+	want := analyzeJSON(t, filepath.Join("..", "fixtures", "sync", "otlp.jsonl.gz"))
 	if got := analyzeJSON(t, out); !reflect.DeepEqual(got, want) {
 		t.Errorf("report of the fetched file differs from the fixture's")
 	}
@@ -327,7 +333,7 @@ func TestFetchExitCodes(t *testing.T) {
 		}
 	}
 	// With other inputs, an empty Jaeger search is only a warning.
-	code, _, stderr := run(t, "", "analyze", filepath.Join("..", "fixtures", "sync", "otlp.jsonl"), "--jaeger", srv.URL, "--service", "nosuch",
+	code, _, stderr := run(t, "", "analyze", filepath.Join("..", "fixtures", "sync", "otlp.jsonl.gz"), "--jaeger", srv.URL, "--service", "nosuch",
 		"--start", fxStart, "--end", fxEnd)
 	if code != ExitOK || !strings.Contains(stderr, "warning: Jaeger holds no traces") {
 		t.Errorf("analyze FILE --jaeger (empty): exit %d\n%s", code, stderr)

@@ -12,8 +12,8 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/golden")
 
-const syncFixture = "../fixtures/sync/otlp.jsonl"
-const asyncFixture = "../fixtures/async/otlp.jsonl"
+const syncFixture = "../fixtures/sync/otlp.jsonl.gz"
+const asyncFixture = "../fixtures/async/otlp.jsonl.gz"
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
@@ -106,8 +106,8 @@ func TestDeterministic(t *testing.T) {
 		}
 		return out.String()
 	}
-	a := runJSON("analyze", "-o", "json", "../fixtures/sync/otlp.jsonl", "../fixtures/sync/jaeger.json")
-	b := runJSON("analyze", "-o", "json", "../fixtures/sync/jaeger.json", "../fixtures/sync/otlp.jsonl")
+	a := runJSON("analyze", "-o", "json", "../fixtures/sync/otlp.jsonl.gz", "../fixtures/sync/jaeger.json.gz")
+	b := runJSON("analyze", "-o", "json", "../fixtures/sync/jaeger.json.gz", "../fixtures/sync/otlp.jsonl.gz")
 	if a != b {
 		t.Error("report depends on input order")
 	}

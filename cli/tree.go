@@ -24,7 +24,7 @@ func NewCmdTree(io *IOStreams, runF func(*TreeOptions) error) *cobra.Command {
 		Long: `Show each trace as a repaired span tree: service, operation, kind, start
 offset, duration, async mark and repair warnings. Spans on the critical path
 are marked with "*" and show their exclusive critical-path time (cp=).`,
-		Example: `  syncaudit tree fixtures/sync/otlp.jsonl
+		Example: `  syncaudit tree fixtures/sync/otlp.jsonl.gz
   syncaudit tree jaeger.json --trace-id 4bf92f3577b34da6a3ce929d0e0e4736 -o json`,
 		Args: atLeastOnePath,
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -3,6 +3,7 @@ package fetch_test
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -128,6 +129,27 @@ func freePorts(t *testing.T, n int) []string {
 	return out
 }
 
+// openLines opens an OTLP/JSON lines file, plain or gzip-compressed (the
+// committed fixtures are gzip -n -9; syncaudit fetch writes plain files),
+// told apart by the gzip magic bytes as syncaudit does.
+func openLines(t *testing.T, path string) io.Reader {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	br := bufio.NewReader(f)
+	if magic, _ := br.Peek(2); !bytes.Equal(magic, []byte{0x1f, 0x8b}) {
+		return br
+	}
+	zr, err := gzip.NewReader(br)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return zr
+}
+
 // fixture is a committed OTLP/JSON lines file and what it holds.
 type fixture struct {
 	path       string
@@ -139,12 +161,7 @@ func readFixture(t *testing.T, path string) *fixture {
 	t.Helper()
 	fx := &fixture{path: path}
 	fx.spans = spansPerTrace(t, path)
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	eachLine(t, f, func(td ptrace.Traces) {
+	eachLine(t, openLines(t, path), func(td ptrace.Traces) {
 		rss := td.ResourceSpans()
 		for i := 0; i < rss.Len(); i++ {
 			sss := rss.At(i).ScopeSpans()
@@ -184,16 +201,12 @@ func eachLine(t *testing.T, r io.Reader, fn func(ptrace.Traces)) {
 	}
 }
 
-// spansPerTrace counts the spans per trace ID of an OTLP/JSON lines file.
+// spansPerTrace counts the spans per trace ID of an OTLP/JSON lines file
+// (plain or gzip).
 func spansPerTrace(t *testing.T, path string) map[string]int {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	out := map[string]int{}
-	eachLine(t, f, func(td ptrace.Traces) {
+	eachLine(t, openLines(t, path), func(td ptrace.Traces) {
 		rss := td.ResourceSpans()
 		for i := 0; i < rss.Len(); i++ {
 			sss := rss.At(i).ScopeSpans()
@@ -208,15 +221,11 @@ func spansPerTrace(t *testing.T, path string) map[string]int {
 	return out
 }
 
-// post sends each line of an OTLP/JSON lines file to the OTLP/HTTP receiver.
+// post sends each line of an OTLP/JSON lines file (plain or gzip) to the
+// OTLP/HTTP receiver, uncompressed.
 func post(t *testing.T, j *jaegerProc, path string) {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(openLines(t, path))
 	sc.Buffer(nil, 256<<20)
 	for sc.Scan() {
 		resp, err := http.Post("http://"+j.otlpHTTP+"/v1/traces", "application/json", bytes.NewReader(sc.Bytes()))
@@ -267,7 +276,7 @@ func TestIntegrationJaeger(t *testing.T) {
 	j := startJaeger(t)
 	fixtures := map[string]*fixture{}
 	for _, v := range []string{"sync", "async"} {
-		fx := readFixture(t, filepath.Join("..", "fixtures", v, "otlp.jsonl"))
+		fx := readFixture(t, filepath.Join("..", "fixtures", v, "otlp.jsonl.gz"))
 		fixtures[v] = fx
 		post(t, j, fx.path)
 	}
@@ -307,7 +316,7 @@ func TestIntegrationJaeger(t *testing.T) {
 	}
 	for v, fx := range fixtures {
 		wantEP, wantCand := report(t, fx.path)
-		uiEP, uiCand := report(t, filepath.Join("..", "fixtures", v, "jaeger.json"))
+		uiEP, uiCand := report(t, filepath.Join("..", "fixtures", v, "jaeger.json.gz"))
 		for _, api := range apis {
 			for _, page := range []string{"200", "3"} {
 				name := fmt.Sprintf("%s/%s/page%s", v, api.name, page)
@@ -332,7 +341,7 @@ func TestIntegrationJaeger(t *testing.T) {
 						// Jaeger UI JSON carries microseconds: the report
 						// matches the committed UI export of the same spans.
 						if !reflect.DeepEqual(ep, uiEP) || !reflect.DeepEqual(cand, uiCand) {
-							t.Errorf("classic report differs from fixtures/%s/jaeger.json's", v)
+							t.Errorf("classic report differs from fixtures/%s/jaeger.json.gz's", v)
 						}
 						return
 					}

@@ -32,12 +32,13 @@ func treeShape(t *trace.Trace) string {
 
 // TestSameTraceEveryFormat: the shop's traces, exported by the real
 // Collector (OTLP JSON lines and length-prefixed protobuf) and read back
-// from the real Jaeger v2 (UI JSON and api_v3), give the same trees.
+// from the real Jaeger v2 (UI JSON and api_v3), give the same trees. The
+// files are committed gzip-compressed, so this also reads through gzip.
 func TestSameTraceEveryFormat(t *testing.T) {
 	for _, variant := range []string{"sync", "async"} {
 		dir := filepath.Join("..", "fixtures", variant)
 		var want map[trace.TraceID]string
-		for _, f := range []string{"otlp.jsonl", "otlp.pb", "jaeger.json", "apiv3.json"} {
+		for _, f := range []string{"otlp.jsonl.gz", "otlp.pb.gz", "jaeger.json.gz", "apiv3.json.gz"} {
 			res, err := ingest.Load(context.Background(), []string{filepath.Join(dir, f)}, nil, ingest.Options{Repair: repair.DefaultOptions()})
 			if err != nil || len(res.Errors) > 0 {
 				t.Fatalf("%s/%s: %v %v", variant, f, err, res.Errors)
