@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -447,32 +446,7 @@ func (sp *splitter) isObjectLine(line []byte) bool {
 	if len(line) < 2 || line[0] != '{' || line[len(line)-1] != '}' {
 		return false
 	}
-	if depth(line) > min(maxLineDepth, sp.lim.MaxDepth-1) {
-		return false
-	}
-	return json.Valid(line)
-}
-
-// depth returns the deepest nesting of objects and arrays in b, ignoring
-// brackets inside strings.
-func depth(b []byte) int {
-	d, deepest := 0, 0
-	for i := 0; i < len(b); i++ {
-		switch b[i] {
-		case '"':
-			for i++; i < len(b) && b[i] != '"'; i++ {
-				if b[i] == '\\' {
-					i++
-				}
-			}
-		case '{', '[':
-			d++
-			deepest = max(deepest, d)
-		case '}', ']':
-			d--
-		}
-	}
-	return deepest
+	return validObject(line, min(maxLineDepth, sp.lim.MaxDepth-1))
 }
 
 func skipWS(b []byte) int {

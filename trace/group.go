@@ -2,29 +2,63 @@ package trace
 
 import (
 	"bytes"
+	"cmp"
+	"runtime"
 	"slices"
+	"sync"
 )
 
 // Grouper collects spans from any number of files and batches and groups
 // them by trace ID. The zero value is not usable; call NewGrouper.
 type Grouper struct {
-	traces map[TraceID]*Trace
+	traces map[TraceID]*pending
 	spans  int
 }
 
+// blockSpans is the size of the blocks that hold the spans of a large
+// trace: a trace that outgrows one block gets another, so adding spans
+// never copies the ones already added.
+const blockSpans = 4096
+
+// pending holds one trace's spans while they are added: full blocks of
+// blockSpans spans, then the current one.
+type pending struct {
+	id     TraceID
+	blocks [][]Span
+	cur    []Span
+}
+
+func (p *pending) len() int { return len(p.blocks)*blockSpans + len(p.cur) }
+
+func (p *pending) at(i int) *Span {
+	if b := i / blockSpans; b < len(p.blocks) {
+		return &p.blocks[b][i%blockSpans]
+	}
+	return &p.cur[i-len(p.blocks)*blockSpans]
+}
+
 // NewGrouper returns an empty Grouper.
-func NewGrouper() *Grouper { return &Grouper{traces: make(map[TraceID]*Trace)} }
+func NewGrouper() *Grouper { return &Grouper{traces: make(map[TraceID]*pending)} }
 
 // Add appends spans to their traces. The spans are copied.
 func (g *Grouper) Add(spans ...Span) {
+	var last *pending
 	for i := range spans {
 		s := &spans[i]
-		t := g.traces[s.TraceID]
-		if t == nil {
-			t = &Trace{ID: s.TraceID}
-			g.traces[s.TraceID] = t
+		p := last
+		if p == nil || p.id != s.TraceID {
+			p = g.traces[s.TraceID]
+			if p == nil {
+				p = &pending{id: s.TraceID}
+				g.traces[s.TraceID] = p
+			}
+			last = p
 		}
-		t.Spans = append(t.Spans, *s)
+		if len(p.cur) == blockSpans {
+			p.blocks = append(p.blocks, p.cur)
+			p.cur = nil
+		}
+		p.cur = append(p.cur, *s)
 	}
 	g.spans += len(spans)
 }
@@ -33,15 +67,79 @@ func (g *Grouper) Add(spans ...Span) {
 func (g *Grouper) Spans() int { return g.spans }
 
 // Traces returns the traces sorted by ID, each with its spans in canonical
-// order (SortSpans) and not yet linked. The Grouper is emptied.
+// order (as SortSpans leaves them: sorted by CompareSpans, spans that
+// compare equal in the order they were added) and not yet linked. Each
+// trace's Spans is allocated at its exact size. The traces are sorted in
+// parallel. The Grouper is emptied.
 func (g *Grouper) Traces() []*Trace {
-	out := make([]*Trace, 0, len(g.traces))
-	for _, t := range g.traces {
-		t.SortSpans()
-		out = append(out, t)
+	ps := make([]*pending, 0, len(g.traces))
+	for _, p := range g.traces {
+		ps = append(ps, p)
 	}
-	slices.SortFunc(out, func(a, b *Trace) int { return bytes.Compare(a.ID[:], b.ID[:]) })
-	g.traces = make(map[TraceID]*Trace)
+	slices.SortFunc(ps, func(a, b *pending) int { return bytes.Compare(a.id[:], b.id[:]) })
+	g.traces = make(map[TraceID]*pending)
 	g.spans = 0
+
+	out := make([]*Trace, len(ps))
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(ps)/64))
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		next int
+	)
+	const batch = 64
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var keys []spanKey
+			for {
+				mu.Lock()
+				lo := next
+				next += batch
+				mu.Unlock()
+				if lo >= len(ps) {
+					return
+				}
+				for i := lo; i < min(lo+batch, len(ps)); i++ {
+					out[i], keys = ps[i].sorted(keys)
+					ps[i] = nil // release the blocks
+				}
+			}
+		}()
+	}
+	wg.Wait()
 	return out
+}
+
+// spanKey is what the canonical order looks at first: the start time,
+// then the position in the pending trace.
+type spanKey struct {
+	start int64
+	idx   int32
+}
+
+// sorted returns the trace with its spans copied into a slice of the
+// exact size in canonical order. keys is scratch space, returned for reuse.
+func (p *pending) sorted(keys []spanKey) (*Trace, []spanKey) {
+	n := p.len()
+	keys = keys[:0]
+	for i := range n {
+		keys = append(keys, spanKey{p.at(i).Start, int32(i)})
+	}
+	slices.SortFunc(keys, func(a, b spanKey) int {
+		if c := cmp.Compare(a.start, b.start); c != 0 {
+			return c
+		}
+		if c := CompareSpans(p.at(int(a.idx)), p.at(int(b.idx))); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.idx, b.idx)
+	})
+	t := &Trace{ID: p.id, Spans: make([]Span, n), Parent: make([]int32, n)}
+	for i, k := range keys {
+		t.Spans[i] = *p.at(int(k.idx))
+		t.Parent[i] = -1
+	}
+	return t, keys
 }

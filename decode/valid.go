@@ -1,0 +1,176 @@
+package decode
+
+// validObject reports whether b is exactly one valid JSON object nested at
+// most maxDepth (≤ maxLineDepth) deep, with no surrounding whitespace. It
+// follows the RFC 8259 grammar; as the OTLP decoder's scanner, it does not
+// check that strings hold valid UTF-8. It is iterative and several times
+// faster than encoding/json.Valid, which matters because Split checks one
+// line per chunk on the single goroutine that reads the input.
+func validObject(b []byte, maxDepth int) bool {
+	if maxDepth > maxLineDepth {
+		maxDepth = maxLineDepth
+	}
+	v := validator{b: b}
+	if len(b) == 0 || b[0] != '{' || maxDepth < 1 {
+		return false
+	}
+	var stack [maxLineDepth]byte // the open containers: '{' or '['
+	stack[0], v.i = '{', 1
+	depth := 1
+	empty := true // the innermost container has no member yet
+	for depth > 0 {
+		v.ws()
+		if v.i >= len(b) {
+			return false
+		}
+		open := stack[depth-1]
+		if c := b[v.i]; c == '}' && open == '{' || c == ']' && open == '[' {
+			v.i++
+			depth--
+			empty = false
+			continue
+		}
+		if !empty {
+			if b[v.i] != ',' {
+				return false
+			}
+			v.i++
+			v.ws()
+		}
+		if open == '{' {
+			if v.i >= len(b) || b[v.i] != '"' || !v.str() {
+				return false
+			}
+			v.ws()
+			if v.i >= len(b) || b[v.i] != ':' {
+				return false
+			}
+			v.i++
+			v.ws()
+		}
+		if v.i >= len(b) {
+			return false
+		}
+		switch c := b[v.i]; c {
+		case '{', '[':
+			if depth == maxDepth {
+				return false
+			}
+			stack[depth] = c
+			depth++
+			v.i++
+			empty = true
+			continue
+		}
+		if !v.scalar() {
+			return false
+		}
+		empty = false
+	}
+	return v.i == len(b)
+}
+
+type validator struct {
+	b []byte
+	i int
+}
+
+func (v *validator) ws() {
+	for v.i < len(v.b) {
+		switch v.b[v.i] {
+		case ' ', '\t', '\n', '\r':
+			v.i++
+		default:
+			return
+		}
+	}
+}
+
+// scalar reads a string, number or literal at i.
+func (v *validator) scalar() bool {
+	switch c := v.b[v.i]; {
+	case c == '"':
+		return v.str()
+	case c == '-' || '0' <= c && c <= '9':
+		return v.number()
+	}
+	for _, lit := range [...]string{"true", "false", "null"} {
+		if len(v.b)-v.i >= len(lit) && string(v.b[v.i:v.i+len(lit)]) == lit {
+			v.i += len(lit)
+			return true
+		}
+	}
+	return false
+}
+
+// str reads a string at i (at its opening quote).
+func (v *validator) str() bool {
+	b := v.b
+	for i := v.i + 1; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == '"':
+			v.i = i + 1
+			return true
+		case c < 0x20:
+			return false
+		case c == '\\':
+			i++
+			if i >= len(b) {
+				return false
+			}
+			switch b[i] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				if i+4 >= len(b) {
+					return false
+				}
+				for _, h := range b[i+1 : i+5] {
+					if !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
+						return false
+					}
+				}
+				i += 4
+			default:
+				return false
+			}
+		}
+	}
+	return false
+}
+
+func (v *validator) digits() bool {
+	j := v.i
+	for v.i < len(v.b) && '0' <= v.b[v.i] && v.b[v.i] <= '9' {
+		v.i++
+	}
+	return v.i > j
+}
+
+// number reads a number at i.
+func (v *validator) number() bool {
+	b := v.b
+	if b[v.i] == '-' {
+		v.i++
+	}
+	if v.i < len(b) && b[v.i] == '0' {
+		v.i++
+	} else if !v.digits() {
+		return false
+	}
+	if v.i < len(b) && b[v.i] == '.' {
+		v.i++
+		if !v.digits() {
+			return false
+		}
+	}
+	if v.i < len(b) && (b[v.i] == 'e' || b[v.i] == 'E') {
+		v.i++
+		if v.i < len(b) && (b[v.i] == '+' || b[v.i] == '-') {
+			v.i++
+		}
+		if !v.digits() {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,83 @@
+package trace
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"testing"
+)
+
+// naiveGroup is the reference: append per trace, SortSpans, sort by ID.
+func naiveGroup(spans []Span) []*Trace {
+	m := map[TraceID]*Trace{}
+	for _, s := range spans {
+		t := m[s.TraceID]
+		if t == nil {
+			t = &Trace{ID: s.TraceID}
+			m[s.TraceID] = t
+		}
+		t.Spans = append(t.Spans, s)
+	}
+	var out []*Trace
+	for _, t := range m {
+		t.SortSpans()
+		out = append(out, t)
+	}
+	slices.SortFunc(out, func(a, b *Trace) int { return bytes.Compare(a.ID[:], b.ID[:]) })
+	return out
+}
+
+func TestGrouperMatchesSortSpans(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var spans []Span
+	// Many small traces, one larger than a block, and spans that tie on
+	// every key of CompareSpans but differ in attributes (added order decides).
+	for tr := range 300 {
+		n := 1 + rng.IntN(30)
+		if tr == 7 {
+			n = 3*blockSpans + 17
+		}
+		for i := range n {
+			s := Span{
+				TraceID: TraceID{0: byte(tr), 1: byte(tr >> 8), 15: 1},
+				SpanID:  SpanID{7: byte(rng.IntN(4)) + 1},
+				Start:   int64(rng.IntN(20)),
+				End:     int64(20 + rng.IntN(3)),
+				Service: []string{"a", "b"}[rng.IntN(2)],
+				Attrs:   Attrs{{AttrHTTPRoute, string(rune('a' + i%26))}},
+			}
+			spans = append(spans, s)
+		}
+	}
+	rng.Shuffle(len(spans), func(i, j int) { spans[i], spans[j] = spans[j], spans[i] })
+	want := naiveGroup(spans)
+	g := NewGrouper()
+	// Add in uneven batches, as decoders emit.
+	for lo := 0; lo < len(spans); {
+		hi := min(len(spans), lo+1+rng.IntN(500))
+		g.Add(spans[lo:hi]...)
+		lo = hi
+	}
+	if g.Spans() != len(spans) {
+		t.Fatalf("Spans() = %d", g.Spans())
+	}
+	got := g.Traces()
+	if len(got) != len(want) {
+		t.Fatalf("%d traces, want %d", len(got), len(want))
+	}
+	for i := range got {
+		if got[i].ID != want[i].ID || !reflect.DeepEqual(got[i].Spans, want[i].Spans) || !reflect.DeepEqual(got[i].Parent, want[i].Parent) {
+			t.Fatalf("trace %d (%s) differs", i, got[i].ID)
+		}
+		if cap(got[i].Spans) != len(got[i].Spans) {
+			t.Errorf("trace %d: cap %d, len %d", i, cap(got[i].Spans), len(got[i].Spans))
+		}
+		if got[i].Linked() {
+			t.Errorf("trace %d linked", i)
+		}
+	}
+	if g.Spans() != 0 || len(g.Traces()) != 0 {
+		t.Error("Grouper not emptied")
+	}
+}
