@@ -11,19 +11,9 @@ import (
 	"testing"
 
 	"github.com/syncaudit/syncaudit/decode/decoder"
+	"github.com/syncaudit/syncaudit/decode/internal/dectest"
 	"github.com/syncaudit/syncaudit/trace"
 )
-
-// corpusDir is the shared public trace corpus next to the repository
-// (../shared/corpus from the repository root).
-func corpusDir(tb testing.TB) string {
-	tb.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "corpus")
-	if _, err := os.Stat(dir); err != nil {
-		tb.Skipf("trace corpus not available at %s: %v", dir, err)
-	}
-	return dir
-}
 
 func decodeFile(tb testing.TB, path string) (*decoder.Collect, []byte, error) {
 	tb.Helper()
@@ -64,7 +54,7 @@ func checkSpans(t *testing.T, c *decoder.Collect) {
 }
 
 func TestCorpusCRISP(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(corpusDir(t), "crisp", "*.json"))
+	files, _ := filepath.Glob(filepath.Join(dectest.CorpusDir(t), "crisp", "*.json"))
 	if len(files) != 25 {
 		t.Fatalf("found %d CRISP cases, want 25", len(files))
 	}
@@ -115,7 +105,7 @@ func TestCorpusCRISP(t *testing.T) {
 }
 
 func TestCorpusFiles(t *testing.T) {
-	dir := corpusDir(t)
+	dir := dectest.CorpusDir(t)
 	cases := []struct {
 		file          string
 		traces, spans int
@@ -146,7 +136,7 @@ func TestCorpusFiles(t *testing.T) {
 }
 
 func TestCorpusUI01CrossTraceRef(t *testing.T) {
-	c, _, err := decodeFile(t, filepath.Join(corpusDir(t), "jaeger", "ui_01.json"))
+	c, _, err := decodeFile(t, filepath.Join(dectest.CorpusDir(t), "jaeger", "ui_01.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +157,7 @@ func TestCorpusUI01CrossTraceRef(t *testing.T) {
 }
 
 func TestCorpusDeathStarBench(t *testing.T) {
-	path := filepath.Join(corpusDir(t), "deathstarbench", "traces-1695947455229.json")
+	path := filepath.Join(dectest.CorpusDir(t), "deathstarbench", "traces-1695947455229.json")
 	c, data, err := decodeFile(t, path)
 	if err != nil {
 		t.Fatal(err)
@@ -207,7 +197,7 @@ func TestCorpusDeathStarBench(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	var sink countEmitter
+	var sink dectest.CountEmitter
 	if err := Decode("dsb.json", data, &sink, decoder.DefaultLimits); err != nil {
 		t.Fatal(err)
 	}
@@ -220,15 +210,14 @@ func TestCorpusDeathStarBench(t *testing.T) {
 }
 
 func TestCorpusOTLPIsNotJaeger(t *testing.T) {
-	c, _, err := decodeFile(t, filepath.Join(corpusDir(t), "jaeger-ui", "otlp2jaeger-multi-in-combined.json"))
+	c, _, err := decodeFile(t, filepath.Join(dectest.CorpusDir(t), "jaeger-ui", "otlp2jaeger-multi-in-combined.json"))
 	if !errors.Is(err, decoder.ErrNoSpans) || len(c.Spans) != 0 {
 		t.Errorf("got %d spans, error %v; want none and ErrNoSpans", len(c.Spans), err)
 	}
 }
 
 func TestCorpusSniff(t *testing.T) {
-	dir := corpusDir(t)
-	files, _ := filepath.Glob(filepath.Join(dir, "*", "*"))
+	dir := dectest.CorpusDir(t)
 	jaegerFiles := map[string]bool{
 		"deathstarbench/traces-1695947455229.json":                                true,
 		"jaeger-ui/traceWithSingleChildLongerThanParentAndStartsAfterParent.json": true,
@@ -238,27 +227,10 @@ func TestCorpusSniff(t *testing.T) {
 		"jaeger/trace_success.json":                                               true,
 		"jaeger-analytics-java/ui-trace.json":                                     true,
 	}
-	for _, f := range files {
-		rel, _ := filepath.Rel(dir, f)
-		rel = filepath.ToSlash(rel)
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := jaegerFiles[rel] || filepath.Dir(rel) == "crisp"
-		for _, n := range []int{4096, 300} {
-			if got := Sniff(data[:min(n, len(data))]); got != want {
-				t.Errorf("Sniff(%s[:%d]) = %v, want %v", rel, n, got, want)
-			}
-		}
-	}
+	dectest.CorpusSniff(t, dir, Sniff, func(rel string) bool {
+		return jaegerFiles[rel] || strings.HasPrefix(rel, "crisp/")
+	})
 }
-
-// countEmitter counts spans without keeping them.
-type countEmitter struct{ spans, rejected int }
-
-func (e *countEmitter) Emit(s []trace.Span)          { e.spans += len(s) }
-func (e *countEmitter) Reject(_ trace.Reason, n int) { e.rejected += n }
 
 // BenchmarkDecodeSynthetic measures spans/s on plain query-API spans (no
 // nested reference copies): 20 traces of 500 spans with 8 tags each.
@@ -283,37 +255,17 @@ func BenchmarkDecodeSynthetic(b *testing.B) {
 		doc.WriteString(`],"processes":{"p1":{"serviceName":"a"},"p2":{"serviceName":"b"},"p3":{"serviceName":"c"},"p4":{"serviceName":"d"},"p5":{"serviceName":"e"}},"warnings":null}`)
 	}
 	doc.WriteString(`],"total":0,"limit":0,"offset":0,"errors":null}`)
-	data := []byte(doc.String())
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	var e countEmitter
-	for b.Loop() {
-		e = countEmitter{}
-		if err := Decode("synthetic.json", data, &e, decoder.DefaultLimits); err != nil {
-			b.Fatal(err)
-		}
+	if e := dectest.BenchDecode(b, []byte(doc.String()), Decode); e.Spans != 10000 {
+		b.Fatalf("decoded %d spans, want 10000", e.Spans)
 	}
-	if e.spans != 10000 {
-		b.Fatalf("decoded %d spans, want 10000", e.spans)
-	}
-	b.ReportMetric(float64(e.spans)*float64(b.N)/b.Elapsed().Seconds(), "spans/s")
 }
 
 func BenchmarkDecodeDeathStarBench(b *testing.B) {
-	data, err := os.ReadFile(filepath.Join(corpusDir(b), "deathstarbench", "traces-1695947455229.json"))
+	data, err := os.ReadFile(filepath.Join(dectest.CorpusDir(b), "deathstarbench", "traces-1695947455229.json"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	var e countEmitter
-	for b.Loop() {
-		e = countEmitter{}
-		if err := Decode("dsb.json", data, &e, decoder.DefaultLimits); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(e.spans)*float64(b.N)/b.Elapsed().Seconds(), "spans/s")
+	dectest.BenchDecode(b, data, Decode)
 }
 
 // TestFixtures decodes the repository's fixtures, written by a real Jaeger v2

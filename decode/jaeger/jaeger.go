@@ -1,17 +1,14 @@
 package jaeger
 
 import (
-	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
-	"reflect"
 	"strings"
 
 	"github.com/syncaudit/syncaudit/decode/decoder"
+	"github.com/syncaudit/syncaudit/decode/jsontext"
 	"github.com/syncaudit/syncaudit/trace"
 )
 
@@ -28,67 +25,28 @@ const flushEvery = 4096
 // decoder.ErrorList; an input without any span gives an error wrapping
 // decoder.ErrNoSpans.
 func Decode(file string, data []byte, em decoder.Emitter, lim decoder.Limits) error {
-	st := &state{file: file, data: data, em: em, lim: lim, in: decoder.Interner{}}
+	st := &state{file: file, em: em, in: jsontext.NewInput(file, data, lim, maxErrors), names: decoder.Interner{}}
 	return st.run()
 }
 
 // state is one Decode call.
 type state struct {
-	file    string
-	data    []byte
-	em      decoder.Emitter
-	lim     decoder.Limits
-	in      decoder.Interner
-	errs    decoder.ErrorList
-	dropped int // errors beyond maxErrors
-	read    int // spans read: emitted or rejected
+	file  string
+	em    decoder.Emitter
+	in    *jsontext.Input // the input and its errors
+	names decoder.Interner
+	read  int // spans read: emitted or rejected
 }
 
 func (st *state) run() error {
-	if st.lim.MaxInputBytes > 0 && int64(len(st.data)) > st.lim.MaxInputBytes {
-		return &decoder.Error{File: st.file, Err: fmt.Errorf("%w: %d bytes, limit %d", decoder.ErrTooLarge, len(st.data), st.lim.MaxInputBytes)}
+	if err := st.in.Documents(st.document); err != nil {
+		return err
 	}
-	start := 0
-	if bytes.HasPrefix(st.data, bom) {
-		start = len(bom)
-	}
-	body := st.data[start:]
-	if len(bytes.TrimSpace(body)) == 0 {
-		return &decoder.Error{File: st.file, Err: decoder.ErrEmpty}
-	}
-	if isJSONLines(body) {
-		_ = decoder.Lines(body, func(line []byte, off int64) error {
-			st.document(line, int64(start)+off)
-			return nil
-		})
-	} else {
-		st.document(body, int64(start))
-	}
-	if st.dropped > 0 {
-		st.errs = append(st.errs, &decoder.Error{File: st.file, Err: fmt.Errorf("%d more errors not listed", st.dropped)})
-	}
-	if len(st.errs) == 0 && st.read == 0 {
+	err := st.in.Err()
+	if err == nil && st.read == 0 {
 		return &decoder.Error{File: st.file, Err: fmt.Errorf("%w in Jaeger JSON", decoder.ErrNoSpans)}
 	}
-	return st.errs.Err()
-}
-
-// errorAt records err at byte offset off of the input.
-func (st *state) errorAt(off int64, err error) {
-	if len(st.errs) >= maxErrors { // skip the line count too
-		st.dropped++
-		return
-	}
-	st.addError(decoder.TextError(st.file, st.data, off, err))
-}
-
-// addError records an already positioned error.
-func (st *state) addError(err error) {
-	if len(st.errs) >= maxErrors {
-		st.dropped++
-		return
-	}
-	st.errs = append(st.errs, err)
+	return err
 }
 
 func (st *state) reject(r trace.Reason) {
@@ -96,213 +54,66 @@ func (st *state) reject(r trace.Reason) {
 	st.em.Reject(r, 1)
 }
 
-func (st *state) maxDepth() int {
-	if st.lim.MaxDepth > 0 {
-		return st.lim.MaxDepth
-	}
-	return decoder.DefaultLimits.MaxDepth
-}
-
 // document decodes one JSON document (the whole input, or one line of JSON
-// lines) found at offset base of the input.
-func (st *state) document(doc []byte, base int64) {
-	if i := tooDeep(doc, st.maxDepth()); i >= 0 {
-		st.errorAt(base+int64(i), fmt.Errorf("%w: JSON nested deeper than %d levels", decoder.ErrTooLarge, st.maxDepth()))
-		return
-	}
-	r := &reader{st: st, doc: doc, base: base, dec: json.NewDecoder(bytes.NewReader(doc))}
-	if err := r.top(); err != nil {
-		st.addError(err)
-	}
+// lines).
+func (st *state) document(jr *jsontext.Reader) error {
+	r := &reader{Reader: jr, st: st}
+	return r.top()
 }
 
-// reader walks one document with a streaming json.Decoder: the structure
-// token by token, each span with one Decode call.
+// reader walks one document: the structure token by token, each span with
+// one Decode call.
 type reader struct {
+	*jsontext.Reader
 	st      *state
-	doc     []byte
-	base    int64
-	dec     *json.Decoder
 	loose   traceCtx // spans outside a trace object
 	scratch rawSpan  // reused by each span's Decode
-}
-
-// pos returns the offset in doc of the next value, after any separator.
-func (r *reader) pos() int {
-	i := skipSpace(r.doc, int(r.dec.InputOffset()))
-	if i < len(r.doc) && (r.doc[i] == ',' || r.doc[i] == ':') {
-		i = skipSpace(r.doc, i+1)
-	}
-	return i
-}
-
-// peek returns the first byte of the next value, or 0 at the end.
-func (r *reader) peek() byte {
-	if i := r.pos(); i < len(r.doc) {
-		return r.doc[i]
-	}
-	return 0
-}
-
-// decodeBase is where the buffer of the next Decode call starts in doc;
-// json.UnmarshalTypeError offsets are relative to it.
-func (r *reader) decodeBase() int {
-	i := int(r.dec.InputOffset())
-	j := skipSpace(r.doc, i)
-	if j < len(r.doc) && (r.doc[j] == ',' || r.doc[j] == ':') {
-		return j + 1
-	}
-	return i
-}
-
-// streamError turns an error that ends the document (syntax, truncation)
-// into a positioned error.
-func (r *reader) streamError(err error) error {
-	var se *json.SyntaxError
-	switch {
-	case errors.As(err, &se):
-		// Decoder offsets vary with the call that failed (Token, More,
-		// Decode); a one-shot validation of the document names the
-		// offending byte exactly.
-		var exact *json.SyntaxError
-		if errors.As(json.Unmarshal(r.doc, &skipValue{}), &exact) {
-			se = exact
-		}
-		return decoder.TextError(r.st.file, r.st.data, r.base+max(se.Offset-1, 0), fmt.Errorf("%w: %v", decoder.ErrSyntax, se))
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return decoder.TextError(r.st.file, r.st.data, r.base+int64(len(r.doc)), fmt.Errorf("%w: unexpected end of JSON", decoder.ErrTruncated))
-	}
-	return decoder.TextError(r.st.file, r.st.data, r.base+r.dec.InputOffset(), err)
-}
-
-// isStreamError reports whether err from Decode broke the stream, as opposed
-// to a value that did not fit its Go type.
-func isStreamError(err error) bool {
-	var se *json.SyntaxError
-	return errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
-}
-
-// typeError positions an error from decoding one value whose Decode buffer
-// began at base and whose value began at start.
-func (r *reader) typeError(err error, base, start int, what string) {
-	var te *json.UnmarshalTypeError
-	var fe *fieldError
-	switch {
-	case errors.As(err, &te):
-		if te.Field != "" {
-			what += fmt.Sprintf(": field %q", te.Field)
-		}
-		r.st.errorAt(r.base+int64(base)+te.Offset, fmt.Errorf("%w: %s: want %s, found JSON %s", decoder.ErrType, what, jsonKind(te.Type), te.Value))
-	case errors.As(err, &fe):
-		r.st.errorAt(r.base+int64(start), fmt.Errorf("%w: %s: %v", decoder.ErrType, what, fe))
-	default:
-		r.st.errorAt(r.base+int64(start), fmt.Errorf("%w: %s: %v", decoder.ErrType, what, err))
-	}
-}
-
-// jsonKind names the JSON kind that a Go type decodes from, for messages.
-func jsonKind(t reflect.Type) string {
-	if t == nil {
-		return "another type"
-	}
-	switch t.Kind() {
-	case reflect.Slice, reflect.Array:
-		return "an array"
-	case reflect.Map, reflect.Struct:
-		return "an object"
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "a boolean"
-	case reflect.Pointer:
-		return jsonKind(t.Elem())
-	}
-	return "a number"
-}
-
-func (r *reader) delim(want json.Delim) error {
-	tok, err := r.dec.Token()
-	if err != nil {
-		return r.streamError(err)
-	}
-	if tok != want {
-		return r.streamError(fmt.Errorf("%w: want %v, found %v", decoder.ErrSyntax, want, tok))
-	}
-	return nil
-}
-
-func (r *reader) key() (string, error) {
-	tok, err := r.dec.Token()
-	if err != nil {
-		return "", r.streamError(err)
-	}
-	k, ok := tok.(string)
-	if !ok {
-		return "", r.streamError(fmt.Errorf("%w: want an object key, found %v", decoder.ErrSyntax, tok))
-	}
-	return k, nil
-}
-
-func (r *reader) skip() error {
-	if err := r.dec.Decode(&skipValue{}); err != nil {
-		return r.streamError(err)
-	}
-	return nil
 }
 
 // top decodes the document's single top-level value and checks that
 // nothing but space follows it.
 func (r *reader) top() error {
 	var err error
-	switch r.peek() {
+	switch r.Peek() {
 	case '{':
 		err = r.element(true)
 	case '[':
 		err = r.array(true)
 	default:
-		start := r.pos()
-		if _, err := r.dec.Token(); err != nil {
-			return r.streamError(err)
-		}
-		return decoder.TextError(r.st.file, r.st.data, r.base+int64(start), fmt.Errorf("%w: want a Jaeger JSON object or array, found %s", decoder.ErrUnknownFormat, kindOf(r.doc[start:])))
+		return r.UnknownFormat("a Jaeger JSON object or array")
 	}
 	r.flush(&r.loose)
 	if err != nil {
 		return err
 	}
-	if i := skipSpace(r.doc, int(r.dec.InputOffset())); i < len(r.doc) {
-		return decoder.TextError(r.st.file, r.st.data, r.base+int64(i), fmt.Errorf("%w: invalid character %q after top-level value", decoder.ErrSyntax, r.doc[i]))
-	}
-	return nil
+	return r.End()
 }
 
 // array decodes an array of traces or spans; at the top level it may also
 // hold query responses.
 func (r *reader) array(top bool) error {
-	if err := r.delim('['); err != nil {
+	if err := r.Delim('['); err != nil {
 		return err
 	}
-	for r.dec.More() {
+	for r.More() {
 		if err := r.element(top); err != nil {
 			return err
 		}
 	}
-	return r.delim(']')
+	return r.Delim(']')
 }
 
 // element decodes one object that holds a trace, a span, or (when
 // wrapper is set) a {"data": …} query response.
 func (r *reader) element(wrapper bool) error {
-	start := r.pos()
-	if start >= len(r.doc) || r.doc[start] != '{' {
-		if err := r.skip(); err != nil {
+	if r.Peek() != '{' {
+		if err := r.SkipMismatch("a trace or span object"); err != nil {
 			return err
 		}
 		r.st.reject(trace.RejectInvalidSpan)
-		r.st.errorAt(r.base+int64(start), fmt.Errorf("%w: want a trace or span object, found %s", decoder.ErrType, kindOf(r.doc[start:])))
 		return nil
 	}
-	switch shapeOf(r.doc[start:]) {
+	switch shapeOf(r.Doc()[r.Pos():]) {
 	case shapeWrapper:
 		if wrapper {
 			return r.response()
@@ -316,16 +127,16 @@ func (r *reader) element(wrapper bool) error {
 		}
 		return err
 	}
-	return r.skip() // {} or an object without spans
+	return r.Skip() // {} or an object without spans
 }
 
 // response decodes a query-service response {"data": …, "errors": …}.
 func (r *reader) response() error {
-	if err := r.delim('{'); err != nil {
+	if err := r.Delim('{'); err != nil {
 		return err
 	}
-	for r.dec.More() {
-		k, err := r.key()
+	for r.More() {
+		k, err := r.Key()
 		if err != nil {
 			return err
 		}
@@ -335,54 +146,45 @@ func (r *reader) response() error {
 		case strings.EqualFold(k, "errors"):
 			err = r.queryErrors()
 		default:
-			err = r.skip()
+			err = r.Skip()
 		}
 		if err != nil {
 			return err
 		}
 	}
-	return r.delim('}')
+	return r.Delim('}')
 }
 
 // data decodes the "data" value: an array of traces or a single trace.
 func (r *reader) data() error {
-	switch start := r.pos(); r.peek() {
+	switch r.Peek() {
 	case '[':
 		return r.array(false)
 	case '{':
 		return r.element(false)
 	case 'n':
-		return r.skip()
-	default:
-		if err := r.skip(); err != nil {
-			return err
-		}
-		r.st.errorAt(r.base+int64(start), fmt.Errorf("%w: \"data\" must be an array or object, found %s", decoder.ErrType, kindOf(r.doc[start:])))
-		return nil
+		return r.Skip()
 	}
+	return r.skipWrong(`"data" must be an array or object`)
 }
 
 // queryErrors reports the "errors" of a query-service response.
 func (r *reader) queryErrors() error {
-	start, base := r.pos(), r.decodeBase()
+	start := r.Pos()
 	var list []struct {
 		Code    int    `json:"code"`
 		Msg     string `json:"msg"`
 		TraceID string `json:"traceID"`
 	}
-	if err := r.dec.Decode(&list); err != nil {
-		if isStreamError(err) {
-			return r.streamError(err)
-		}
-		r.typeError(err, base, start, `"errors"`)
-		return nil
+	if ok, err := r.Decode(&list, `"errors"`); !ok {
+		return err
 	}
 	for _, e := range list {
 		msg := fmt.Sprintf("Jaeger query error %d: %s", e.Code, e.Msg)
 		if e.TraceID != "" {
 			msg += " (trace " + e.TraceID + ")"
 		}
-		r.st.errorAt(r.base+int64(start), errors.New(msg))
+		r.Report(start, errors.New(msg))
 	}
 	return nil
 }
@@ -406,11 +208,11 @@ func (r *reader) traceObject() error {
 }
 
 func (r *reader) traceBody(t *traceCtx) error {
-	if err := r.delim('{'); err != nil {
+	if err := r.Delim('{'); err != nil {
 		return err
 	}
-	for r.dec.More() {
-		k, err := r.key()
+	for r.More() {
+		k, err := r.Key()
 		if err != nil {
 			return err
 		}
@@ -422,106 +224,91 @@ func (r *reader) traceBody(t *traceCtx) error {
 		case "processmap", "process_map":
 			err = r.processMap(t)
 		case "traceid", "trace_id":
-			err = r.traceID(t)
+			_, err = r.Decode(&t.id, `"traceID"`)
 		default:
-			err = r.skip()
+			err = r.Skip()
 		}
 		if err != nil {
 			return err
 		}
 	}
-	return r.delim('}')
-}
-
-// decodeField decodes the next value into v; a value of the wrong type is
-// reported and ok is false. err is set only when the stream broke.
-func (r *reader) decodeField(v any, what string) (ok bool, err error) {
-	start, base := r.pos(), r.decodeBase()
-	if err := r.dec.Decode(v); err != nil {
-		if isStreamError(err) {
-			return false, r.streamError(err)
-		}
-		r.typeError(err, base, start, what)
-		return false, nil
-	}
-	return true, nil
-}
-
-func (r *reader) traceID(t *traceCtx) error {
-	_, err := r.decodeField(&t.id, `"traceID"`)
-	return err
+	return r.Delim('}')
 }
 
 func (r *reader) processes(t *traceCtx) error {
 	var m map[string]rawProcess
-	_, err := r.decodeField(&m, `"processes"`) // a partly decoded map is still used
+	_, err := r.Decode(&m, `"processes"`) // a partly decoded map is still used
 	if len(m) > 0 && t.procs == nil {
 		t.procs = make(map[string]string, len(m))
 	}
 	for id, p := range m {
-		t.procs[id] = r.st.in.Intern(p.ServiceName)
+		t.procs[id] = r.st.names.Intern(p.ServiceName)
 	}
 	return err
 }
 
 func (r *reader) processMap(t *traceCtx) error {
 	var list []rawProcessMapping
-	_, err := r.decodeField(&list, `"processMap"`)
+	_, err := r.Decode(&list, `"processMap"`)
 	if len(list) > 0 && t.procs == nil {
 		t.procs = make(map[string]string, len(list))
 	}
 	for _, p := range list {
-		t.procs[p.ProcessID] = r.st.in.Intern(p.Process.ServiceName)
+		t.procs[p.ProcessID] = r.st.names.Intern(p.Process.ServiceName)
 	}
 	return err
 }
 
 // spans decodes a trace object's "spans" array.
 func (r *reader) spans(t *traceCtx) error {
-	switch start := r.pos(); r.peek() {
+	switch r.Peek() {
 	case '[':
 	case 'n':
-		return r.skip()
+		return r.Skip()
 	default:
-		if err := r.skip(); err != nil {
-			return err
-		}
-		r.st.errorAt(r.base+int64(start), fmt.Errorf("%w: \"spans\" must be an array, found %s", decoder.ErrType, kindOf(r.doc[start:])))
-		return nil
+		return r.skipWrong(`"spans" must be an array`)
 	}
-	if err := r.delim('['); err != nil {
+	if err := r.Delim('['); err != nil {
 		return err
 	}
-	for r.dec.More() {
+	for r.More() {
 		if err := r.span(t); err != nil {
 			return err
 		}
 	}
-	return r.delim(']')
+	return r.Delim(']')
 }
 
 // span decodes one span object into t. A span with wrong field types is
 // rejected and reported; only a broken stream returns an error.
 func (r *reader) span(t *traceCtx) error {
-	start, base := r.pos(), r.decodeBase()
-	if start >= len(r.doc) || r.doc[start] != '{' {
-		if err := r.skip(); err != nil {
+	start := r.Pos()
+	if r.Peek() != '{' {
+		if err := r.SkipMismatch("a span object"); err != nil {
 			return err
 		}
 		r.st.reject(trace.RejectInvalidSpan)
-		r.st.errorAt(r.base+int64(start), fmt.Errorf("%w: want a span object, found %s", decoder.ErrType, kindOf(r.doc[start:])))
 		return nil
 	}
 	rs := r.reuse()
-	if err := r.dec.Decode(rs); err != nil {
-		if isStreamError(err) {
-			return r.streamError(err)
+	if ok, err := r.Decode(rs, "span"); !ok {
+		if err == nil {
+			r.st.reject(trace.RejectInvalidSpan)
 		}
-		r.st.reject(trace.RejectInvalidSpan)
-		r.typeError(err, base, start, "span")
-		return nil
+		return err
 	}
 	r.convert(rs, t, start)
+	return nil
+}
+
+// skipWrong skips the next value and reports it as a wrong type: "<what>,
+// found <its kind>".
+func (r *reader) skipWrong(what string) error {
+	start := r.Pos()
+	if err := r.Skip(); err != nil {
+		return err
+	}
+	r.Report(start, fmt.Errorf("%w: %s, found %s", decoder.ErrType, what, jsontext.ValueKind(r.Doc()[start:])))
 	return nil
 }
 
@@ -557,7 +344,7 @@ func (r *reader) convert(rs *rawSpan, t *traceCtx, start int) {
 	s := trace.Span{
 		TraceID: traceID,
 		SpanID:  spanID,
-		Name:    st.in.Intern(rs.OperationName),
+		Name:    st.names.Intern(rs.OperationName),
 		Start:   rs.StartTime.ns,
 	}
 	if nonHexT || nonHexS {
@@ -569,7 +356,7 @@ func (r *reader) convert(rs *rawSpan, t *traceCtx, start int) {
 	d := rs.Duration.ns
 	if (d > 0 && s.Start > math.MaxInt64-d) || (d < 0 && s.Start < math.MinInt64-d) {
 		st.reject(trace.RejectInvalidSpan)
-		st.errorAt(r.base+int64(start), fmt.Errorf("%w: span: startTime plus duration is out of range", decoder.ErrType))
+		r.Report(start, fmt.Errorf("%w: span: startTime plus duration is out of range", decoder.ErrType))
 		return
 	}
 	s.End = s.Start + d
@@ -599,7 +386,7 @@ func (r *reader) convert(rs *rawSpan, t *traceCtx, start int) {
 	}
 	applyTags(&s, rs.Tags)
 	if rs.Process != nil {
-		s.Service = st.in.Intern(rs.Process.ServiceName)
+		s.Service = st.names.Intern(rs.Process.ServiceName)
 	}
 	st.read++
 	t.spans = append(t.spans, s)

@@ -1,7 +1,6 @@
 package jaeger
 
 import (
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -9,13 +8,14 @@ import (
 	"testing"
 
 	"github.com/syncaudit/syncaudit/decode/decoder"
+	"github.com/syncaudit/syncaudit/decode/internal/dectest"
 	"github.com/syncaudit/syncaudit/trace"
 )
 
 // describe renders the fields of a span that tests compare.
 func describe(s trace.Span) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s/%s %s:%s %d+%d", shortID(s.TraceID[:]), shortID(s.SpanID[:]), s.Service, s.Name, s.Start, s.End-s.Start)
+	fmt.Fprintf(&b, "%s/%s %s:%s %d+%d", dectest.ShortID(s.TraceID[:]), dectest.ShortID(s.SpanID[:]), s.Service, s.Name, s.Start, s.End-s.Start)
 	if s.Kind != trace.KindUnspecified {
 		fmt.Fprintf(&b, " kind=%s", s.Kind)
 	}
@@ -23,13 +23,13 @@ func describe(s trace.Span) string {
 		fmt.Fprintf(&b, " status=%d", s.Status)
 	}
 	for _, r := range s.Refs {
-		fmt.Fprintf(&b, " %s:%s/%s", r.Type, shortID(r.TraceID[:]), shortID(r.SpanID[:]))
+		fmt.Fprintf(&b, " %s:%s/%s", r.Type, dectest.ShortID(r.TraceID[:]), dectest.ShortID(r.SpanID[:]))
 	}
 	for _, a := range s.Attrs {
 		fmt.Fprintf(&b, " %s=%s", a.Key, a.Value)
 	}
 	if !s.ParentID.IsZero() {
-		fmt.Fprintf(&b, " parent=%s", shortID(s.ParentID[:]))
+		fmt.Fprintf(&b, " parent=%s", dectest.ShortID(s.ParentID[:]))
 	}
 	if s.Flags != 0 {
 		fmt.Fprintf(&b, " flags=%d", s.Flags)
@@ -38,13 +38,6 @@ func describe(s trace.Span) string {
 		fmt.Fprintf(&b, " warn=%s", s.Warnings)
 	}
 	return b.String()
-}
-
-func shortID(b []byte) string {
-	if s := strings.TrimLeft(hex.EncodeToString(b), "0"); s != "" {
-		return s
-	}
-	return "0"
 }
 
 // Span snippets for the cases below.
@@ -57,131 +50,121 @@ const (
 	pngHead = "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01"
 )
 
-type decodeCase struct {
-	name     string
-	in       string
-	lim      decoder.Limits
-	want     []string             // span descriptions, in emit order
-	rejected map[trace.Reason]int // nil: none
-	errIs    []error              // sentinels the error must wrap; nil: no error
-	errHas   []string             // substrings of the error text
-}
-
-var decodeCases = []decodeCase{
+var decodeCases = []dectest.Case{
 	{
-		name: "query response",
-		in:   `{"data":[{"traceID":"1","spans":[` + spanA + `,` + spanB + `],` + procs + `,"warnings":null}],"total":0,"limit":0,"offset":0,"errors":null}`,
-		want: []string{wantA, wantB},
+		Name: "query response",
+		In:   `{"data":[{"traceID":"1","spans":[` + spanA + `,` + spanB + `],` + procs + `,"warnings":null}],"total":0,"limit":0,"offset":0,"errors":null}`,
+		Want: []string{wantA, wantB},
 	},
 	{
-		name: "data as one object, processes first",
-		in:   `{"data":{` + procs + `,"traceID":"1","spans":[` + spanA + `]}}`,
-		want: []string{wantA},
+		Name: "data as one object, processes first",
+		In:   `{"data":{` + procs + `,"traceID":"1","spans":[` + spanA + `]}}`,
+		Want: []string{wantA},
 	},
 	{
-		name: "bare trace",
-		in:   `{"traceID":"1","spans":[` + spanA + `,` + spanB + `],` + procs + `}`,
-		want: []string{wantA, wantB},
+		Name: "bare trace",
+		In:   `{"traceID":"1","spans":[` + spanA + `,` + spanB + `],` + procs + `}`,
+		Want: []string{wantA, wantB},
 	},
 	{
-		name: "array of traces, process ids scoped per trace",
-		in: `[{"traceID":"1","spans":[` + spanA + `],` + procs + `},
+		Name: "array of traces, process ids scoped per trace",
+		In: `[{"traceID":"1","spans":[` + spanA + `],` + procs + `},
 		      {"traceID":"2","spans":[{"traceID":"2","spanID":"c","operationName":"x","startTime":1,"duration":1,"processID":"p1"}],"processes":{"p1":{"serviceName":"other"}}}]`,
-		want: []string{wantA, "2/c other:x 1000+1000"},
+		Want: []string{wantA, "2/c other:x 1000+1000"},
 	},
 	{
-		name: "JSON lines of traces",
-		in:   `{"traceID":"1","spans":[` + spanA + `],` + procs + "}\n\n" + `{"traceID":"1","spans":[` + spanB + `],` + procs + "}\n",
-		want: []string{wantA, wantB},
+		Name: "JSON lines of traces",
+		In:   `{"traceID":"1","spans":[` + spanA + `],` + procs + "}\n\n" + `{"traceID":"1","spans":[` + spanB + `],` + procs + "}\n",
+		Want: []string{wantA, wantB},
 	},
 	{
-		name: "JSON lines with a bad line",
-		in: `{"traceID":"1","spans":[` + spanA + `],` + procs + "}\n" +
+		Name: "JSON lines with a bad line",
+		In: `{"traceID":"1","spans":[` + spanA + `],` + procs + "}\n" +
 			`{"traceID":"1","spans":[{"traceID":` + "\n" +
 			`{"traceID":"1","spans":[` + spanB + `],` + procs + "}\n",
-		want:   []string{wantA, wantB},
-		errIs:  []error{decoder.ErrTruncated},
-		errHas: []string{"f.json:2:"},
+		Want:   []string{wantA, wantB},
+		ErrIs:  []error{decoder.ErrTruncated},
+		ErrHas: []string{"f.json:2:"},
 	},
 	{
-		name: "UI download: nested reference copies and extra keys are skipped",
-		in: `{"data":[{"traceID":"1","spans":[` + spanA + `,
+		Name: "UI download: nested reference copies and extra keys are skipped",
+		In: `{"data":[{"traceID":"1","spans":[` + spanA + `,
 			{"traceID":"1","spanID":"b","operationName":"query","references":[{"refType":"CHILD_OF","traceID":"1","spanID":"a",
 			  "span":{"traceID":"1","spanID":"a","operationName":"NESTED","references":[{"refType":"CHILD_OF","traceID":"1","spanID":"99","span":{"traceID":"1","spanID":"99","tags":7}}],
 			          "startTime":"not a number","processID":"p1","process":{"serviceName":"nested"},"depth":0,"hasChildren":true,"childSpanIds":["b"]}}],
 			 "startTime":11,"duration":2,"processID":"p2","process":{"serviceName":"db","tags":[]},"relativeStartTime":1,"depth":1,"hasChildren":false,"childSpanIds":[]}],` + procs + `}]}`,
-		want: []string{wantA, wantB},
+		Want: []string{wantA, wantB},
 	},
 	{
-		name: "anonymizer span array with embedded process",
-		in: `[{"traceID":"2be38093ead7a083","spanID":"7606ddfe69932d34","flags":1,"operationName":"a07","references":[{"refType":"CHILD_OF","traceID":"2be38093ead7a083","spanID":"492770a15935810f"}],"startTime":1605223981761425,"duration":267037,"tags":[{"key":"span.kind","type":"string","value":"server"}],"logs":[],"process":{"serviceName":"16af","tags":[]},"warnings":null},
+		Name: "anonymizer span array with embedded process",
+		In: `[{"traceID":"2be38093ead7a083","spanID":"7606ddfe69932d34","flags":1,"operationName":"a07","references":[{"refType":"CHILD_OF","traceID":"2be38093ead7a083","spanID":"492770a15935810f"}],"startTime":1605223981761425,"duration":267037,"tags":[{"key":"span.kind","type":"string","value":"server"}],"logs":[],"process":{"serviceName":"16af","tags":[]},"warnings":null},
   {"traceID":"2be38093ead7a083","spanID":"7bd66f09ba90ea3d","flags":1,"operationName":"471","references":[{"refType":"CHILD_OF","traceID":"2be38093ead7a083","spanID":"7606ddfe69932d34"}],"startTime":1605223981965074,"duration":32782,"tags":[{"key":"span.kind","type":"string","value":"client"},{"key":"error","type":"bool","value":"true"}],"logs":[],"process":{"serviceName":"3c22","tags":[]},"warnings":null}
 ]`,
-		want: []string{
+		Want: []string{
 			"2be38093ead7a083/7606ddfe69932d34 16af:a07 1605223981761425000+267037000 kind=server child_of:2be38093ead7a083/492770a15935810f",
 			"2be38093ead7a083/7bd66f09ba90ea3d 3c22:471 1605223981965074000+32782000 kind=client status=2 child_of:2be38093ead7a083/7606ddfe69932d34",
 		},
 	},
 	{
-		name: "api_v2 protobuf-JSON: base64 ids, RFC 3339 time, duration string, typed tags",
-		in: `{"spans":[{"traceId":"AAAAAAAAAABSlpqJVVcaPw==","spanId":"AAAAAABkfZg=","operationName":"get",
+		Name: "api_v2 protobuf-JSON: base64 ids, RFC 3339 time, duration string, typed tags",
+		In: `{"spans":[{"traceId":"AAAAAAAAAABSlpqJVVcaPw==","spanId":"AAAAAABkfZg=","operationName":"get",
 			"references":[{"traceId":"AAAAAAAAAABSlpqJVVcaPw==","spanId":"AAAAAABoxOM="},{"refType":"FOLLOWS_FROM","traceId":"AAAAAAAAAABSlpqJVVcaPw==","spanId":"AAAAAAAAAAE="}],
 			"startTime":"2017-01-26T16:46:31.639875-05:00","duration":"22938000ns",
 			"tags":[{"key":"span.kind","vStr":"server"},{"key":"http.status_code","vType":"INT64","vInt64":"200"},{"key":"error","vType":"BOOL","vBool":true},
 			        {"key":"peer.port","vType":"INT64","vInt64":53931},{"key":"blob","vType":"BINARY","vBinary":"AAAwOQ=="},{"key":"http.url","vType":"STRING","vStr":"http://x/y"}],
 			"process":{"serviceName":"api","tags":[{"key":"hostname","vType":"STRING","vStr":"h"}]},
 			"logs":[{"timestamp":"2017-01-26T16:46:31.639875-05:00","fields":[]}]}]}`,
-		want: []string{"52969a8955571a3f/647d98 api:get 1485467191639875000+22938000 kind=server status=2 child_of:52969a8955571a3f/68c4e3 follows_from:52969a8955571a3f/1 http.response.status_code=200 url.full=http://x/y"},
+		Want: []string{"52969a8955571a3f/647d98 api:get 1485467191639875000+22938000 kind=server status=2 child_of:52969a8955571a3f/68c4e3 follows_from:52969a8955571a3f/1 http.response.status_code=200 url.full=http://x/y"},
 	},
 	{
-		name: "api_v2 trace with processMap, zero-valued typed tags",
-		in: `{"spans":[{"traceId":"AAAAAAAAAAAAAAAAAAAAAQ==","spanId":"AAAAAAAAAAI=","operationName":"op","startTime":"2020-01-01T00:00:00Z","duration":"0.5s","processId":"p1",
+		Name: "api_v2 trace with processMap, zero-valued typed tags",
+		In: `{"spans":[{"traceId":"AAAAAAAAAAAAAAAAAAAAAQ==","spanId":"AAAAAAAAAAI=","operationName":"op","startTime":"2020-01-01T00:00:00Z","duration":"0.5s","processId":"p1",
 			"tags":[{"key":"http.status_code","vType":"INT64"},{"key":"error","vType":"BOOL"}]}],
 			"processMap":[{"processId":"p1","process":{"serviceName":"mapped"}}]}`,
-		want: []string{"1/2 mapped:op 1577836800000000000+500000000 http.response.status_code=0"},
+		Want: []string{"1/2 mapped:op 1577836800000000000+500000000 http.response.status_code=0"},
 	},
 	{
-		name: "api_v2 with hex ids (older jsonpb)",
-		in:   `{"spans":[{"traceId":"52969a8955571a3f","spanId":"647d98","operationName":"get","startTime":"2017-01-26T21:46:31.639875Z","duration":"0.022938s","process":{"serviceName":"api"}}]}`,
-		want: []string{"52969a8955571a3f/647d98 api:get 1485467191639875000+22938000"},
+		Name: "api_v2 with hex ids (older jsonpb)",
+		In:   `{"spans":[{"traceId":"52969a8955571a3f","spanId":"647d98","operationName":"get","startTime":"2017-01-26T21:46:31.639875Z","duration":"0.022938s","process":{"serviceName":"api"}}]}`,
+		Want: []string{"52969a8955571a3f/647d98 api:get 1485467191639875000+22938000"},
 	},
 	{
-		name: "unpadded hex and non-hex ids",
-		in: `{"traceID":"2db17286b3e6b148","spans":[
+		Name: "unpadded hex and non-hex ids",
+		In: `{"traceID":"2db17286b3e6b148","spans":[
 			{"traceID":"2db17286b3e6b148","spanID":"ec2b4e0bcea566d","operationName":"GetOperations","references":[{"refType":"CHILD_OF","traceID":"2db17286b3e6b148","spanID":"2db17286b3e6b148"}],"startTime":1,"duration":1,"processID":"p1"},
 			{"traceID":"2db17286b3e6b148","spanID":"G","operationName":"hashed","references":[],"startTime":1,"duration":1,"processID":"p1"}],` + procs + `}`,
-		want: []string{
+		Want: []string{
 			"2db17286b3e6b148/ec2b4e0bcea566d svc:GetOperations 1000+1000 child_of:2db17286b3e6b148/2db17286b3e6b148",
-			"2db17286b3e6b148/" + func() string { id, _, _ := trace.ParseSpanID("G"); return shortID(id[:]) }() + " svc:hashed 1000+1000 warn=non-hex-id",
+			"2db17286b3e6b148/" + func() string { id, _, _ := trace.ParseSpanID("G"); return dectest.ShortID(id[:]) }() + " svc:hashed 1000+1000 warn=non-hex-id",
 		},
 	},
 	{
-		name: "every reference kept: cross-trace, FOLLOWS_FROM, no refType, no traceID",
-		in: `{"traceID":"1","spans":[{"traceID":"1","spanID":"4","operationName":"r","startTime":1,"duration":1,"processID":"p1","references":[
+		Name: "every reference kept: cross-trace, FOLLOWS_FROM, no refType, no traceID",
+		In: `{"traceID":"1","spans":[{"traceID":"1","spanID":"4","operationName":"r","startTime":1,"duration":1,"processID":"p1","references":[
 			{"refType":"CHILD_OF","traceID":"ff","spanID":"ff"},{"refType":"CHILD_OF","traceID":"1","spanID":"2"},{"refType":"FOLLOWS_FROM","traceID":"1","spanID":"2"},
 			{"spanID":"3"},{"refType":"follows_from","traceID":"1","spanID":"0"}]}],` + procs + `}`,
-		want: []string{"1/4 svc:r 1000+1000 child_of:ff/ff child_of:1/2 follows_from:1/2 child_of:1/3"},
+		Want: []string{"1/4 svc:r 1000+1000 child_of:ff/ff child_of:1/2 follows_from:1/2 child_of:1/3"},
 	},
 	{
-		name: "deprecated parentSpanID only without references",
-		in: `{"traceID":"1","spans":[
+		Name: "deprecated parentSpanID only without references",
+		In: `{"traceID":"1","spans":[
 			{"traceID":"1","spanID":"2","parentSpanID":"a","operationName":"old","startTime":1,"duration":1,"processID":"p1"},
 			{"traceID":"1","spanID":"3","parentSpanID":"a","operationName":"both","references":[{"refType":"FOLLOWS_FROM","traceID":"1","spanID":"2"}],"startTime":1,"duration":1,"processID":"p1"},
 			{"traceID":"1","spanID":"4","parentSpanID":"0000000000000000","operationName":"root","startTime":1,"duration":1,"processID":"p1"}],` + procs + `}`,
-		want: []string{
+		Want: []string{
 			"1/2 svc:old 1000+1000 child_of:1/a",
 			"1/3 svc:both 1000+1000 follows_from:1/2",
 			"1/4 svc:root 1000+1000",
 		},
 	},
 	{
-		name: "status and kind from tags",
-		in: `{"traceID":"1","spans":[
+		Name: "status and kind from tags",
+		In: `{"traceID":"1","spans":[
 			{"traceID":"1","spanID":"1","operationName":"a","startTime":1,"duration":1,"processID":"p1","tags":[{"key":"otel.status_code","type":"string","value":"ERROR"},{"key":"otel.status_description","type":"string","value":"boom"}]},
 			{"traceID":"1","spanID":"2","operationName":"b","startTime":1,"duration":1,"processID":"p1","tags":[{"key":"error","type":"string","value":"true"},{"key":"otel.status_code","type":"string","value":"OK"}]},
 			{"traceID":"1","spanID":"3","operationName":"c","startTime":1,"duration":1,"processID":"p1","tags":[{"key":"error","type":"bool","value":false},{"key":"otel.status_code","type":"string","value":"OK"},{"key":"span.kind","type":"string","value":"producer"}]},
 			{"traceID":"1","spanID":"4","operationName":"d","startTime":1,"duration":1,"processID":"p1","tags":[{"key":"span.kind","type":"string","value":"CONSUMER"},{"key":"error","type":"bool","value":true}]}],` + procs + `}`,
-		want: []string{
+		Want: []string{
 			"1/1 svc:a 1000+1000 status=2 status.message=boom",
 			"1/2 svc:b 1000+1000 status=2",
 			"1/3 svc:c 1000+1000 kind=producer status=1",
@@ -189,44 +172,44 @@ var decodeCases = []decodeCase{
 		},
 	},
 	{
-		name: "attribute values: numbers as decimals, current names win, others dropped",
-		in: `{"traceID":"1","spans":[{"traceID":"1","spanID":"1","operationName":"a","startTime":1,"duration":1,"processID":"p1","tags":[
+		Name: "attribute values: numbers as decimals, current names win, others dropped",
+		In: `{"traceID":"1","spans":[{"traceID":"1","spanID":"1","operationName":"a","startTime":1,"duration":1,"processID":"p1","tags":[
 			{"key":"http.status_code","type":"float64","value":200.0},{"key":"http.method","type":"string","value":"get"},{"key":"http.request.method","type":"string","value":"GET"},
 			{"key":"db.system","type":"string","value":"redis"},{"key":"peer.service","type":"string","value":{"not":"scalar"}},{"key":"sampler.param","type":"float64","value":0.2},
 			{"key":"javascript_limit","type":"int64","value":"9223372036854775222"},{"key":"rpc.method","type":"string","value":"caf\u00e9"}]}],` + procs + `}`,
-		want: []string{"1/1 svc:a 1000+1000 http.response.status_code=200 http.request.method=GET db.system.name=redis rpc.method=café"},
+		Want: []string{"1/1 svc:a 1000+1000 http.response.status_code=200 http.request.method=GET db.system.name=redis rpc.method=café"},
 	},
 	{
-		name: "missing timestamps",
-		in: `{"traceID":"1","spans":[{"traceID":"1","spanID":"1","operationName":"a","duration":5,"processID":"p1"},
+		Name: "missing timestamps",
+		In: `{"traceID":"1","spans":[{"traceID":"1","spanID":"1","operationName":"a","duration":5,"processID":"p1"},
 			{"traceID":"1","spanID":"2","operationName":"b","startTime":7,"duration":null,"processID":"p1"},
 			{"traceID":"1","spanID":"3","operationName":"c","startTime":0,"duration":0,"processID":"p1"}],` + procs + `}`,
-		want: []string{
+		Want: []string{
 			"1/1 svc:a 0+5000 warn=missing-timestamp",
 			"1/2 svc:b 7000+0 warn=missing-timestamp",
 			"1/3 svc:c 0+0",
 		},
 	},
 	{
-		name: "span without traceID takes the trace's",
-		in:   `{"traceID":"5","spans":[{"spanID":"1","operationName":"a","startTime":1,"duration":1,"processID":"p1"}],` + procs + `}`,
-		want: []string{"5/1 svc:a 1000+1000"},
+		Name: "span without traceID takes the trace's",
+		In:   `{"traceID":"5","spans":[{"spanID":"1","operationName":"a","startTime":1,"duration":1,"processID":"p1"}],` + procs + `}`,
+		Want: []string{"5/1 svc:a 1000+1000"},
 	},
 	{
-		name: "invalid ids are rejected and counted",
-		in: `{"spans":[` + spanA + `,
+		Name: "invalid ids are rejected and counted",
+		In: `{"spans":[` + spanA + `,
 			{"traceID":"1","spanID":"","operationName":"x","startTime":1,"duration":1},
 			{"traceID":"1","spanID":"0000000000000000","operationName":"x","startTime":1,"duration":1},
 			{"traceID":"1","operationName":"x","startTime":1,"duration":1},
 			{"traceID":"","spanID":"1","operationName":"x","startTime":1,"duration":1},
 			{"traceID":"000000000000000000000000000000001","spanID":"1","operationName":"x","startTime":1,"duration":1},
 			{"traceID":"AAAAAAAAAAAAAAAAAAAAAA==","spanID":"1","operationName":"x","startTime":1,"duration":1}],` + procs + `}`,
-		want:     []string{wantA},
-		rejected: map[trace.Reason]int{trace.RejectInvalidSpanID: 3, trace.RejectInvalidTraceID: 3},
+		Want:     []string{wantA},
+		Rejected: map[trace.Reason]int{trace.RejectInvalidSpanID: 3, trace.RejectInvalidTraceID: 3},
 	},
 	{
-		name: "wrong field types reject that span only, with positions",
-		in: `{"traceID":"1","spans":[
+		Name: "wrong field types reject that span only, with positions",
+		In: `{"traceID":"1","spans":[
 {"traceID":"1","spanID":"1","operationName":5,"startTime":1,"duration":1},
 {"traceID":"1","spanID":"2","operationName":"a","startTime":{},"duration":1},
 ` + spanA + `,
@@ -234,161 +217,107 @@ var decodeCases = []decodeCase{
 {"traceID":"1","spanID":"4","tags":{"span.kind":"server"}},
 7,
 {"traceID":"1","spanID":"5","duration":"soon"}],` + procs + `}`,
-		want:     []string{wantA},
-		rejected: map[trace.Reason]int{trace.RejectInvalidSpan: 6},
-		errIs:    []error{decoder.ErrType},
-		errHas:   []string{`f.json:2:`, `"operationName"`, `f.json:3:`, `"startTime"`, `f.json:5:`, `refType`, `f.json:6:`, `"tags"`, `f.json:7:1: wrong type: want a span object, found a number`, `f.json:8:1:`, `"duration"`},
+		Want:     []string{wantA},
+		Rejected: map[trace.Reason]int{trace.RejectInvalidSpan: 6},
+		ErrIs:    []error{decoder.ErrType},
+		ErrHas:   []string{`f.json:2:`, `"operationName"`, `f.json:3:`, `"startTime"`, `f.json:5:`, `refType`, `f.json:6:`, `"tags"`, `f.json:7:1: wrong type: want a span object, found a number`, `f.json:8:1:`, `"duration"`},
 	},
 	{
-		name:     "out-of-range times",
-		in:       `{"traceID":"1","spans":[{"traceID":"1","spanID":"1","startTime":18446744073709551615,"duration":1},{"traceID":"1","spanID":"2","startTime":9223372036854775,"duration":9223372036854775},` + spanA + `],` + procs + `}`,
-		want:     []string{wantA},
-		rejected: map[trace.Reason]int{trace.RejectInvalidSpan: 2},
-		errIs:    []error{decoder.ErrType},
-		errHas:   []string{"out of range"},
+		Name:     "out-of-range times",
+		In:       `{"traceID":"1","spans":[{"traceID":"1","spanID":"1","startTime":18446744073709551615,"duration":1},{"traceID":"1","spanID":"2","startTime":9223372036854775,"duration":9223372036854775},` + spanA + `],` + procs + `}`,
+		Want:     []string{wantA},
+		Rejected: map[trace.Reason]int{trace.RejectInvalidSpan: 2},
+		ErrIs:    []error{decoder.ErrType},
+		ErrHas:   []string{"out of range"},
 	},
 	{
-		name:   "processes of the wrong type",
-		in:     `{"traceID":"1","spans":[` + spanA + `],"processes":[{"serviceName":"svc"}]}`,
-		want:   []string{"1/a :root 10000+5000 kind=server"},
-		errIs:  []error{decoder.ErrType},
-		errHas: []string{`"processes"`},
+		Name:   "processes of the wrong type",
+		In:     `{"traceID":"1","spans":[` + spanA + `],"processes":[{"serviceName":"svc"}]}`,
+		Want:   []string{"1/a :root 10000+5000 kind=server"},
+		ErrIs:  []error{decoder.ErrType},
+		ErrHas: []string{`"processes"`},
 	},
 	{
-		name:   "truncated: spans before the cut are kept",
-		in:     `{"data":[{"traceID":"1",` + procs + `,"spans":[` + spanA + `,{"traceID":"1","spanID":`,
-		want:   []string{wantA},
-		errIs:  []error{decoder.ErrTruncated},
-		errHas: []string{"f.json:1:"},
+		Name:   "truncated: spans before the cut are kept",
+		In:     `{"data":[{"traceID":"1",` + procs + `,"spans":[` + spanA + `,{"traceID":"1","spanID":`,
+		Want:   []string{wantA},
+		ErrIs:  []error{decoder.ErrTruncated},
+		ErrHas: []string{"f.json:1:"},
 	},
 	{
-		name:   "syntax error",
-		in:     "{\"traceID\":\"1\",\n\"spans\":[" + spanA + ",}]}",
-		want:   []string{"1/a :root 10000+5000 kind=server"},
-		errIs:  []error{decoder.ErrSyntax},
-		errHas: []string{"f.json:2:"},
+		Name:   "syntax error",
+		In:     "{\"traceID\":\"1\",\n\"spans\":[" + spanA + ",}]}",
+		Want:   []string{"1/a :root 10000+5000 kind=server"},
+		ErrIs:  []error{decoder.ErrSyntax},
+		ErrHas: []string{"f.json:2:"},
 	},
 	{
-		name:   "trailing data after the document",
-		in:     `{"traceID":"1","spans":[` + spanA + `],` + procs + `} {`,
-		want:   []string{wantA},
-		errIs:  []error{decoder.ErrSyntax},
-		errHas: []string{"after top-level value"},
+		Name:   "trailing data after the document",
+		In:     `{"traceID":"1","spans":[` + spanA + `],` + procs + `} {`,
+		Want:   []string{wantA},
+		ErrIs:  []error{decoder.ErrSyntax},
+		ErrHas: []string{"after top-level value"},
 	},
 	{
-		name:   "nesting deeper than the limit",
-		in:     `{"data":[` + strings.Repeat("[", 600) + strings.Repeat("]", 600) + `]}`,
-		errIs:  []error{decoder.ErrTooLarge},
-		errHas: []string{"f.json:1:", "deeper than 512"},
+		Name:   "nesting deeper than the limit",
+		In:     `{"data":[` + strings.Repeat("[", 600) + strings.Repeat("]", 600) + `]}`,
+		ErrIs:  []error{decoder.ErrTooLarge},
+		ErrHas: []string{"f.json:1:", "deeper than 512"},
 	},
 	{
-		name:   "nesting limit from Limits",
-		in:     `{"traceID":"1","spans":[` + spanA + `],` + procs + `}`,
-		lim:    decoder.Limits{MaxDepth: 3},
-		errIs:  []error{decoder.ErrTooLarge},
-		errHas: []string{"deeper than 3"},
+		Name:   "nesting limit from Limits",
+		In:     `{"traceID":"1","spans":[` + spanA + `],` + procs + `}`,
+		Lim:    decoder.Limits{MaxDepth: 3},
+		ErrIs:  []error{decoder.ErrTooLarge},
+		ErrHas: []string{"deeper than 3"},
 	},
 	{
-		name: "brackets inside strings do not count as nesting",
-		in:   `{"traceID":"1","spans":[{"traceID":"1","spanID":"a","operationName":"` + strings.Repeat("[{", 600) + `","startTime":1,"duration":1}]}`,
-		want: []string{"1/a :" + strings.Repeat("[{", 600) + " 1000+1000"},
+		Name: "brackets inside strings do not count as nesting",
+		In:   `{"traceID":"1","spans":[{"traceID":"1","spanID":"a","operationName":"` + strings.Repeat("[{", 600) + `","startTime":1,"duration":1}]}`,
+		Want: []string{"1/a :" + strings.Repeat("[{", 600) + " 1000+1000"},
 	},
 	{
-		name:  "input over MaxInputBytes",
-		in:    `{"traceID":"1","spans":[` + spanA + `],` + procs + `}`,
-		lim:   decoder.Limits{MaxInputBytes: 10},
-		errIs: []error{decoder.ErrTooLarge},
+		Name:  "input over MaxInputBytes",
+		In:    `{"traceID":"1","spans":[` + spanA + `],` + procs + `}`,
+		Lim:   decoder.Limits{MaxInputBytes: 10},
+		ErrIs: []error{decoder.ErrTooLarge},
 	},
-	{name: "empty", in: "", errIs: []error{decoder.ErrEmpty}},
-	{name: "blank", in: " \n\t\n", errIs: []error{decoder.ErrEmpty}},
-	{name: "empty object", in: "{}", errIs: []error{decoder.ErrNoSpans}},
-	{name: "empty array", in: "[]", errIs: []error{decoder.ErrNoSpans}},
-	{name: "no traces", in: `{"data":[],"total":0,"limit":0,"offset":0,"errors":null}`, errIs: []error{decoder.ErrNoSpans}},
-	{name: "null data", in: `{"data":null}`, errIs: []error{decoder.ErrNoSpans}},
-	{name: "trace without spans", in: `{"traceID":"1","spans":[],` + procs + `}`, errIs: []error{decoder.ErrNoSpans}},
-	{name: "OTLP is not Jaeger", in: `{"resourceSpans":[{"scopeSpans":[{"spans":[]}]}]}`, errIs: []error{decoder.ErrNoSpans}},
-	{name: "PNG bytes", in: pngHead, errIs: []error{decoder.ErrSyntax}, errHas: []string{"f.json:1:1:"}},
-	{name: "top-level scalar", in: `42`, errIs: []error{decoder.ErrUnknownFormat}},
-	{name: "data of the wrong type", in: `{"data":5}`, errIs: []error{decoder.ErrType}, errHas: []string{`"data"`}},
-	{name: "spans of the wrong type", in: `{"traceID":"1","spans":{}}`, errIs: []error{decoder.ErrType}, errHas: []string{`"spans"`}},
+	{Name: "empty", In: "", ErrIs: []error{decoder.ErrEmpty}},
+	{Name: "blank", In: " \n\t\n", ErrIs: []error{decoder.ErrEmpty}},
+	{Name: "empty object", In: "{}", ErrIs: []error{decoder.ErrNoSpans}},
+	{Name: "empty array", In: "[]", ErrIs: []error{decoder.ErrNoSpans}},
+	{Name: "no traces", In: `{"data":[],"total":0,"limit":0,"offset":0,"errors":null}`, ErrIs: []error{decoder.ErrNoSpans}},
+	{Name: "null data", In: `{"data":null}`, ErrIs: []error{decoder.ErrNoSpans}},
+	{Name: "trace without spans", In: `{"traceID":"1","spans":[],` + procs + `}`, ErrIs: []error{decoder.ErrNoSpans}},
+	{Name: "OTLP is not Jaeger", In: `{"resourceSpans":[{"scopeSpans":[{"spans":[]}]}]}`, ErrIs: []error{decoder.ErrNoSpans}},
+	{Name: "PNG bytes", In: pngHead, ErrIs: []error{decoder.ErrSyntax}, ErrHas: []string{"f.json:1:1:"}},
+	{Name: "top-level scalar", In: `42`, ErrIs: []error{decoder.ErrUnknownFormat}},
+	{Name: "data of the wrong type", In: `{"data":5}`, ErrIs: []error{decoder.ErrType}, ErrHas: []string{`"data"`}},
+	{Name: "spans of the wrong type", In: `{"traceID":"1","spans":{}}`, ErrIs: []error{decoder.ErrType}, ErrHas: []string{`"spans"`}},
 	{
-		name:   "query errors are reported",
-		in:     `{"data":null,"total":0,"limit":0,"offset":0,"errors":[{"code":404,"msg":"trace not found"}]}`,
-		errHas: []string{"Jaeger query error 404: trace not found"},
-		errIs:  []error{},
-	},
-	{
-		name: "byte order mark",
-		in:   "\xef\xbb\xbf" + `{"traceID":"1","spans":[` + spanA + `],` + procs + `}`,
-		want: []string{wantA},
+		Name:   "query errors are reported",
+		In:     `{"data":null,"total":0,"limit":0,"offset":0,"errors":[{"code":404,"msg":"trace not found"}]}`,
+		ErrHas: []string{"Jaeger query error 404: trace not found"},
+		ErrIs:  []error{},
 	},
 	{
-		name: "array of query responses",
-		in:   `[{"data":[{"traceID":"1","spans":[` + spanA + `],` + procs + `}]},{"data":{"traceID":"1","spans":[` + spanB + `],` + procs + `}}]`,
-		want: []string{wantA, wantB},
+		Name: "byte order mark",
+		In:   "\xef\xbb\xbf" + `{"traceID":"1","spans":[` + spanA + `],` + procs + `}`,
+		Want: []string{wantA},
 	},
 	{
-		name: "single span object",
-		in:   `{"traceID":"1","spanID":"a","operationName":"root","startTime":10,"duration":5,"process":{"serviceName":"svc"}}`,
-		want: []string{"1/a svc:root 10000+5000"},
+		Name: "array of query responses",
+		In:   `[{"data":[{"traceID":"1","spans":[` + spanA + `],` + procs + `}]},{"data":{"traceID":"1","spans":[` + spanB + `],` + procs + `}}]`,
+		Want: []string{wantA, wantB},
+	},
+	{
+		Name: "single span object",
+		In:   `{"traceID":"1","spanID":"a","operationName":"root","startTime":10,"duration":5,"process":{"serviceName":"svc"}}`,
+		Want: []string{"1/a svc:root 10000+5000"},
 	},
 }
 
-func TestDecode(t *testing.T) {
-	for _, tc := range decodeCases {
-		t.Run(tc.name, func(t *testing.T) {
-			lim := tc.lim
-			if lim == (decoder.Limits{}) {
-				lim = decoder.DefaultLimits
-			}
-			var c decoder.Collect
-			err := Decode("f.json", []byte(tc.in), &c, lim)
-			var got []string
-			for _, s := range c.Spans {
-				got = append(got, describe(s))
-			}
-			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
-				t.Errorf("spans:\n got  %s\n want %s", strings.Join(got, "\n      "), strings.Join(tc.want, "\n      "))
-			}
-			if fmt.Sprint(c.Rejected) != fmt.Sprint(trace.Tally(tc.rejected)) && !(len(c.Rejected) == 0 && len(tc.rejected) == 0) {
-				t.Errorf("rejected = %v, want %v", c.Rejected, tc.rejected)
-			}
-			if tc.errIs == nil && tc.errHas == nil {
-				if err != nil {
-					t.Fatalf("unexpected error: %v", err)
-				}
-				return
-			}
-			if err == nil {
-				t.Fatalf("no error, want %v %q", tc.errIs, tc.errHas)
-			}
-			for _, s := range tc.errIs {
-				if !errors.Is(err, s) {
-					t.Errorf("error %v does not wrap %v", err, s)
-				}
-			}
-			text := allErrors(err)
-			for _, s := range tc.errHas {
-				if !strings.Contains(text, s) {
-					t.Errorf("error text lacks %q:\n%s", s, text)
-				}
-			}
-		})
-	}
-}
-
-// allErrors prints every error of an ErrorList, one per line.
-func allErrors(err error) string {
-	var l decoder.ErrorList
-	if errors.As(err, &l) {
-		var b strings.Builder
-		for _, e := range l {
-			b.WriteString(e.Error() + "\n")
-		}
-		return b.String()
-	}
-	return err.Error()
-}
+func TestDecode(t *testing.T) { dectest.RunDecode(t, decodeCases, Decode, describe) }
 
 func TestErrorsAreCapped(t *testing.T) {
 	var doc, lines strings.Builder

@@ -1,6 +1,10 @@
 package jaeger
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/syncaudit/syncaudit/decode/jsontext"
+)
 
 // Sniff reports whether prefix, the first few kilobytes of an input
 // (decompressed, possibly cut mid-token), looks like Jaeger JSON: an object
@@ -8,12 +12,10 @@ import "bytes"
 // and Zipkin write "traceId"), "operationName" (UI and api_v2),
 // "processID" or "processes".
 func Sniff(prefix []byte) bool {
-	p := bytes.TrimPrefix(prefix, bom)
-	i := skipSpace(p, 0)
-	if i >= len(p) || (p[i] != '{' && p[i] != '[') {
+	p, ok := jsontext.ContainerStart(prefix)
+	if !ok {
 		return false
 	}
-	p = p[i:]
 	for _, k := range sniffKeys {
 		if bytes.Contains(p, k) {
 			return true

@@ -2,14 +2,11 @@ package jaeger
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
-	"math"
-	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
+	"github.com/syncaudit/syncaudit/decode/jsontext"
 	"github.com/syncaudit/syncaudit/trace"
 )
 
@@ -55,26 +52,26 @@ type rawProcessMapping struct {
 // rawKV is a tag in either the UI form {key, type, value} or the api_v2
 // form {key, vType, vStr | vBool | vInt64 | vFloat64 | vBinary}.
 type rawKV struct {
-	Key      tagKey `json:"key"`
-	Value    scalar `json:"value"`
-	VType    scalar `json:"vType"`
-	VStr     scalar `json:"vStr"`
-	VBool    scalar `json:"vBool"`
-	VInt64   scalar `json:"vInt64"`
-	VFloat64 scalar `json:"vFloat64"`
+	Key      tagKey          `json:"key"`
+	Value    jsontext.Scalar `json:"value"`
+	VType    jsontext.Scalar `json:"vType"`
+	VStr     jsontext.Scalar `json:"vStr"`
+	VBool    jsontext.Scalar `json:"vBool"`
+	VInt64   jsontext.Scalar `json:"vInt64"`
+	VFloat64 jsontext.Scalar `json:"vFloat64"`
 }
 
 // value returns the tag's value as a string; ok is false for binary values
 // and for tags without a scalar value.
 func (kv *rawKV) value() (v string, ok bool) {
-	if !kv.VType.set && !kv.VStr.set && !kv.VBool.set && !kv.VInt64.set && !kv.VFloat64.set {
-		return kv.Value.s, kv.Value.set
+	if !kv.VType.Valid && !kv.VStr.Valid && !kv.VBool.Valid && !kv.VInt64.Valid && !kv.VFloat64.Valid {
+		return kv.Value.Text, kv.Value.Valid
 	}
 	// api_v2: proto3 JSON omits zero values, so a typed tag without its
 	// value field holds the zero value.
-	switch strings.ToUpper(kv.VType.s) {
+	switch strings.ToUpper(kv.VType.Text) {
 	case "", "STRING", "0":
-		return kv.VStr.s, true
+		return kv.VStr.Text, true
 	case "BOOL", "1":
 		return orDefault(kv.VBool, "false"), true
 	case "INT64", "2":
@@ -112,7 +109,7 @@ func (k *tagKey) UnmarshalJSON(b []byte) error {
 	}
 	name := b[1 : len(b)-1]
 	if bytes.IndexByte(name, '\\') >= 0 {
-		s, err := unquote(b)
+		s, err := jsontext.Unquote(b)
 		if err != nil {
 			return err
 		}
@@ -134,71 +131,11 @@ func (k *tagKey) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-func orDefault(s scalar, def string) string {
-	if s.set {
-		return s.s
+func orDefault(s jsontext.Scalar, def string) string {
+	if s.Valid {
+		return s.Text
 	}
 	return def
-}
-
-// scalar is a JSON string, number or boolean kept as text: strings
-// unquoted, numbers in decimal, booleans as "true"/"false". null, objects
-// and arrays leave it unset; they are not an error because tag values of
-// other types are simply not kept.
-type scalar struct {
-	s   string
-	set bool
-}
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (v *scalar) UnmarshalJSON(b []byte) error {
-	*v = scalar{}
-	if len(b) == 0 {
-		return nil
-	}
-	switch b[0] {
-	case '"':
-		s, err := unquote(b)
-		if err != nil {
-			return err
-		}
-		*v = scalar{s, true}
-	case 't':
-		*v = scalar{"true", true}
-	case 'f':
-		*v = scalar{"false", true}
-	case 'n', '{', '[':
-	default:
-		*v = scalar{decimal(b), true}
-	}
-	return nil
-}
-
-// unquote decodes a JSON string literal, without a second allocation when
-// it has no escapes.
-func unquote(b []byte) (string, error) {
-	if len(b) >= 2 && bytes.IndexByte(b, '\\') < 0 && utf8.Valid(b) {
-		return string(b[1 : len(b)-1]), nil
-	}
-	var s string
-	err := json.Unmarshal(b, &s)
-	return s, err
-}
-
-// decimal formats a JSON number literal as a plain decimal: integers as
-// written, 200.0 as "200", 1e3 as "1000", 72.5 as "72.5".
-func decimal(b []byte) string {
-	if bytes.IndexAny(b, ".eE") < 0 {
-		return string(b)
-	}
-	f, err := strconv.ParseFloat(string(b), 64)
-	if err != nil {
-		return string(b)
-	}
-	if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
-		return strconv.FormatInt(int64(f), 10)
-	}
-	return strconv.FormatFloat(f, 'f', -1, 64)
 }
 
 // fieldError is a wrong value in a span field that encoding/json cannot
@@ -210,26 +147,6 @@ type fieldError struct {
 
 func (e *fieldError) Error() string { return fmt.Sprintf("field %q: %s", e.field, e.msg) }
 
-// kindOf names the JSON kind of the value starting at b[0], for messages.
-func kindOf(b []byte) string {
-	if len(b) == 0 {
-		return "nothing"
-	}
-	switch b[0] {
-	case '{':
-		return "an object"
-	case '[':
-		return "an array"
-	case '"':
-		return "a string"
-	case 't', 'f':
-		return "a boolean"
-	case 'n':
-		return "null"
-	}
-	return "a number"
-}
-
 // startTime is a span start: microseconds since the epoch as a number (UI)
 // or a decimal string, or an RFC 3339 timestamp (api_v2). ns is Unix
 // nanoseconds.
@@ -240,41 +157,21 @@ type startTime struct {
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (t *startTime) UnmarshalJSON(b []byte) error {
-	*t = startTime{}
-	switch {
-	case len(b) == 0 || b[0] == 'n':
-		return nil
-	case b[0] == '"':
-		s, err := unquote(b)
-		if err != nil {
-			return err
-		}
-		if isDecimal(s) {
-			ns, err := microsToNanos(s)
-			if err != nil {
-				return &fieldError{"startTime", err.Error()}
-			}
-			*t = startTime{ns, true}
-			return nil
-		}
-		tm, err := time.Parse(time.RFC3339Nano, s)
-		if err != nil {
-			return &fieldError{"startTime", fmt.Sprintf("%q is neither microseconds nor an RFC 3339 time", s)}
-		}
-		if y := tm.Year(); y < 1678 || y > 2261 { // outside int64 nanoseconds
-			return &fieldError{"startTime", fmt.Sprintf("%q is out of range", s)}
-		}
-		*t = startTime{tm.UnixNano(), true}
-		return nil
-	case b[0] == '-' || ('0' <= b[0] && b[0] <= '9'):
-		ns, err := microsToNanos(string(b))
-		if err != nil {
-			return &fieldError{"startTime", err.Error()}
-		}
-		*t = startTime{ns, true}
-		return nil
+	ns, set, err := timeValue(b, "startTime", "an RFC 3339 string", parseRFC3339)
+	*t = startTime{ns, set}
+	return err
+}
+
+// parseRFC3339 reads an api_v2 start time as Unix nanoseconds.
+func parseRFC3339(s string) (int64, error) {
+	tm, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return 0, &fieldError{"startTime", fmt.Sprintf("%q is neither microseconds nor an RFC 3339 time", s)}
 	}
-	return &fieldError{"startTime", "want microseconds or an RFC 3339 string, found " + kindOf(b)}
+	if y := tm.Year(); y < 1678 || y > 2261 { // outside int64 nanoseconds
+		return 0, &fieldError{"startTime", fmt.Sprintf("%q is out of range", s)}
+	}
+	return tm.UnixNano(), nil
 }
 
 // duration is a span duration: microseconds as a number (UI) or decimal
@@ -287,38 +184,50 @@ type duration struct {
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (d *duration) UnmarshalJSON(b []byte) error {
-	*d = duration{}
+	ns, set, err := timeValue(b, "duration", "a duration string", parseDuration)
+	*d = duration{ns, set}
+	return err
+}
+
+// parseDuration reads an api_v2 duration as nanoseconds.
+func parseDuration(s string) (int64, error) {
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, &fieldError{"duration", fmt.Sprintf("%q is neither microseconds nor a duration", s)}
+	}
+	return int64(v), nil
+}
+
+// timeValue decodes the JSON value b of a time field: null (unset),
+// microseconds as a number or a decimal string, or another string, which
+// parse reads (as other, for messages). ns is nanoseconds; errors name the
+// field.
+func timeValue(b []byte, field, other string, parse func(string) (int64, error)) (ns int64, set bool, err error) {
+	var us string
 	switch {
 	case len(b) == 0 || b[0] == 'n':
-		return nil
+		return 0, false, nil
 	case b[0] == '"':
-		s, err := unquote(b)
+		s, err := jsontext.Unquote(b)
 		if err != nil {
-			return err
+			return 0, false, err
 		}
-		if isDecimal(s) {
-			ns, err := microsToNanos(s)
-			if err != nil {
-				return &fieldError{"duration", err.Error()}
+		if !isDecimal(s) {
+			if ns, err = parse(s); err != nil {
+				return 0, false, err
 			}
-			*d = duration{ns, true}
-			return nil
+			return ns, true, nil
 		}
-		v, err := time.ParseDuration(s)
-		if err != nil {
-			return &fieldError{"duration", fmt.Sprintf("%q is neither microseconds nor a duration", s)}
-		}
-		*d = duration{int64(v), true}
-		return nil
+		us = s
 	case b[0] == '-' || ('0' <= b[0] && b[0] <= '9'):
-		ns, err := microsToNanos(string(b))
-		if err != nil {
-			return &fieldError{"duration", err.Error()}
-		}
-		*d = duration{ns, true}
-		return nil
+		us = string(b)
+	default:
+		return 0, false, &fieldError{field, "want microseconds or " + other + ", found " + jsontext.ValueKind(b)}
 	}
-	return &fieldError{"duration", "want microseconds or a duration string, found " + kindOf(b)}
+	if ns, err = jsontext.MicrosToNanos(us); err != nil {
+		return 0, false, &fieldError{field, err.Error()}
+	}
+	return ns, true, nil
 }
 
 // isDecimal reports whether s is a JSON-style number (optionally signed,
@@ -334,26 +243,6 @@ func isDecimal(s string) bool {
 		}
 	}
 	return true
-}
-
-// microsToNanos converts a decimal number of microseconds to nanoseconds,
-// failing when it does not fit an int64.
-func microsToNanos(s string) (int64, error) {
-	if us, err := strconv.ParseInt(s, 10, 64); err == nil {
-		if us > math.MaxInt64/1000 || us < math.MinInt64/1000 {
-			return 0, fmt.Errorf("%s µs is out of range", s)
-		}
-		return us * 1000, nil
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, fmt.Errorf("%q is not a number", s)
-	}
-	ns := f * 1000
-	if ns >= math.MaxInt64 || ns <= math.MinInt64 {
-		return 0, fmt.Errorf("%s µs is out of range", s)
-	}
-	return int64(math.Round(ns)), nil
 }
 
 // refType is a reference type: "CHILD_OF"/"FOLLOWS_FROM" (any case) or the
@@ -376,7 +265,7 @@ func (r *refType) UnmarshalJSON(b []byte) error {
 	s := string(b)
 	if len(b) > 0 && b[0] == '"' {
 		var err error
-		if s, err = unquote(b); err != nil {
+		if s, err = jsontext.Unquote(b); err != nil {
 			return err
 		}
 	}
@@ -390,9 +279,3 @@ func (r *refType) UnmarshalJSON(b []byte) error {
 	}
 	return nil
 }
-
-// skipValue consumes any JSON value without building it.
-type skipValue struct{}
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (*skipValue) UnmarshalJSON([]byte) error { return nil }

@@ -3,26 +3,17 @@ package zipkin
 import (
 	"encoding/json"
 	"os"
+	"path"
 	"path/filepath"
 	"testing"
 
 	"github.com/syncaudit/syncaudit/decode/decoder"
+	"github.com/syncaudit/syncaudit/decode/internal/dectest"
 	"github.com/syncaudit/syncaudit/trace"
 )
 
-// corpusDir is the shared public trace corpus next to the repository
-// (../shared/corpus from the repository root).
-func corpusDir(tb testing.TB) string {
-	tb.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "corpus")
-	if _, err := os.Stat(dir); err != nil {
-		tb.Skipf("trace corpus not available at %s: %v", dir, err)
-	}
-	return dir
-}
-
 func TestCorpus(t *testing.T) {
-	dir := corpusDir(t)
+	dir := dectest.CorpusDir(t)
 	cases := []struct {
 		file          string
 		traces, spans int
@@ -95,42 +86,15 @@ func TestCorpus(t *testing.T) {
 }
 
 func TestCorpusSniff(t *testing.T) {
-	dir := corpusDir(t)
-	files, _ := filepath.Glob(filepath.Join(dir, "*", "*"))
-	for _, f := range files {
-		rel, _ := filepath.Rel(dir, f)
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := filepath.Dir(rel) == "zipkin"
-		for _, n := range []int{4096, 300} {
-			if got := Sniff(data[:min(n, len(data))]); got != want {
-				t.Errorf("Sniff(%s[:%d]) = %v, want %v", rel, n, got, want)
-			}
-		}
-	}
+	dectest.CorpusSniff(t, dectest.CorpusDir(t), Sniff, func(rel string) bool {
+		return path.Dir(rel) == "zipkin"
+	})
 }
 
-// countEmitter counts spans without keeping them.
-type countEmitter struct{ spans, rejected int }
-
-func (e *countEmitter) Emit(s []trace.Span)          { e.spans += len(s) }
-func (e *countEmitter) Reject(_ trace.Reason, n int) { e.rejected += n }
-
 func BenchmarkDecodeSmartThings(b *testing.B) {
-	data, err := os.ReadFile(filepath.Join(corpusDir(b), "zipkin", "smartthings-mobile-web-install.json"))
+	data, err := os.ReadFile(filepath.Join(dectest.CorpusDir(b), "zipkin", "smartthings-mobile-web-install.json"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	var e countEmitter
-	for b.Loop() {
-		e = countEmitter{}
-		if err := Decode("st.json", data, &e, decoder.DefaultLimits); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(e.spans)*float64(b.N)/b.Elapsed().Seconds(), "spans/s")
+	dectest.BenchDecode(b, data, Decode)
 }

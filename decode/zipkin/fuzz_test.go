@@ -1,51 +1,17 @@
 package zipkin
 
 import (
-	"errors"
 	"testing"
 
-	"github.com/syncaudit/syncaudit/decode/decoder"
+	"github.com/syncaudit/syncaudit/decode/internal/dectest"
 	"github.com/syncaudit/syncaudit/trace"
 )
 
 func FuzzDecode(f *testing.F) {
-	for _, tc := range decodeCases {
-		f.Add([]byte(tc.in))
-	}
 	f.Add([]byte("[" + root + "]\n" + client + "\n[[" + server + "]]\n"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		var c decoder.Collect
-		err := Decode("fuzz.json", data, &c, decoder.Limits{MaxDepth: 64})
-		for _, s := range c.Spans {
-			if s.TraceID.IsZero() || s.SpanID.IsZero() {
-				t.Fatalf("emitted a span with a zero ID: %+v", s)
-			}
-			if s.ParentID.IsZero() != (s.ParentRef == trace.RefNone) {
-				t.Fatalf("ParentID and ParentRef disagree: %+v", s)
-			}
-		}
-		if err == nil {
-			if len(c.Spans)+c.Rejected.Total() == 0 {
-				t.Fatal("no spans and no error")
-			}
-			return
-		}
-		leaves := []error{err}
-		var l decoder.ErrorList
-		if errors.As(err, &l) {
-			leaves = l
-		}
-		for _, e := range leaves {
-			var de *decoder.Error
-			if !errors.As(e, &de) {
-				t.Fatalf("error %v (%T) is not a *decoder.Error", e, e)
-			}
-			if de.File != "fuzz.json" || de.Offset < 0 || de.Offset > int64(len(data)) {
-				t.Fatalf("error %v: file %q offset %d outside input of %d bytes", e, de.File, de.Offset, len(data))
-			}
-			if de.Line < 0 || (de.Line > 0 && de.Column < 1) {
-				t.Fatalf("error %v: line %d column %d", e, de.Line, de.Column)
-			}
+	dectest.Fuzz(f, decodeCases, Decode, func(t *testing.T, s trace.Span) {
+		if s.ParentID.IsZero() != (s.ParentRef == trace.RefNone) {
+			t.Fatalf("ParentID and ParentRef disagree: %+v", s)
 		}
 	})
 }

@@ -1,6 +1,10 @@
 package zipkin
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/syncaudit/syncaudit/decode/jsontext"
+)
 
 // Sniff reports whether prefix, the first few kilobytes of an input
 // (decompressed, possibly cut mid-token), looks like Zipkin v2 JSON: a span
@@ -8,12 +12,10 @@ import "bytes"
 // "traceId" and "id" keys but none of the keys Jaeger and OTLP use
 // ("spanId", "spanID", "operationName", "resourceSpans").
 func Sniff(prefix []byte) bool {
-	p := bytes.TrimPrefix(prefix, bom)
-	i := skipSpace(p, 0)
-	if i >= len(p) || (p[i] != '{' && p[i] != '[') {
+	p, ok := jsontext.ContainerStart(prefix)
+	if !ok {
 		return false
 	}
-	p = p[i:]
 	for _, k := range foreignKeys {
 		if bytes.Contains(p, k) {
 			return false

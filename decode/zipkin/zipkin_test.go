@@ -1,28 +1,28 @@
 package zipkin
 
 import (
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/syncaudit/syncaudit/decode/decoder"
+	"github.com/syncaudit/syncaudit/decode/internal/dectest"
 	"github.com/syncaudit/syncaudit/trace"
 )
 
 // describe renders the fields of a span that tests compare.
 func describe(s trace.Span) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s/%s %s:%s %d+%d kind=%s", shortID(s.TraceID[:]), shortID(s.SpanID[:]), s.Service, s.Name, s.Start, s.End-s.Start, s.Kind)
+	fmt.Fprintf(&b, "%s/%s %s:%s %d+%d kind=%s", dectest.ShortID(s.TraceID[:]), dectest.ShortID(s.SpanID[:]), s.Service, s.Name, s.Start, s.End-s.Start, s.Kind)
 	if s.Status != trace.StatusUnset {
 		fmt.Fprintf(&b, " status=%d", s.Status)
 	}
 	if !s.ParentID.IsZero() {
-		fmt.Fprintf(&b, " parent=%s(%s)", shortID(s.ParentID[:]), s.ParentRef)
+		fmt.Fprintf(&b, " parent=%s(%s)", dectest.ShortID(s.ParentID[:]), s.ParentRef)
 	}
 	for _, r := range s.Refs {
-		fmt.Fprintf(&b, " %s:%s/%s", r.Type, shortID(r.TraceID[:]), shortID(r.SpanID[:]))
+		fmt.Fprintf(&b, " %s:%s/%s", r.Type, dectest.ShortID(r.TraceID[:]), dectest.ShortID(r.SpanID[:]))
 	}
 	for _, a := range s.Attrs {
 		fmt.Fprintf(&b, " %s=%s", a.Key, a.Value)
@@ -36,13 +36,6 @@ func describe(s trace.Span) string {
 	return b.String()
 }
 
-func shortID(b []byte) string {
-	if s := strings.TrimLeft(hex.EncodeToString(b), "0"); s != "" {
-		return s
-	}
-	return "0"
-}
-
 const (
 	client  = `{"traceId":"1e223ff1f80f1c69","parentId":"bf396325699c84bf","id":"74280ae0c10d8062","kind":"CLIENT","name":"post","timestamp":1470150004074202,"duration":94539,"localEndpoint":{"serviceName":"servicea","ipv4":"127.0.0.0"}}`
 	server  = `{"traceId":"1e223ff1f80f1c69","parentId":"bf396325699c84bf","id":"74280ae0c10d8062","kind":"SERVER","name":"post","timestamp":1470150004008761,"duration":93577,"localEndpoint":{"serviceName":"serviceb","ipv4":"192.0.0.0"},"shared":true}`
@@ -53,46 +46,36 @@ const (
 	pngHead = "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01"
 )
 
-type decodeCase struct {
-	name     string
-	in       string
-	lim      decoder.Limits
-	want     []string
-	rejected map[trace.Reason]int
-	errIs    []error
-	errHas   []string
-}
-
-var decodeCases = []decodeCase{
+var decodeCases = []dectest.Case{
 	{
-		name: "span array with shared client/server ids",
-		in:   "[\n" + root + ",\n" + client + ",\n" + server + "\n]",
-		want: []string{wantR, wantC, wantS},
+		Name: "span array with shared client/server ids",
+		In:   "[\n" + root + ",\n" + client + ",\n" + server + "\n]",
+		Want: []string{wantR, wantC, wantS},
 	},
 	{
-		name: "array of traces",
-		in:   `[[` + root + `],[{"traceId":"2","id":"3","name":"x","timestamp":1,"duration":2,"localEndpoint":{"serviceName":"s"}}]]`,
-		want: []string{wantR, "2/3 s:x 1000+2000 kind=internal"},
+		Name: "array of traces",
+		In:   `[[` + root + `],[{"traceId":"2","id":"3","name":"x","timestamp":1,"duration":2,"localEndpoint":{"serviceName":"s"}}]]`,
+		Want: []string{wantR, "2/3 s:x 1000+2000 kind=internal"},
 	},
 	{
-		name: "JSON lines of arrays",
-		in:   "[" + root + "]\n[" + client + "," + server + "]\n",
-		want: []string{wantR, wantC, wantS},
+		Name: "JSON lines of arrays",
+		In:   "[" + root + "]\n[" + client + "," + server + "]\n",
+		Want: []string{wantR, wantC, wantS},
 	},
 	{
-		name:   "JSON lines with a bad line",
-		in:     "[" + root + "]\n[{\"traceId\":\n[" + client + "]\n",
-		want:   []string{wantR, wantC},
-		errIs:  []error{decoder.ErrTruncated},
-		errHas: []string{"f.json:2:"},
+		Name:   "JSON lines with a bad line",
+		In:     "[" + root + "]\n[{\"traceId\":\n[" + client + "]\n",
+		Want:   []string{wantR, wantC},
+		ErrIs:  []error{decoder.ErrTruncated},
+		ErrHas: []string{"f.json:2:"},
 	},
 	{
-		name: "kinds",
-		in: `[{"traceId":"1","id":"1","kind":"PRODUCER","name":"send","timestamp":1,"duration":1},
+		Name: "kinds",
+		In: `[{"traceId":"1","id":"1","kind":"PRODUCER","name":"send","timestamp":1,"duration":1},
 			{"traceId":"1","id":"2","parentId":"1","kind":"CONSUMER","name":"recv","timestamp":2,"duration":1},
 			{"traceId":"1","id":"3","name":"local","timestamp":3,"duration":1},
 			{"traceId":"1","id":"4","kind":"BOGUS","name":"odd","timestamp":4,"duration":1}]`,
-		want: []string{
+		Want: []string{
 			"1/1 :send 1000+1000 kind=producer",
 			"1/2 :recv 2000+1000 kind=consumer parent=1(child_of)",
 			"1/3 :local 3000+1000 kind=internal",
@@ -100,12 +83,12 @@ var decodeCases = []decodeCase{
 		},
 	},
 	{
-		name: "error tags and status",
-		in: `[{"traceId":"1","id":"1","name":"a","timestamp":1,"duration":1,"tags":{"error":"connection refused"}},
+		Name: "error tags and status",
+		In: `[{"traceId":"1","id":"1","name":"a","timestamp":1,"duration":1,"tags":{"error":"connection refused"}},
 			{"traceId":"1","id":"2","name":"b","timestamp":1,"duration":1,"tags":{"error":""}},
 			{"traceId":"1","id":"3","name":"c","timestamp":1,"duration":1,"tags":{"error":"false","otel.status_code":"OK"}},
 			{"traceId":"1","id":"4","name":"d","timestamp":1,"duration":1,"tags":{"otel.status_code":"ERROR","error":"true"}}]`,
-		want: []string{
+		Want: []string{
 			"1/1 :a 1000+1000 kind=internal status=2 status.message=connection refused",
 			"1/2 :b 1000+1000 kind=internal status=2",
 			"1/3 :c 1000+1000 kind=internal status=1",
@@ -113,21 +96,21 @@ var decodeCases = []decodeCase{
 		},
 	},
 	{
-		name: "attributes: kept keys in name order, current names win, remote service",
-		in: `[{"traceId":"1","id":"1","name":"a","timestamp":1,"duration":1,"remoteEndpoint":{"serviceName":"db","port":5432},
+		Name: "attributes: kept keys in name order, current names win, remote service",
+		In: `[{"traceId":"1","id":"1","name":"a","timestamp":1,"duration":1,"remoteEndpoint":{"serviceName":"db","port":5432},
 			"tags":{"http.request.method":"GET","http.method":"get","http.path":"/x","http.status_code":503,"mvc.controller.class":"C","db.system":"postgresql","net.peer.name":"b","http.host":"a"}},
 			{"traceId":"1","id":"2","name":"b","timestamp":1,"duration":1,"remoteEndpoint":{"serviceName":"db"},"tags":{"peer.service":"tagged"}}]`,
-		want: []string{
+		Want: []string{
 			"1/1 :a 1000+1000 kind=internal peer.service=db db.system.name=postgresql server.address=a http.request.method=GET url.path=/x http.response.status_code=503",
 			"1/2 :b 1000+1000 kind=internal peer.service=tagged",
 		},
 	},
 	{
-		name: "missing timestamps and string numbers",
-		in: `[{"traceId":"1","id":"1","name":"a","duration":5},{"traceId":"1","id":"2","name":"b","timestamp":7},
+		Name: "missing timestamps and string numbers",
+		In: `[{"traceId":"1","id":"1","name":"a","duration":5},{"traceId":"1","id":"2","name":"b","timestamp":7},
 			{"traceId":"1","id":"3","name":"c","timestamp":"8","duration":"1"},{"traceId":"1","id":"4","name":"d","timestamp":0,"duration":3},
 			{"traceId":"1","id":"5","name":"e","timestamp":9,"duration":0}]`,
-		want: []string{
+		Want: []string{
 			"1/1 :a 0+5000 kind=internal warn=missing-timestamp",
 			"1/2 :b 7000+0 kind=internal warn=missing-timestamp",
 			"1/3 :c 8000+1000 kind=internal",
@@ -136,24 +119,24 @@ var decodeCases = []decodeCase{
 		},
 	},
 	{
-		name: "ids: 128-bit, non-hex, zero parent",
-		in: `[{"traceId":"5b8efff798038103d269b633813fc60c","id":"eee19b7ec3c1b174","parentId":"0000000000000000","name":"a","timestamp":1,"duration":1},
+		Name: "ids: 128-bit, non-hex, zero parent",
+		In: `[{"traceId":"5b8efff798038103d269b633813fc60c","id":"eee19b7ec3c1b174","parentId":"0000000000000000","name":"a","timestamp":1,"duration":1},
 			{"traceId":"5b8efff798038103d269b633813fc60c","id":"span-one","name":"b","timestamp":1,"duration":1}]`,
-		want: []string{
+		Want: []string{
 			"5b8efff798038103d269b633813fc60c/eee19b7ec3c1b174 :a 1000+1000 kind=internal",
-			"5b8efff798038103d269b633813fc60c/" + func() string { id, _, _ := trace.ParseSpanID("span-one"); return shortID(id[:]) }() + " :b 1000+1000 kind=internal warn=non-hex-id",
+			"5b8efff798038103d269b633813fc60c/" + func() string { id, _, _ := trace.ParseSpanID("span-one"); return dectest.ShortID(id[:]) }() + " :b 1000+1000 kind=internal warn=non-hex-id",
 		},
 	},
 	{
-		name: "invalid ids are rejected and counted",
-		in: `[` + root + `,{"traceId":"1","id":"","name":"x"},{"traceId":"1","id":"0000000000000000"},{"traceId":"1"},
+		Name: "invalid ids are rejected and counted",
+		In: `[` + root + `,{"traceId":"1","id":"","name":"x"},{"traceId":"1","id":"0000000000000000"},{"traceId":"1"},
 			{"traceId":"","id":"1"},{"id":"1"},{"traceId":"000000000000000000000000000000001","id":"1"},{}]`,
-		want:     []string{wantR},
-		rejected: map[trace.Reason]int{trace.RejectInvalidSpanID: 3, trace.RejectInvalidTraceID: 4},
+		Want:     []string{wantR},
+		Rejected: map[trace.Reason]int{trace.RejectInvalidSpanID: 3, trace.RejectInvalidTraceID: 4},
 	},
 	{
-		name: "wrong field types reject that span only, with positions",
-		in: `[
+		Name: "wrong field types reject that span only, with positions",
+		In: `[
 {"traceId":"1","id":"1","timestamp":"soon"},
 {"traceId":"1","id":"2","tags":["a"]},
 ` + root + `,
@@ -162,141 +145,87 @@ var decodeCases = []decodeCase{
 "span",
 {"traceId":"1","id":"5","localEndpoint":"svc"},
 {"traceId":"1","id":"6","duration":{}}]`,
-		want:     []string{wantR},
-		rejected: map[trace.Reason]int{trace.RejectInvalidSpan: 7},
-		errIs:    []error{decoder.ErrType},
-		errHas: []string{`f.json:2:1: wrong type: span: field "timestamp"`, `f.json:3:`, `"tags": want an object, found JSON array`,
+		Want:     []string{wantR},
+		Rejected: map[trace.Reason]int{trace.RejectInvalidSpan: 7},
+		ErrIs:    []error{decoder.ErrType},
+		ErrHas: []string{`f.json:2:1: wrong type: span: field "timestamp"`, `f.json:3:`, `"tags": want an object, found JSON array`,
 			`f.json:5:`, `"shared"`, `f.json:6:`, `"id"`, `f.json:7:1: wrong type: want a span object, found a string`, `f.json:8:`, `"localEndpoint"`, `f.json:9:1:`, `field "duration": want microseconds, found an object`},
 	},
 	{
-		name:     "out-of-range times",
-		in:       `[{"traceId":"1","id":"1","timestamp":18446744073709551615},{"traceId":"1","id":"2","timestamp":9223372036854775,"duration":9223372036854775},` + root + `]`,
-		want:     []string{wantR},
-		rejected: map[trace.Reason]int{trace.RejectInvalidSpan: 2},
-		errIs:    []error{decoder.ErrType},
-		errHas:   []string{"out of range"},
+		Name:     "out-of-range times",
+		In:       `[{"traceId":"1","id":"1","timestamp":18446744073709551615},{"traceId":"1","id":"2","timestamp":9223372036854775,"duration":9223372036854775},` + root + `]`,
+		Want:     []string{wantR},
+		Rejected: map[trace.Reason]int{trace.RejectInvalidSpan: 2},
+		ErrIs:    []error{decoder.ErrType},
+		ErrHas:   []string{"out of range"},
 	},
 	{
-		name:   "truncated: spans before the cut are kept",
-		in:     "[" + root + ",\n" + client + ",\n{\"traceId\":\"1e2",
-		want:   []string{wantR, wantC},
-		errIs:  []error{decoder.ErrTruncated},
-		errHas: []string{"f.json:3:"},
+		Name:   "truncated: spans before the cut are kept",
+		In:     "[" + root + ",\n" + client + ",\n{\"traceId\":\"1e2",
+		Want:   []string{wantR, wantC},
+		ErrIs:  []error{decoder.ErrTruncated},
+		ErrHas: []string{"f.json:3:"},
 	},
 	{
-		name:   "syntax error",
-		in:     "[" + root + ",\n]",
-		want:   []string{wantR},
-		errIs:  []error{decoder.ErrSyntax},
-		errHas: []string{"f.json:2:1:"},
+		Name:   "syntax error",
+		In:     "[" + root + ",\n]",
+		Want:   []string{wantR},
+		ErrIs:  []error{decoder.ErrSyntax},
+		ErrHas: []string{"f.json:2:1:"},
 	},
 	{
-		name:   "trailing data",
-		in:     "[" + root + "]]",
-		want:   []string{wantR},
-		errIs:  []error{decoder.ErrSyntax},
-		errHas: []string{"after top-level value"},
+		Name:   "trailing data",
+		In:     "[" + root + "]]",
+		Want:   []string{wantR},
+		ErrIs:  []error{decoder.ErrSyntax},
+		ErrHas: []string{"after top-level value"},
 	},
 	{
-		name:     "arrays nested more than one level",
-		in:       `[[[` + root + `]]]`,
-		rejected: map[trace.Reason]int{trace.RejectInvalidSpan: 1},
-		errIs:    []error{decoder.ErrType},
-		errHas:   []string{"want a span object, found an array"},
+		Name:     "arrays nested more than one level",
+		In:       `[[[` + root + `]]]`,
+		Rejected: map[trace.Reason]int{trace.RejectInvalidSpan: 1},
+		ErrIs:    []error{decoder.ErrType},
+		ErrHas:   []string{"want a span object, found an array"},
 	},
 	{
-		name:   "nesting deeper than the limit",
-		in:     strings.Repeat("[", 513) + strings.Repeat("]", 513),
-		errIs:  []error{decoder.ErrTooLarge},
-		errHas: []string{"f.json:1:513:", "deeper than 512"},
+		Name:   "nesting deeper than the limit",
+		In:     strings.Repeat("[", 513) + strings.Repeat("]", 513),
+		ErrIs:  []error{decoder.ErrTooLarge},
+		ErrHas: []string{"f.json:1:513:", "deeper than 512"},
 	},
 	{
-		name:  "nesting limit from Limits",
-		in:    "[" + root + "]",
-		lim:   decoder.Limits{MaxDepth: 2},
-		errIs: []error{decoder.ErrTooLarge},
+		Name:  "nesting limit from Limits",
+		In:    "[" + root + "]",
+		Lim:   decoder.Limits{MaxDepth: 2},
+		ErrIs: []error{decoder.ErrTooLarge},
 	},
 	{
-		name:  "input over MaxInputBytes",
-		in:    "[" + root + "]",
-		lim:   decoder.Limits{MaxInputBytes: 10},
-		errIs: []error{decoder.ErrTooLarge},
+		Name:  "input over MaxInputBytes",
+		In:    "[" + root + "]",
+		Lim:   decoder.Limits{MaxInputBytes: 10},
+		ErrIs: []error{decoder.ErrTooLarge},
 	},
 	{
-		name: "single span object",
-		in:   root,
-		want: []string{wantR},
+		Name: "single span object",
+		In:   root,
+		Want: []string{wantR},
 	},
 	{
-		name: "byte order mark",
-		in:   "\xef\xbb\xbf[" + root + "]",
-		want: []string{wantR},
+		Name: "byte order mark",
+		In:   "\xef\xbb\xbf[" + root + "]",
+		Want: []string{wantR},
 	},
-	{name: "empty", in: "", errIs: []error{decoder.ErrEmpty}},
-	{name: "blank", in: "\n \n", errIs: []error{decoder.ErrEmpty}},
-	{name: "empty array", in: "[]", errIs: []error{decoder.ErrNoSpans}},
-	{name: "empty arrays", in: "[[],[]]", errIs: []error{decoder.ErrNoSpans}},
-	{name: "empty object", in: "{}", errIs: []error{decoder.ErrNoSpans}},
-	{name: "Jaeger trace is not a Zipkin span", in: `{"traceID":"1","spans":[{"traceID":"1","spanID":"2"}]}`, errIs: []error{decoder.ErrNoSpans}},
-	{name: "PNG bytes", in: pngHead, errIs: []error{decoder.ErrSyntax}, errHas: []string{"f.json:1:1:"}},
-	{name: "top-level scalar", in: `"spans"`, errIs: []error{decoder.ErrUnknownFormat}},
+	{Name: "empty", In: "", ErrIs: []error{decoder.ErrEmpty}},
+	{Name: "blank", In: "\n \n", ErrIs: []error{decoder.ErrEmpty}},
+	{Name: "empty array", In: "[]", ErrIs: []error{decoder.ErrNoSpans}},
+	{Name: "empty arrays", In: "[[],[]]", ErrIs: []error{decoder.ErrNoSpans}},
+	{Name: "empty object", In: "{}", ErrIs: []error{decoder.ErrNoSpans}},
+	{Name: "Jaeger trace is not a Zipkin span", In: `{"traceID":"1","spans":[{"traceID":"1","spanID":"2"}]}`, ErrIs: []error{decoder.ErrNoSpans}},
+	{Name: "PNG bytes", In: pngHead, ErrIs: []error{decoder.ErrSyntax}, ErrHas: []string{"f.json:1:1:"}},
+	{Name: "top-level scalar", In: `"spans"`, ErrIs: []error{decoder.ErrUnknownFormat}},
 }
 
-func TestDecode(t *testing.T) {
-	for _, tc := range decodeCases {
-		t.Run(tc.name, func(t *testing.T) {
-			lim := tc.lim
-			if lim == (decoder.Limits{}) {
-				lim = decoder.DefaultLimits
-			}
-			var c decoder.Collect
-			err := Decode("f.json", []byte(tc.in), &c, lim)
-			var got []string
-			for _, s := range c.Spans {
-				got = append(got, describe(s))
-			}
-			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
-				t.Errorf("spans:\n got  %s\n want %s", strings.Join(got, "\n      "), strings.Join(tc.want, "\n      "))
-			}
-			if fmt.Sprint(c.Rejected) != fmt.Sprint(trace.Tally(tc.rejected)) && !(len(c.Rejected) == 0 && len(tc.rejected) == 0) {
-				t.Errorf("rejected = %v, want %v", c.Rejected, tc.rejected)
-			}
-			if tc.errIs == nil && tc.errHas == nil {
-				if err != nil {
-					t.Fatalf("unexpected error: %v", err)
-				}
-				return
-			}
-			if err == nil {
-				t.Fatalf("no error, want %v %q", tc.errIs, tc.errHas)
-			}
-			for _, s := range tc.errIs {
-				if !errors.Is(err, s) {
-					t.Errorf("error %v does not wrap %v", err, s)
-				}
-			}
-			text := allErrors(err)
-			for _, s := range tc.errHas {
-				if !strings.Contains(text, s) {
-					t.Errorf("error text lacks %q:\n%s", s, text)
-				}
-			}
-		})
-	}
-}
-
-// allErrors prints every error of an ErrorList, one per line.
-func allErrors(err error) string {
-	var l decoder.ErrorList
-	if errors.As(err, &l) {
-		var b strings.Builder
-		for _, e := range l {
-			b.WriteString(e.Error() + "\n")
-		}
-		return b.String()
-	}
-	return err.Error()
-}
+func TestDecode(t *testing.T) { dectest.RunDecode(t, decodeCases, Decode, describe) }
 
 func TestTagOrderIsDeterministic(t *testing.T) {
 	// Map iteration order is random; aliases of one key must resolve the
