@@ -1,9 +1,12 @@
 package jaeger
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -20,6 +23,15 @@ func decodeFile(tb testing.TB, path string) (*decoder.Collect, []byte, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		tb.Fatal(err)
+	}
+	if bytes.HasPrefix(data, []byte{0x1f, 0x8b}) { // the repository's fixtures are gzipped
+		zr, err := gzip.NewReader(bytes.NewReader(data))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if data, err = io.ReadAll(zr); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	c := &decoder.Collect{}
 	err = Decode(filepath.Base(path), data, c, decoder.DefaultLimits)
@@ -274,10 +286,7 @@ func BenchmarkDecodeDeathStarBench(b *testing.B) {
 func TestFixtures(t *testing.T) {
 	for _, variant := range []string{"sync", "async"} {
 		t.Run(variant, func(t *testing.T) {
-			path := filepath.Join("..", "..", "fixtures", variant, "jaeger.json")
-			if _, err := os.Stat(path); err != nil {
-				t.Skipf("fixture not available: %v", err)
-			}
+			path := filepath.Join("..", "..", "fixtures", variant, "jaeger.json.gz")
 			c, data, err := decodeFile(t, path)
 			if err != nil {
 				t.Fatal(err)
