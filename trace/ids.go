@@ -115,7 +115,13 @@ func isHex(s string) bool {
 }
 
 // parseHexRight decodes s into dst right-aligned (zero-padded on the left).
-func parseHexRight(dst []byte, s string) bool {
+func parseHexRight(dst []byte, s string) bool { return HexRight(dst, s) }
+
+// HexRight decodes the hex digits s (either case) into dst right-aligned,
+// zero-padding on the left, so that unpadded and 64-bit IDs land where a
+// full-width ID would. It reports false, leaving dst unspecified, when s is
+// longer than 2*len(dst) or holds a non-hex character.
+func HexRight[S ~string | ~[]byte](dst []byte, s S) bool {
 	if len(s) > 2*len(dst) {
 		return false
 	}

@@ -26,7 +26,7 @@ func parseTraceID(b []byte) (trace.TraceID, idState) {
 	if len(b) == 0 {
 		return id, idEmpty
 	}
-	if len(b) <= 2*len(id) && hexRight(id[:], b) {
+	if len(b) <= 2*len(id) && trace.HexRight(id[:], b) {
 		return id, zeroState(id[:])
 	}
 	var buf [24]byte
@@ -50,7 +50,7 @@ func parseSpanID(b []byte) (trace.SpanID, idState) {
 	if len(b) == 0 {
 		return id, idEmpty
 	}
-	if len(b) <= 2*len(id) && hexRight(id[:], b) {
+	if len(b) <= 2*len(id) && trace.HexRight(id[:], b) {
 		return id, zeroState(id[:])
 	}
 	var buf [24]byte
@@ -71,27 +71,6 @@ func zeroState(b []byte) idState {
 	return idEmpty
 }
 
-// hexRight decodes hex s into dst right-aligned, zero-padding on the left.
-// It reports false if s has a non-hex character.
-func hexRight(dst, s []byte) bool {
-	clear(dst)
-	j := len(dst) - 1
-	for i := len(s); i > 0; i -= 2 {
-		lo := unhex(s[i-1])
-		if lo > 15 {
-			return false
-		}
-		var hi byte
-		if i >= 2 {
-			if hi = unhex(s[i-2]); hi > 15 {
-				return false
-			}
-		}
-		dst[j] = hi<<4 | lo
-		j--
-	}
-	return true
-}
 
 // decodeBase64 decodes standard or URL-safe base64, padded or not, into dst.
 func decodeBase64(dst, src []byte) (int, bool) {
