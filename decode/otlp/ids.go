@@ -71,7 +71,6 @@ func zeroState(b []byte) idState {
 	return idEmpty
 }
 
-
 // decodeBase64 decodes standard or URL-safe base64, padded or not, into dst.
 func decodeBase64(dst, src []byte) (int, bool) {
 	url := bytes.ContainsAny(src, "-_")
