@@ -19,20 +19,10 @@ import (
 )
 
 // classicBackend queries GET /api/traces, the Jaeger UI's search API.
-type classicBackend struct {
-	c    *Client
-	base *url.URL
-	hc   *http.Client
-}
+type classicBackend struct{ httpBackend }
 
 func (b *classicBackend) resolution() time.Duration { return time.Microsecond }
 func (b *classicBackend) endpoint() string          { return b.base.JoinPath("api/traces").String() }
-func (b *classicBackend) close() error {
-	if b.c.HTTPClient == nil { // ours: drop its idle connections
-		b.hc.CloseIdleConnections()
-	}
-	return nil
-}
 
 // classicURL builds the search URL: times in Unix microseconds.
 func classicURL(base *url.URL, q *Query, from, to time.Time, depth int) string {

@@ -123,9 +123,9 @@ func (c *Client) backend() (backend, error) {
 			return nil, err
 		}
 		if c.API == APIv3 {
-			return &v3Backend{c: c, base: u, hc: c.httpClient()}, nil
+			return &v3Backend{httpBackend{c: c, base: u, hc: c.httpClient()}}, nil
 		}
-		return &classicBackend{c: c, base: u, hc: c.httpClient()}, nil
+		return &classicBackend{httpBackend{c: c, base: u, hc: c.httpClient()}}, nil
 	case APIGRPC:
 		if c.GRPCAddr == "" {
 			return nil, fmt.Errorf("API grpc needs the query service's gRPC address (host:port, port %d by default)", DefaultGRPCPort)

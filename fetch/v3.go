@@ -15,15 +15,20 @@ import (
 )
 
 // v3Backend queries GET /api/v3/traces.
-type v3Backend struct {
+type v3Backend struct{ httpBackend }
+
+func (b *v3Backend) resolution() time.Duration { return time.Nanosecond }
+func (b *v3Backend) endpoint() string          { return b.base.JoinPath("api/v3/traces").String() }
+
+// httpBackend is what the HTTP backends share: the client, the query
+// service's base URL and the HTTP client used.
+type httpBackend struct {
 	c    *Client
 	base *url.URL
 	hc   *http.Client
 }
 
-func (b *v3Backend) resolution() time.Duration { return time.Nanosecond }
-func (b *v3Backend) endpoint() string          { return b.base.JoinPath("api/v3/traces").String() }
-func (b *v3Backend) close() error {
+func (b *httpBackend) close() error {
 	if b.c.HTTPClient == nil { // ours: drop its idle connections
 		b.hc.CloseIdleConnections()
 	}
