@@ -5,12 +5,22 @@
 // Input: command-line paths. Output: a Result holding the repaired traces,
 // sorted by trace ID, and a Summary that accounts for every span read: each
 // is either in a trace or counted under a rejection reason.
+//
+// Inputs are decoded in parallel, large OTLP/JSON-lines files chunk by
+// chunk (decode.Split), and merged in input order, so the result does not
+// depend on the number of cores. With Options.MemoryLimit set, spans that
+// would not fit are partitioned by trace ID into temporary files in one
+// pass and grouped and repaired one partition at a time; LoadPartitions
+// hands the partitions to the caller one by one, so that memory depends on
+// the largest partition, not on the input.
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"runtime"
+	"slices"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -31,8 +41,18 @@ type Options struct {
 	Workers int
 	// Progress, when set, is called after each input is decoded with the
 	// number of inputs done, the total, and the spans read so far. Calls
-	// may come from several goroutines but never at the same time.
+	// come from the goroutine that called Load, in input order.
 	Progress func(done, total, spans int)
+	// MemoryLimit, when positive, bounds the memory that spans waiting to
+	// be grouped may take: once the spans read would take more than a
+	// third of it (estimated from their size), they are partitioned by
+	// trace ID into temporary files, and grouped and repaired one
+	// partition at a time. The result is the same; only memory and time
+	// change. 0 keeps everything in memory.
+	MemoryLimit int64
+	// SpillDir is where partition files go (removed before Load returns);
+	// "" means os.TempDir().
+	SpillDir string
 }
 
 // Summary accounts for everything read.
@@ -58,11 +78,48 @@ type Result struct {
 	Errors []error
 }
 
+// Partition is one part of the traces: every trace whose ID falls in it,
+// grouped and repaired.
+type Partition struct {
+	// Index numbers the partition from 0; Count is how many there are (1
+	// when everything fitted in memory).
+	Index, Count int
+	// Traces are the partition's traces, sorted by ID, with at least one span.
+	Traces []*trace.Trace
+}
+
 // Load reads paths (see decode.Expand), groups and repairs the traces.
 // Problems with individual inputs are collected in Result.Errors and the
 // other inputs are still processed; the returned error is only for
-// cancellation.
+// cancellation (and, with MemoryLimit, failing to write or read the
+// partition files).
 func Load(ctx context.Context, paths []string, stdin io.Reader, opt Options) (*Result, error) {
+	var traces []*trace.Trace
+	parts := 0
+	res, err := LoadPartitions(ctx, paths, stdin, opt, func(p *Partition) error {
+		traces = append(traces, p.Traces...)
+		parts = p.Count
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if parts > 1 {
+		slices.SortFunc(traces, func(a, b *trace.Trace) int { return bytes.Compare(a.ID[:], b.ID[:]) })
+	}
+	res.Traces = traces
+	return res, nil
+}
+
+// LoadPartitions reads paths as Load does and calls fn with the traces of
+// each partition in turn, in partition order; a partition's traces are not
+// referenced by ingest after fn returns. The returned Result has the
+// Summary and Errors of the whole input and no Traces. Everything is one
+// partition unless Options.MemoryLimit made the loader spill; then the
+// traces are split by a hash of their ID, and the union of the partitions
+// is exactly what Load returns. An error from fn stops loading and is
+// returned.
+func LoadPartitions(ctx context.Context, paths []string, stdin io.Reader, opt Options, fn func(*Partition) error) (*Result, error) {
 	inputs, errs := decode.Expand(paths, stdin)
 	res := &Result{Errors: errs}
 	res.Summary.Files = len(inputs)
@@ -75,20 +132,23 @@ func Load(ctx context.Context, paths []string, stdin io.Reader, opt Options) (*R
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	grouper := trace.NewGrouper()
+	sk := newSink(opt, inputs)
+	defer sk.close()
 	rejected := trace.Tally{}
-	add := func(spans []trace.Span) {
+	add := func(spans []trace.Span, chunkBytes int) error {
+		sk.consumed(chunkBytes)
 		if opt.TraceID.IsZero() {
-			grouper.Add(spans...)
-			return
+			return sk.add(spans)
 		}
+		kept := spans[:0]
 		for i := range spans {
 			if spans[i].TraceID == opt.TraceID {
-				grouper.Add(spans[i])
+				kept = append(kept, spans[i])
 			} else {
 				rejected.Add(trace.RejectFiltered, 1)
 			}
 		}
+		return sk.add(kept)
 	}
 	done := 0
 	err := decodeAll(ctx, inputs, opt.Decode, workers, func(f *fileResult) {
@@ -111,17 +171,35 @@ func Load(ctx context.Context, paths []string, stdin io.Reader, opt Options) (*R
 	if err != nil {
 		return nil, err
 	}
-	traces := grouper.Traces()
-	if err := repairAll(ctx, traces, opt.Repair, workers); err != nil {
+	err = sk.partitions(ctx, func(p *Partition, g *trace.Grouper) error {
+		traces := g.Traces()
+		if err := repairAll(ctx, traces, opt.Repair, workers); err != nil {
+			return err
+		}
+		p.Traces = account(res, rejected, traces)
+		return fn(p)
+	})
+	if err != nil {
 		return nil, err
 	}
+	for r, n := range rejected {
+		res.Summary.Rejected[r] = n
+	}
+	res.Summary.SpansRejected = rejected.Total()
+	return res, nil
+}
+
+// account adds repaired traces to the summary and returns those with spans.
+func account(res *Result, rejected trace.Tally, traces []*trace.Trace) []*trace.Trace {
+	kept := traces[:0]
 	for _, t := range traces {
 		rejected.Merge(t.Rejected)
 		if len(t.Spans) == 0 {
 			continue
 		}
-		res.Traces = append(res.Traces, t)
+		kept = append(kept, t)
 		res.Summary.SpansInTraces += len(t.Spans)
+		res.Summary.Traces++
 		partial := false
 		for i := range t.Spans {
 			w := t.Spans[i].Warnings
@@ -134,12 +212,8 @@ func Load(ctx context.Context, paths []string, stdin io.Reader, opt Options) (*R
 			res.Summary.PartialTraces++
 		}
 	}
-	res.Summary.Traces = len(res.Traces)
-	for r, n := range rejected {
-		res.Summary.Rejected[r] = n
-	}
-	res.Summary.SpansRejected = rejected.Total()
-	return res, nil
+	clear(traces[len(kept):])
+	return kept
 }
 
 func repairAll(ctx context.Context, traces []*trace.Trace, o repair.Options, workers int) error {
@@ -147,6 +221,8 @@ func repairAll(ctx context.Context, traces []*trace.Trace, o repair.Options, wor
 	var next int
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
+	// A few traces per step: many tiny traces cost little each.
+	const step = 16
 	for w := 0; w < workers; w++ {
 		g.Go(func() error {
 			for {
@@ -154,15 +230,24 @@ func repairAll(ctx context.Context, traces []*trace.Trace, o repair.Options, wor
 					return err
 				}
 				mu.Lock()
-				i := next
-				next++
+				lo := next
+				next += step
 				mu.Unlock()
-				if i >= len(traces) {
+				if lo >= len(traces) {
 					return nil
 				}
-				adj.Adjust(traces[i])
+				for _, t := range traces[lo:min(lo+step, len(traces))] {
+					adj.Adjust(t)
+				}
 			}
 		})
 	}
 	return g.Wait()
+}
+
+// spanBytes estimates what a span takes in memory while grouped: the Span
+// itself, its attributes and references, and a share of the strings and
+// slack (measured: about 370 bytes for a span with five attributes).
+func spanBytes(s *trace.Span) int64 {
+	return 200 + 32*int64(len(s.Attrs)) + 40*int64(len(s.Refs))
 }

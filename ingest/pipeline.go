@@ -33,14 +33,17 @@ type piece struct {
 }
 
 // decodeAll decodes inputs with a pool of workers and calls add with the
-// spans of every chunk and done with every input's result, both in input
-// order and chunk order, from the calling goroutine. Large OTLP/JSON lines
+// spans of every chunk (and the chunk's size) and done with every input's
+// result, both in input order and chunk order, from the calling
+// goroutine. An error from add stops decoding and is returned. Large OTLP/JSON lines
 // inputs are cut into chunks (decode.Split) that decode in parallel, so
 // one big file uses every core; the merge order makes the result
 // independent of scheduling. At most 2·workers+2 chunks are in memory at
 // once.
 func decodeAll(ctx context.Context, inputs []decode.Input, opt decode.Options, workers int,
-	done func(*fileResult), add func([]trace.Span)) error {
+	done func(*fileResult), add func([]trace.Span, int) error) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	g, gctx := errgroup.WithContext(ctx)
 	inflight := 2*workers + 2
 	permits := make(chan struct{}, inflight)
@@ -109,6 +112,7 @@ func decodeAll(ctx context.Context, inputs []decode.Input, opt decode.Options, w
 		cur     *fileResult
 		joiner  *decode.Joiner
 	)
+	var addErr error
 	merge := func(p *piece) {
 		if cur == nil || cur.index != p.file {
 			cur = &fileResult{index: p.file, rejected: trace.Tally{}}
@@ -128,7 +132,12 @@ func decodeAll(ctx context.Context, inputs []decode.Input, opt decode.Options, w
 		joiner.Add(p.chunk, p.err)
 		cur.spans += len(p.c.Spans)
 		cur.rejected.Merge(p.c.Rejected)
-		add(p.c.Spans)
+		if addErr == nil {
+			if err := add(p.c.Spans, p.chunk.Len()); err != nil {
+				addErr = err
+				cancel(err)
+			}
+		}
 	}
 	for p := range results {
 		waiting[p.seq] = p
@@ -142,5 +151,8 @@ func decodeAll(ctx context.Context, inputs []decode.Input, opt decode.Options, w
 			merge(q)
 		}
 	}
-	return g.Wait()
+	if err := g.Wait(); addErr == nil && err != nil {
+		return err
+	}
+	return addErr
 }

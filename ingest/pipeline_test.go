@@ -3,6 +3,7 @@ package ingest_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"github.com/syncaudit/syncaudit/decode"
 	"github.com/syncaudit/syncaudit/ingest"
 	"github.com/syncaudit/syncaudit/repair"
+	"github.com/syncaudit/syncaudit/trace"
 )
 
 // TestChunkedDecodeIndependentOfWorkers: a JSON-lines file cut into many
@@ -64,4 +66,106 @@ func TestChunkedDecodeIndependentOfWorkers(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestSpillSameResult: with a memory limit small enough to spill at once,
+// Load gives the same traces, summary and errors as in memory, and
+// LoadPartitions hands out disjoint partitions sorted by trace ID. The
+// partition files are removed.
+func TestSpillSameResult(t *testing.T) {
+	dir := t.TempDir()
+	var paths []string
+	for i, seed := range []uint64{11, 12} {
+		var buf bytes.Buffer
+		if _, err := bench.Generate(&buf, bench.Options{Shape: bench.ShapeOrder, Traces: 150, Seed: seed, MinBatch: 10, MaxBatch: 40}); err != nil {
+			t.Fatal(err)
+		}
+		data := buf.Bytes()
+		if i == 1 {
+			// A damaged line and a copy of the first file's data: duplicates across files.
+			data = append(append(data, []byte("{\"resourceSpans\":[{\n")...), paths0(t, paths)...)
+		}
+		p := filepath.Join(dir, fmt.Sprintf("f%d.jsonl", i))
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	spill := t.TempDir()
+	opt := ingest.Options{Repair: repair.DefaultOptions(), Workers: 2}
+	want, err := ingest.Load(context.Background(), paths, nil, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt.MemoryLimit, opt.SpillDir = 30_000, spill
+	got, err := ingest.Load(context.Background(), paths, nil, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Summary, want.Summary) || fmt.Sprint(got.Errors) != fmt.Sprint(want.Errors) {
+		t.Errorf("summary %+v %v\nwant %+v %v", got.Summary, got.Errors, want.Summary, want.Errors)
+	}
+	if len(got.Traces) != len(want.Traces) {
+		t.Fatalf("%d traces, want %d", len(got.Traces), len(want.Traces))
+	}
+	for i := range got.Traces {
+		g, w := got.Traces[i], want.Traces[i]
+		if g.ID != w.ID || !reflect.DeepEqual(g.Parent, w.Parent) || len(g.Spans) != len(w.Spans) {
+			t.Fatalf("trace %d: %s differs from %s", i, g.ID, w.ID)
+		}
+		for k := range g.Spans {
+			if !reflect.DeepEqual(normal(g.Spans[k]), normal(w.Spans[k])) {
+				t.Fatalf("trace %s span %d:\n got %+v\nwant %+v", g.ID, k, g.Spans[k], w.Spans[k])
+			}
+		}
+	}
+	parts, seen := 0, map[trace.TraceID]bool{}
+	res, err := ingest.LoadPartitions(context.Background(), paths, nil, opt, func(p *ingest.Partition) error {
+		parts++
+		if p.Index != parts-1 || p.Count < 16 {
+			t.Errorf("partition %d of %d, call %d", p.Index, p.Count, parts)
+		}
+		for i, tr := range p.Traces {
+			if seen[tr.ID] || i > 0 && bytes.Compare(p.Traces[i-1].ID[:], tr.ID[:]) >= 0 {
+				t.Errorf("partition %d: trace %s repeated or out of order", p.Index, tr.ID)
+			}
+			seen[tr.ID] = true
+		}
+		return nil
+	})
+	if err != nil || res.Traces != nil || !reflect.DeepEqual(res.Summary, want.Summary) || len(seen) != len(want.Traces) {
+		t.Errorf("LoadPartitions: %v, %d traces seen of %d", err, len(seen), len(want.Traces))
+	}
+	if left, _ := os.ReadDir(spill); len(left) != 0 {
+		t.Errorf("spill directory keeps %d entries", len(left))
+	}
+	// An error from the callback stops loading and is returned.
+	stop := errors.New("enough")
+	if _, err := ingest.LoadPartitions(context.Background(), paths, nil, opt, func(*ingest.Partition) error { return stop }); !errors.Is(err, stop) {
+		t.Errorf("callback error: %v", err)
+	}
+	if left, _ := os.ReadDir(spill); len(left) != 0 {
+		t.Errorf("spill directory keeps %d entries after an error", len(left))
+	}
+}
+
+// paths0 returns the content of the first path.
+func paths0(t *testing.T, paths []string) []byte {
+	b, err := os.ReadFile(paths[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// normal makes empty slices nil: the spill encoding does not keep the
+// difference, which nothing depends on.
+func normal(s trace.Span) trace.Span {
+	if len(s.Attrs) == 0 {
+		s.Attrs = nil
+	}
+	if len(s.Refs) == 0 {
+		s.Refs = nil
+	}
+	return s
 }

@@ -143,3 +143,30 @@ func (p *pending) sorted(keys []spanKey) (*Trace, []spanKey) {
 	}
 	return t, keys
 }
+
+// Drain calls f with the spans added so far, trace by trace in ID order,
+// each trace's spans in the order they were added (in one or more calls),
+// and empties the Grouper. It stops at the first error of f. Spans added
+// after Drain join them in order, so a caller that moves spans elsewhere
+// (to files) and then adds the rest there keeps every trace's order.
+func (g *Grouper) Drain(f func(spans []Span) error) error {
+	ps := make([]*pending, 0, len(g.traces))
+	for _, p := range g.traces {
+		ps = append(ps, p)
+	}
+	slices.SortFunc(ps, func(a, b *pending) int { return bytes.Compare(a.id[:], b.id[:]) })
+	g.traces = make(map[TraceID]*pending)
+	g.spans = 0
+	for i, p := range ps {
+		for _, b := range p.blocks {
+			if err := f(b); err != nil {
+				return err
+			}
+		}
+		if err := f(p.cur); err != nil {
+			return err
+		}
+		ps[i] = nil
+	}
+	return nil
+}

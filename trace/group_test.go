@@ -2,6 +2,7 @@ package trace
 
 import (
 	"bytes"
+	"errors"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -79,5 +80,33 @@ func TestGrouperMatchesSortSpans(t *testing.T) {
 	}
 	if g.Spans() != 0 || len(g.Traces()) != 0 {
 		t.Error("Grouper not emptied")
+	}
+}
+
+func TestGrouperDrain(t *testing.T) {
+	g := NewGrouper()
+	var spans []Span
+	for i := range blockSpans + 10 {
+		spans = append(spans, Span{TraceID: TraceID{15: byte(1 + i%3)}, SpanID: SpanID{6: byte(i >> 8), 7: byte(i)}, Start: int64(i % 5)})
+	}
+	g.Add(spans...)
+	var got []Span
+	calls := 0
+	if err := g.Drain(func(s []Span) error { calls++; got = append(got, s...); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(spans) || g.Spans() != 0 || len(g.Traces()) != 0 {
+		t.Fatalf("drained %d of %d spans; grouper keeps %d", len(got), len(spans), g.Spans())
+	}
+	// Trace by trace in ID order, each in the order added.
+	for i := 1; i < len(got); i++ {
+		a, b := got[i-1], got[i]
+		if c := bytes.Compare(a.TraceID[:], b.TraceID[:]); c > 0 || c == 0 && bytes.Compare(a.SpanID[:], b.SpanID[:]) > 0 {
+			t.Fatalf("span %d out of order", i)
+		}
+	}
+	g.Add(spans...)
+	if err := g.Drain(func([]Span) error { return errors.New("disk full") }); err == nil {
+		t.Error("error of f not returned")
 	}
 }

@@ -1,0 +1,236 @@
+package ingest
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/syncaudit/syncaudit/decode"
+	"github.com/syncaudit/syncaudit/trace"
+)
+
+// Partition counts when spilling: at least minParts, at most maxParts (one
+// open file each while spilling).
+const (
+	minParts = 16
+	maxParts = 1024
+)
+
+// sink receives the spans read, in merge order: into a Grouper while they
+// fit in the memory budget, then into partition files.
+type sink struct {
+	opt    Options
+	budget int64 // bytes of grouped spans that trigger spilling; 0: never
+	g      *trace.Grouper
+	held   int64 // estimated bytes in g
+	// inputBytes estimates the decompressed size of all inputs (0 when
+	// unknown); read counts the decompressed bytes read so far.
+	inputBytes int64
+	read       int64
+	sp         *spiller
+}
+
+func newSink(opt Options, inputs []decode.Input) *sink {
+	s := &sink{opt: opt, g: trace.NewGrouper()}
+	if opt.MemoryLimit > 0 {
+		s.budget = max(opt.MemoryLimit/3, 1)
+		s.inputBytes = estimateInputBytes(inputs)
+	}
+	return s
+}
+
+// estimateInputBytes adds up the sizes of the input files, counting
+// compressed files (by name) eight times. Inputs that are not files count
+// as nothing.
+func estimateInputBytes(inputs []decode.Input) int64 {
+	var n int64
+	for _, in := range inputs {
+		fi, err := os.Stat(in.Name)
+		if err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		size := fi.Size()
+		if lower := strings.ToLower(in.Name); strings.HasSuffix(lower, ".gz") || strings.HasSuffix(lower, ".zst") {
+			size *= 8
+		}
+		n += size
+	}
+	return n
+}
+
+func (s *sink) add(spans []trace.Span) error {
+	if s.sp != nil {
+		return s.sp.write(spans)
+	}
+	s.g.Add(spans...)
+	if s.budget <= 0 {
+		return nil
+	}
+	for i := range spans {
+		s.held += spanBytes(&spans[i])
+	}
+	if s.held <= s.budget {
+		return nil
+	}
+	// Spill: size the partitions for the whole input, as far as it can
+	// be estimated from what was read, so that each holds about half the
+	// budget.
+	expected := s.held * 2
+	if s.read > 0 && s.inputBytes > s.read {
+		expected = max(expected, int64(float64(s.held)*float64(s.inputBytes)/float64(s.read)*1.25))
+	}
+	n := int(min(max(expected/(s.budget/2)+1, minParts), maxParts))
+	sp, err := newSpiller(s.opt.SpillDir, n)
+	if err != nil {
+		return err
+	}
+	s.sp = sp
+	if err := s.g.Drain(sp.write); err != nil {
+		return err
+	}
+	s.held = 0
+	return nil
+}
+
+// consumed records that a chunk of n decompressed bytes was merged.
+func (s *sink) consumed(n int) { s.read += int64(n) }
+
+// partitions calls f for each partition with a Grouper holding its spans.
+func (s *sink) partitions(ctx context.Context, f func(*Partition, *trace.Grouper) error) error {
+	if s.sp == nil {
+		g := s.g
+		s.g = nil
+		return f(&Partition{Index: 0, Count: 1}, g)
+	}
+	if err := s.sp.finish(); err != nil {
+		return err
+	}
+	for i := range s.sp.files {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		g, err := s.sp.load(i)
+		if err != nil {
+			return err
+		}
+		if err := f(&Partition{Index: i, Count: len(s.sp.files)}, g); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// close removes the partition files.
+func (s *sink) close() {
+	if s.sp != nil {
+		s.sp.remove()
+	}
+}
+
+// spiller writes spans to partition files by trace ID.
+type spiller struct {
+	dir     string
+	files   []*os.File
+	writers []*spanWriter
+}
+
+func newSpiller(dir string, n int) (*spiller, error) {
+	d, err := os.MkdirTemp(dir, "syncaudit-spill-")
+	if err != nil {
+		return nil, fmt.Errorf("spilling spans to disk: %w", err)
+	}
+	sp := &spiller{dir: d}
+	for i := range n {
+		f, err := os.Create(filepath.Join(d, fmt.Sprintf("part-%04d.spans", i)))
+		if err != nil {
+			sp.remove()
+			return nil, fmt.Errorf("spilling spans to disk: %w", err)
+		}
+		sp.files = append(sp.files, f)
+		sp.writers = append(sp.writers, newSpanWriter(f))
+	}
+	return sp, nil
+}
+
+// partitionOf maps a trace ID to one of n partitions (a fixed hash, so the
+// same input is split the same way every time).
+func partitionOf(id trace.TraceID, n int) int {
+	h := binary.LittleEndian.Uint64(id[:8]) ^ binary.LittleEndian.Uint64(id[8:])
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	return int(h % uint64(n))
+}
+
+func (sp *spiller) write(spans []trace.Span) error {
+	for i := range spans {
+		p := partitionOf(spans[i].TraceID, len(sp.writers))
+		if err := sp.writers[p].write(&spans[i]); err != nil {
+			return fmt.Errorf("spilling spans to disk: %w", err)
+		}
+	}
+	return nil
+}
+
+// finish flushes every partition file.
+func (sp *spiller) finish() error {
+	for _, w := range sp.writers {
+		if err := w.flush(); err != nil {
+			return fmt.Errorf("spilling spans to disk: %w", err)
+		}
+	}
+	return nil
+}
+
+// load reads partition i into a Grouper and deletes its file.
+func (sp *spiller) load(i int) (*trace.Grouper, error) {
+	f := sp.files[i]
+	n := sp.writers[i].spans
+	sp.writers[i] = nil
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("reading spilled spans: %w", err)
+	}
+	g := trace.NewGrouper()
+	r := newSpanReader(f)
+	batch := make([]trace.Span, 0, 1024)
+	read := 0
+	for {
+		batch = batch[:len(batch)+1]
+		err := r.read(&batch[len(batch)-1])
+		if err == io.EOF {
+			batch = batch[:len(batch)-1]
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading spilled spans from %s: %w", f.Name(), err)
+		}
+		read++
+		if len(batch) == cap(batch) {
+			g.Add(batch...)
+			batch = batch[:0]
+		}
+	}
+	g.Add(batch...)
+	if read != n {
+		return nil, fmt.Errorf("reading spilled spans from %s: %w: %d spans, wrote %d", f.Name(), errCorrupt, read, n)
+	}
+	f.Close()
+	os.Remove(f.Name())
+	sp.files[i] = nil
+	return g, nil
+}
+
+// remove closes and deletes the partition files (errors closing files
+// that are deleted anyway do not matter).
+func (sp *spiller) remove() {
+	for _, f := range sp.files {
+		if f != nil {
+			f.Close()
+		}
+	}
+	os.RemoveAll(sp.dir)
+}

@@ -1,0 +1,241 @@
+package ingest
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/syncaudit/syncaudit/trace"
+)
+
+// The spill encoding of a trace.Span, one record after another in a
+// partition file:
+//
+//	TraceID [16]byte, SpanID [8]byte, ParentID [8]byte
+//	Start varint, End-Start varint
+//	Kind, Status, ParentRef, Flags: one byte each
+//	Warnings uvarint
+//	Service str, Name str
+//	len(Attrs) uvarint, then per attribute: Key byte, Value str
+//	len(Refs) uvarint, then per reference: TraceID [16]byte, SpanID [8]byte, Type byte
+//
+// A str is a uvarint x: x > 0 is entry x-1 of the file's dictionary; x = 0
+// is followed by the string itself (uvarint length, bytes), which becomes
+// the next dictionary entry while the dictionary has fewer than dictMax
+// entries and the string is at most dictMaxLen bytes. Writer and reader
+// apply the same rule, so the dictionary is never written out. Service and
+// operation names and most attribute values repeat: a typical span takes
+// about 50 bytes.
+
+const (
+	dictMax    = 1 << 16
+	dictMaxLen = 256
+)
+
+// spanWriter encodes spans to one partition file.
+type spanWriter struct {
+	w     *bufio.Writer
+	dict  map[string]uint32
+	buf   []byte
+	spans int
+}
+
+func newSpanWriter(w io.Writer) *spanWriter {
+	return &spanWriter{w: bufio.NewWriterSize(w, 32<<10), dict: map[string]uint32{}}
+}
+
+func (sw *spanWriter) str(b []byte, s string) []byte {
+	if i, ok := sw.dict[s]; ok {
+		return binary.AppendUvarint(b, uint64(i)+1)
+	}
+	b = append(b, 0)
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	b = append(b, s...)
+	if len(sw.dict) < dictMax && len(s) <= dictMaxLen {
+		sw.dict[s] = uint32(len(sw.dict))
+	}
+	return b
+}
+
+// write appends one span.
+func (sw *spanWriter) write(s *trace.Span) error {
+	b := sw.buf[:0]
+	b = append(b, s.TraceID[:]...)
+	b = append(b, s.SpanID[:]...)
+	b = append(b, s.ParentID[:]...)
+	b = binary.AppendVarint(b, s.Start)
+	b = binary.AppendVarint(b, s.End-s.Start)
+	b = append(b, byte(s.Kind), byte(s.Status), byte(s.ParentRef), byte(s.Flags))
+	b = binary.AppendUvarint(b, uint64(s.Warnings))
+	b = sw.str(b, s.Service)
+	b = sw.str(b, s.Name)
+	b = binary.AppendUvarint(b, uint64(len(s.Attrs)))
+	for _, a := range s.Attrs {
+		b = append(b, byte(a.Key))
+		b = sw.str(b, a.Value)
+	}
+	b = binary.AppendUvarint(b, uint64(len(s.Refs)))
+	for _, r := range s.Refs {
+		b = append(b, r.TraceID[:]...)
+		b = append(b, r.SpanID[:]...)
+		b = append(b, byte(r.Type))
+	}
+	sw.buf = b
+	sw.spans++
+	_, err := sw.w.Write(b)
+	return err
+}
+
+func (sw *spanWriter) flush() error { return sw.w.Flush() }
+
+// spanReader decodes the spans of one partition file.
+type spanReader struct {
+	r    *bufio.Reader
+	dict []string
+	// attrs and refs are slabs that spans take capacity-limited
+	// sub-slices of, as the decoders do.
+	attrs []trace.Attr
+	refs  []trace.Ref
+}
+
+func newSpanReader(r io.Reader) *spanReader {
+	return &spanReader{r: bufio.NewReaderSize(r, 64<<10)}
+}
+
+var errCorrupt = errors.New("corrupt spill file")
+
+func (sr *spanReader) uvarint() (uint64, error) {
+	v, err := binary.ReadUvarint(sr.r)
+	if err != nil {
+		return 0, corrupt(err)
+	}
+	return v, nil
+}
+
+func corrupt(err error) error {
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return fmt.Errorf("%w: %w", errCorrupt, err)
+}
+
+func (sr *spanReader) str() (string, error) {
+	x, err := sr.uvarint()
+	if err != nil {
+		return "", err
+	}
+	if x > 0 {
+		if x-1 >= uint64(len(sr.dict)) {
+			return "", fmt.Errorf("%w: string %d of %d", errCorrupt, x-1, len(sr.dict))
+		}
+		return sr.dict[x-1], nil
+	}
+	n, err := sr.uvarint()
+	if err != nil {
+		return "", err
+	}
+	if n > 1<<30 {
+		return "", fmt.Errorf("%w: string of %d bytes", errCorrupt, n)
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(sr.r, b); err != nil {
+		return "", corrupt(err)
+	}
+	s := string(b)
+	if len(sr.dict) < dictMax && len(s) <= dictMaxLen {
+		sr.dict = append(sr.dict, s)
+	}
+	return s, nil
+}
+
+// read decodes the next span into s; it returns io.EOF after the last.
+func (sr *spanReader) read(s *trace.Span) error {
+	var fixed [16 + 8 + 8]byte
+	if n, err := io.ReadFull(sr.r, fixed[:]); err != nil {
+		if err == io.EOF && n == 0 {
+			return io.EOF
+		}
+		return corrupt(err)
+	}
+	*s = trace.Span{}
+	copy(s.TraceID[:], fixed[:16])
+	copy(s.SpanID[:], fixed[16:24])
+	copy(s.ParentID[:], fixed[24:])
+	start, err := binary.ReadVarint(sr.r)
+	if err != nil {
+		return corrupt(err)
+	}
+	dur, err := binary.ReadVarint(sr.r)
+	if err != nil {
+		return corrupt(err)
+	}
+	s.Start, s.End = start, start+dur
+	var small [4]byte
+	if _, err := io.ReadFull(sr.r, small[:]); err != nil {
+		return corrupt(err)
+	}
+	s.Kind, s.Status, s.ParentRef, s.Flags = trace.Kind(small[0]), trace.Status(small[1]), trace.RefType(small[2]), trace.Flags(small[3])
+	w, err := sr.uvarint()
+	if err != nil {
+		return err
+	}
+	s.Warnings = trace.Warning(w)
+	if s.Service, err = sr.str(); err != nil {
+		return err
+	}
+	if s.Name, err = sr.str(); err != nil {
+		return err
+	}
+	n, err := sr.uvarint()
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		if n > 1<<16 {
+			return fmt.Errorf("%w: %d attributes", errCorrupt, n)
+		}
+		if uint64(cap(sr.attrs)-len(sr.attrs)) < n {
+			sr.attrs = make([]trace.Attr, 0, max(1024, int(n)))
+		}
+		at := len(sr.attrs)
+		for range n {
+			k, err := sr.r.ReadByte()
+			if err != nil {
+				return corrupt(err)
+			}
+			v, err := sr.str()
+			if err != nil {
+				return err
+			}
+			sr.attrs = append(sr.attrs, trace.Attr{Key: trace.AttrKey(k), Value: v})
+		}
+		s.Attrs = sr.attrs[at:len(sr.attrs):len(sr.attrs)]
+	}
+	if n, err = sr.uvarint(); err != nil {
+		return err
+	}
+	if n > 0 {
+		if n > 1<<16 {
+			return fmt.Errorf("%w: %d references", errCorrupt, n)
+		}
+		if uint64(cap(sr.refs)-len(sr.refs)) < n {
+			sr.refs = make([]trace.Ref, 0, max(256, int(n)))
+		}
+		at := len(sr.refs)
+		var rb [25]byte
+		for range n {
+			if _, err := io.ReadFull(sr.r, rb[:]); err != nil {
+				return corrupt(err)
+			}
+			var r trace.Ref
+			copy(r.TraceID[:], rb[:16])
+			copy(r.SpanID[:], rb[16:24])
+			r.Type = trace.RefType(rb[24])
+			sr.refs = append(sr.refs, r)
+		}
+		s.Refs = sr.refs[at:len(sr.refs):len(sr.refs)]
+	}
+	return nil
+}
