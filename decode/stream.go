@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"strings"
+	"sync/atomic"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -34,6 +35,7 @@ type Chunk struct {
 	// Offset is the chunk's byte offset in the decompressed input.
 	Offset int64
 	data   []byte
+	blk    *block // the pooled buffer data is cut from, if any
 	whole  bool
 	format Format
 	lim    decoder.Limits
@@ -54,7 +56,33 @@ func (c *Chunk) Decode(em decoder.Emitter) (Format, error) {
 		return Bytes(c.Name, data, c.format, c.lim, em)
 	}
 	c.lines = bytes.Count(data, []byte{'\n'})
-	return OTLPJSON, otlp.DecodeJSON(c.Name, data, em, c.lim)
+	err := otlp.DecodeJSON(c.Name, data, em, c.lim)
+	// The decoders copy what they keep (no span refers to data), so the
+	// buffer may be read into again.
+	c.blk.release()
+	c.blk = nil
+	return OTLPJSON, err
+}
+
+// block is a read buffer of the splitter, shared by the chunks cut from
+// it. Standard-size blocks go back to the splitter's free list once the
+// last chunk cut from one is decoded and the splitter has moved on: the
+// reader then fills memory that is already mapped instead of fresh pages
+// (which cost a page fault and zeroing each).
+type block struct {
+	buf  []byte
+	refs atomic.Int32
+	free chan *block // nil: not reused
+}
+
+func (b *block) release() {
+	if b == nil || b.refs.Add(-1) != 0 || b.free == nil {
+		return
+	}
+	select {
+	case b.free <- b:
+	default:
+	}
 }
 
 // Split reads one input, removes compression as it streams, and calls
@@ -251,6 +279,31 @@ type splitter struct {
 	// sizeHint is the input's size when known (an uncompressed file), so
 	// that a whole input is read into a buffer of the right size.
 	sizeHint int64
+	// blk backs the buffer being filled; free holds standard blocks
+	// (stdCap bytes) ready for reuse.
+	blk    *block
+	free   chan *block
+	stdCap int
+}
+
+// newBuf returns an empty buffer of at least capacity n backed by a new
+// current block, reusing a free standard block when n allows, and gives
+// up the splitter's hold on the previous block.
+func (sp *splitter) newBuf(n int) []byte {
+	sp.blk.release()
+	var b *block
+	if n <= sp.stdCap {
+		select {
+		case b = <-sp.free:
+		default:
+			b = &block{buf: make([]byte, sp.stdCap), free: sp.free}
+		}
+	} else {
+		b = &block{buf: make([]byte, n)}
+	}
+	b.refs.Store(1)
+	sp.blk = b
+	return b.buf[:0]
 }
 
 func (sp *splitter) emit(c *Chunk) error {
@@ -259,14 +312,21 @@ func (sp *splitter) emit(c *Chunk) error {
 	}
 	c.Name, c.Index, c.Offset, c.lim = sp.name, sp.index, sp.off, sp.lim
 	c.size = len(c.data)
+	if !c.whole && sp.blk != nil {
+		sp.blk.refs.Add(1)
+		c.blk = sp.blk
+	}
 	sp.index++
 	sp.off += int64(len(c.data))
 	return sp.yield(c)
 }
 
 func (sp *splitter) run(f Format) error {
+	sp.stdCap = max(sniffLen, sp.chunk) + sniffLen
+	sp.free = make(chan *block, 8)
+	defer func() { sp.blk.release() }()
 	// Read the head: enough to sniff, and the first line.
-	buf := make([]byte, 0, max(sniffLen, sp.chunk)+sniffLen)
+	buf := sp.newBuf(sp.stdCap)
 	for len(buf) < sniffLen {
 		n, err := sp.s.read(buf[len(buf):sniffLen])
 		buf = buf[:len(buf)+n]
@@ -329,7 +389,7 @@ var utf8BOM = []byte("\xef\xbb\xbf")
 // more reads at least one more byte into buf, growing it as needed.
 func (sp *splitter) more(buf []byte) ([]byte, error) {
 	if len(buf) == cap(buf) {
-		buf = append(buf, 0)[:len(buf)]
+		buf = append(sp.newBuf(2*cap(buf)), buf...)
 	}
 	n, err := sp.s.read(buf[len(buf):cap(buf)])
 	buf = buf[:len(buf)+n]
@@ -362,9 +422,7 @@ func (sp *splitter) lines(buf []byte) error {
 		}
 		if len(buf) == cap(buf) {
 			// Keep the partial line; the chunks cut so far keep the old buffer.
-			next := make([]byte, len(buf), max(sp.chunk, 2*len(buf))+sniffLen)
-			copy(next, buf)
-			buf = next
+			buf = append(sp.newBuf(max(sp.chunk, 2*len(buf))+sniffLen), buf...)
 		}
 		var err error
 		if buf, err = sp.more(buf); err != nil {

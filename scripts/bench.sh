@@ -111,7 +111,7 @@ for c in "${cases[@]}"; do
 		spans=$(sed -n 's/^read [0-9]* file(s), \([0-9]*\) span(s).*/\1/p' "$tv")
 		row=$(awk -v d="$(date -u +%Y-%m-%dT%H:%M:%SZ)" -v cm="$commit" -v c="$c" -v n="$spans" -v b="$bytes" \
 			-v w="$wall" -v u="$user" -v s="$sys" -v m="$rss" -v np="$(nproc)" -v l="$load1" \
-			'BEGIN { cpu = u + s; printf "%s\t%s\t%s\t%d\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%d\t%.0f\t%.0f\t%d\t%s\n", d, cm, c, n, b, w, u, s, cpu, m, n / w, n / cpu, np, l }')
+			'BEGIN { cpu = u + s; printf "%s\t%s\t%s\t%d\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%d\t%.0f\t%.0f\t%d\t%s\n", d, cm, c, n, b, w, u, s, cpu, m, n / w, n / cpu, np, l }')
 		printf '%s\n' "$row" >>"$results"
 		log "$c: $(printf '%s' "$row" | awk -F'\t' '{ printf "%s spans, wall %s s, cpu %s s, max RSS %s MB, %s spans/s", $4, $6, $9, $10, $11 }')"
 	done
