@@ -20,4 +20,5 @@ go run "go.opentelemetry.io/collector/cmd/builder@$BUILDER_VERSION" \
 	log "builder failed (expected: its go mod tidy); continuing with go mod tidy -e"
 [[ -f dist/go.mod && -f dist/main.go ]] || die "builder wrote no dist/go.mod"
 (cd dist && go mod tidy -e) || true
+gofmt -w dist/*.go # the builder's output is not gofmt-clean; keep the committed copy clean
 log "dist regenerated in $(since "$t0") s; build it with scripts/install-tools.sh --only otelcol"
