@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/syncaudit/syncaudit/internal/tracetest"
 	"github.com/syncaudit/syncaudit/trace"
 )
 
@@ -55,24 +56,10 @@ func build(tb testing.TB, spans []sp) built {
 	return linkByParentID(tb, t)
 }
 
-// linkByParentID sorts t's spans, sets Parent from each span's ParentID and links.
+// linkByParentID links t from its spans' ParentIDs and names its spans.
 func linkByParentID(tb testing.TB, t *trace.Trace) built {
 	tb.Helper()
-	t.SortSpans()
-	pos := make(map[trace.SpanID]int32, len(t.Spans))
-	for i := range t.Spans {
-		pos[t.Spans[i].SpanID] = int32(i)
-	}
-	for i := range t.Spans {
-		if pid := t.Spans[i].ParentID; !pid.IsZero() {
-			p, ok := pos[pid]
-			if !ok {
-				tb.Fatalf("span %d: parent not in trace", i)
-			}
-			t.Parent[i] = p
-		}
-	}
-	t.Link()
+	tracetest.Link(tb, t)
 	return named(t)
 }
 

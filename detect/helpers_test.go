@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/syncaudit/syncaudit/calls"
+	"github.com/syncaudit/syncaudit/internal/tracetest"
 	"github.com/syncaudit/syncaudit/trace"
 )
 
@@ -179,25 +180,8 @@ func msToNs(tb testing.TB, s string) int64 {
 	return int64(v * 1e6)
 }
 
-// link sorts t's spans, sets Parent from each span's ParentID and links.
-func link(tb testing.TB, t *trace.Trace) {
-	tb.Helper()
-	t.SortSpans()
-	pos := make(map[trace.SpanID]int32, len(t.Spans))
-	for i := range t.Spans {
-		pos[t.Spans[i].SpanID] = int32(i)
-	}
-	for i := range t.Spans {
-		if pid := t.Spans[i].ParentID; !pid.IsZero() {
-			p, ok := pos[pid]
-			if !ok {
-				tb.Fatalf("span %d: parent not in trace", i)
-			}
-			t.Parent[i] = p
-		}
-	}
-	t.Link()
-}
+// link links t from its spans' ParentIDs.
+func link(tb testing.TB, t *trace.Trace) { tb.Helper(); tracetest.Link(tb, t) }
 
 // requests turns traces into requests, one per root, as the audit package does.
 func requests(traces ...*trace.Trace) []Request {
