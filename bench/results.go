@@ -129,24 +129,37 @@ func sizeMB(b int64) string {
 	return fmt.Sprintf("%.0f MB", float64(b)/(1<<20))
 }
 
-// WriteScalingSVG draws wall and CPU time against spans for rs (the
-// scaling cases), with the least-squares line through the origin of each,
-// as a self-contained SVG.
-func WriteScalingSVG(w io.Writer, title string, rs []Result) error {
-	if len(rs) == 0 {
-		return fmt.Errorf("bench: no results to chart")
-	}
+// Series is one command measured at several input sizes, drawn in one colour.
+type Series struct {
+	Label string
+	// Color is an SVG colour.
+	Color   string
+	Results []Result
+}
+
+// WriteScalingSVG draws wall time (solid) and CPU time (dotted) against
+// spans for each series, and for each a thin dashed line through the
+// origin and its smallest input's wall time: linear scaling follows it.
+// The output is a self-contained SVG.
+func WriteScalingSVG(w io.Writer, title string, series []Series) error {
 	const (
-		width, height          = 720, 420
+		width, height          = 760, 440
 		left, right, top, bott = 70, 30, 50, 60
 	)
-	maxX, maxY := 0.0, 0.0
-	for _, r := range rs {
-		maxX = max(maxX, float64(r.Spans))
-		maxY = max(maxY, r.Wall, r.CPU)
+	maxX, maxY, points := 0.0, 0.0, 0
+	for _, s := range series {
+		for _, r := range s.Results {
+			maxX = max(maxX, float64(r.Spans))
+			maxY = max(maxY, r.Wall, r.CPU)
+			points++
+		}
 	}
-	maxX = niceCeil(maxX)
-	maxY = niceCeil(maxY * 1.1)
+	if points == 0 {
+		return fmt.Errorf("bench: no results to chart")
+	}
+	// Inputs are a few spans over round sizes (1,000,012): round down first.
+	maxX = niceCeil(maxX / 1.001)
+	maxY = niceCeil(maxY * 1.05)
 	px := func(x float64) float64 { return left + x/maxX*(width-left-right) }
 	py := func(y float64) float64 { return height - bott - y/maxY*(height-top-bott) }
 
@@ -154,7 +167,6 @@ func WriteScalingSVG(w io.Writer, title string, rs []Result) error {
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">`+"\n", width, height, width, height)
 	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="white"/>`+"\n", width, height)
 	fmt.Fprintf(&b, `<text x="%d" y="24" font-size="15" font-weight="bold">%s</text>`+"\n", left, html.EscapeString(title))
-	// Axes and grid.
 	for i := 0; i <= 5; i++ {
 		x := maxX * float64(i) / 5
 		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#ddd"/>`+"\n", px(x), top, px(x), height-bott)
@@ -165,42 +177,49 @@ func WriteScalingSVG(w io.Writer, title string, rs []Result) error {
 	}
 	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>`+"\n", left, height-bott, width-right, height-bott)
 	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>`+"\n", left, top, left, height-bott)
-	fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle">spans (OTLP/JSON lines, end to end: decode → report)</text>`+"\n", (left+width-right)/2, height-14)
+	fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle">spans (OTLP/JSON lines)</text>`+"\n", (left+width-right)/2, height-14)
 
-	series := []struct {
-		name  string
-		color string
-		val   func(Result) float64
-	}{
-		{"wall", "#1f77b4", func(r Result) float64 { return r.Wall }},
-		{"CPU (user+sys)", "#d62728", func(r Result) float64 { return r.CPU }},
+	legend := 0
+	for _, s := range series {
+		if len(s.Results) == 0 {
+			continue
+		}
+		rs := slices.Clone(s.Results)
+		slices.SortFunc(rs, func(a, b Result) int { return cmp.Compare(a.Spans, b.Spans) })
+		// Linear reference through the smallest input's wall time, clipped to the plot.
+		if a := rs[0].Wall / float64(rs[0].Spans); a > 0 {
+			xEnd := min(maxX, maxY/a)
+			fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="1" stroke-dasharray="6,4" opacity="0.7"/>`+"\n",
+				px(0), py(0), px(xEnd), py(a*xEnd), s.Color)
+		}
+		for _, m := range []struct {
+			name string
+			dash string
+			val  func(Result) float64
+		}{
+			{"wall", "", func(r Result) float64 { return r.Wall }},
+			{"CPU (user+sys)", ` stroke-dasharray="2,3"`, func(r Result) float64 { return r.CPU }},
+		} {
+			var pts []string
+			for _, r := range rs {
+				pts = append(pts, fmt.Sprintf("%.1f,%.1f", px(float64(r.Spans)), py(m.val(r))))
+			}
+			fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="%s" stroke-width="2"%s/>`+"\n", strings.Join(pts, " "), s.Color, m.dash)
+			for _, r := range rs {
+				fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="3.5" fill="%s"><title>%s %s: %s spans, %.2f s</title></circle>`+"\n",
+					px(float64(r.Spans)), py(m.val(r)), s.Color, html.EscapeString(r.Case), m.name, group(r.Spans), m.val(r))
+				fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="%s" text-anchor="end" font-size="11">%.1f s</text>`+"\n",
+					px(float64(r.Spans))-6, py(m.val(r))-6, s.Color, m.val(r))
+			}
+			ly := top + 6 + 17*legend
+			legend++
+			fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="2"%s/>`+"\n", left+12, ly, left+40, ly, s.Color, m.dash)
+			fmt.Fprintf(&b, `<text x="%d" y="%d">%s — %s</text>`+"\n", left+46, ly+4, html.EscapeString(s.Label), m.name)
+		}
 	}
-	for k, s := range series {
-		// Least squares through the origin: y = a·x.
-		var sxy, sxx float64
-		for _, r := range rs {
-			x := float64(r.Spans)
-			sxy += x * s.val(r)
-			sxx += x * x
-		}
-		a := sxy / sxx
-		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-dasharray="5,4" opacity="0.6"/>`+"\n",
-			px(0), py(0), px(maxX), py(min(a*maxX, maxY)), s.color)
-		var pts []string
-		for _, r := range rs {
-			pts = append(pts, fmt.Sprintf("%.1f,%.1f", px(float64(r.Spans)), py(s.val(r))))
-		}
-		fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="%s" stroke-width="2"/>`+"\n", strings.Join(pts, " "), s.color)
-		for _, r := range rs {
-			fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="4" fill="%s"><title>%s: %s spans, %.2f s</title></circle>`+"\n",
-				px(float64(r.Spans)), py(s.val(r)), s.color, html.EscapeString(r.Case), group(r.Spans), s.val(r))
-			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="%s" text-anchor="end">%.1f s</text>`+"\n",
-				px(float64(r.Spans))-7, py(s.val(r))-6, s.color, s.val(r))
-		}
-		ly := top + 6 + 18*k
-		fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="2"/>`+"\n", left+12, ly, left+36, ly, s.color)
-		fmt.Fprintf(&b, `<text x="%d" y="%d">%s — fit %.2f µs/span (dashed)</text>`+"\n", left+42, ly+4, s.name, a*1e6)
-	}
+	ly := top + 6 + 17*legend
+	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="gray" stroke-dasharray="6,4"/>`+"\n", left+12, ly, left+40, ly)
+	fmt.Fprintf(&b, `<text x="%d" y="%d">linear from the smallest input (wall)</text>`+"\n", left+46, ly+4)
 	b.WriteString("</svg>\n")
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -43,7 +43,8 @@ func TestReadResultsLatest(t *testing.T) {
 func TestWriteScalingSVG(t *testing.T) {
 	rs, _ := ReadResults(strings.NewReader(resultsTSV))
 	var buf bytes.Buffer
-	if err := WriteScalingSVG(&buf, "a <title> & more", Latest(rs)); err != nil {
+	series := []Series{{Label: "analyze", Color: "#1f77b4", Results: Latest(rs)}, {Label: "empty", Color: "red"}}
+	if err := WriteScalingSVG(&buf, "a <title> & more", series); err != nil {
 		t.Fatal(err)
 	}
 	// Well-formed XML, one point per case and series.
@@ -64,7 +65,7 @@ func TestWriteScalingSVG(t *testing.T) {
 	if circles != 4 {
 		t.Errorf("%d points, want 4", circles)
 	}
-	if err := WriteScalingSVG(io.Discard, "", nil); err == nil {
+	if err := WriteScalingSVG(io.Discard, "", []Series{{Label: "none"}}); err == nil {
 		t.Error("no results: no error")
 	}
 }

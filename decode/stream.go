@@ -46,6 +46,9 @@ type Chunk struct {
 // Len is the size of the chunk's (decompressed) data in bytes.
 func (c *Chunk) Len() int { return c.size }
 
+// Whole reports whether the chunk is a whole input (not a run of lines).
+func (c *Chunk) Whole() bool { return c.whole }
+
 // Decode decodes the chunk into em and returns the format. Errors are
 // positioned relative to the chunk; a Joiner moves them to the input. The
 // chunk's data is released: a chunk decodes once.

@@ -49,6 +49,10 @@ func decodeAll(ctx context.Context, inputs []decode.Input, opt decode.Options, w
 	permits := make(chan struct{}, inflight)
 	jobs := make(chan *piece)
 	results := make(chan *piece, inflight+workers)
+	// Span buffers go back to spare once their spans are merged (copied
+	// into the Grouper or written to a partition file), so each chunk
+	// decodes into memory that is already allocated.
+	spare := make(chan []trace.Span, inflight+workers)
 
 	// The reader and the workers send to results; it is closed when they
 	// are all done.
@@ -96,6 +100,11 @@ func decodeAll(ctx context.Context, inputs []decode.Input, opt decode.Options, w
 		g.Go(func() error {
 			defer producers.Done()
 			for p := range jobs {
+				select {
+				case buf := <-spare:
+					p.c.Spans = buf
+				default:
+				}
 				p.fmt, p.err = p.chunk.Decode(&p.c)
 				select {
 				case results <- p:
@@ -136,6 +145,13 @@ func decodeAll(ctx context.Context, inputs []decode.Input, opt decode.Options, w
 			if err := add(p.c.Spans, p.chunk.Len()); err != nil {
 				addErr = err
 				cancel(err)
+			}
+		}
+		if buf := p.c.Spans; cap(buf) > 0 && !p.chunk.Whole() {
+			clear(buf) // drop the references to strings and attributes
+			select {
+			case spare <- buf[:0]:
+			default:
 			}
 		}
 	}

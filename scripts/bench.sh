@@ -13,6 +13,14 @@
 #   wide-1m                         one 1,001,001-span trace, root fan-out 38,500
 #   crisp-10k                       10,000 traces x 26 spans (CRISP's 7.5 s input shape)
 #   order-10m-gz                    the 10M input gzip-compressed (only with -gz)
+#   order-10m-gomemlimit            the 10M input with GOMEMLIMIT=4GiB (what --memory-limit sets)
+#   order-Nm-partitioned            bin/partitioned -memory-limit 1GiB on the 1M/3M/10M input:
+#                                   decode, spill, group, repair and per-request analysis
+#                                   partition by partition (no candidate detection; see README
+#                                   "Performance")
+#
+# Before each run the input is read once (cat > /dev/null) so that it is
+# in the page cache when it fits: the runs measure the pipeline, not the disk.
 #
 # Then renders docs/scaling.svg and out/bench/results.md (a Markdown table)
 # from the latest row of each case.
@@ -38,7 +46,7 @@ while (($#)); do
 	esac
 done
 if ((${#cases[@]} == 0)); then
-	cases=(crisp-10k order-1m order-3m wide-1m order-10m)
+	cases=(crisp-10k order-1m order-3m wide-1m order-10m order-1m-partitioned order-3m-partitioned order-10m-partitioned)
 	((gz)) && cases+=(order-10m-gz)
 fi
 
@@ -49,17 +57,27 @@ cd "$ROOT"
 log "building bin/syncaudit and bin/gentraces"
 go build -o bin/syncaudit ./cmd/syncaudit
 go build -o bin/gentraces ./cmd/gentraces
+go build -o bin/partitioned ./bench/cmd/partitioned
 
 # args_of CASE prints the gentraces arguments of a case.
 args_of() {
 	case $1 in
-	order-1m) echo "-shape order -spans 1000000" ;;
-	order-3m) echo "-shape order -spans 3000000" ;;
-	order-10m) echo "-shape order -spans 10000000" ;;
+	order-1m | order-1m-partitioned) echo "-shape order -spans 1000000" ;;
+	order-3m | order-3m-partitioned) echo "-shape order -spans 3000000" ;;
+	order-10m | order-10m-gomemlimit | order-10m-partitioned) echo "-shape order -spans 10000000" ;;
 	order-10m-gz) echo "-shape order -spans 10000000 -gzip" ;;
 	wide-1m) echo "-shape wide -spans 1001001" ;;
 	crisp-10k) echo "-shape order -traces 10000" ;;
 	*) die "unknown case $1" ;;
+	esac
+}
+
+# command_of CASE FILE sets cmd to the measured command of a case.
+command_of() {
+	case $1 in
+	order-10m-gomemlimit) cmd=(env GOMEMLIMIT=4GiB bin/syncaudit analyze -o json "$2") ;;
+	*-partitioned) cmd=(bin/partitioned -memory-limit 1GiB "$2") ;;
+	*) cmd=(bin/syncaudit analyze -o json "$2") ;;
 	esac
 }
 
@@ -97,10 +115,12 @@ for c in "${cases[@]}"; do
 	fi
 	bytes=$(stat -c %s "$file")
 	for ((r = 0; r < repeat; r++)); do
+		cat "$file" >/dev/null
 		load1=$(cut -d' ' -f1 /proc/loadavg)
-		log "$c: syncaudit analyze -o json $(basename "$file") (load $load1)"
+		log "$c: $(basename "$file") (load $load1)"
 		tv=$OUT/time-$c.txt
-		/usr/bin/time -v bin/syncaudit analyze -o json "$file" >/dev/null 2>"$tv" || {
+		command_of "$c" "$file"
+		/usr/bin/time -v "${cmd[@]}" >/dev/null 2>"$tv" || {
 			cat "$tv" >&2
 			die "$c: syncaudit failed"
 		}
@@ -108,7 +128,7 @@ for c in "${cases[@]}"; do
 		user=$(awk -F': ' '/User time/ { print $2 }' "$tv")
 		sys=$(awk -F': ' '/System time/ { print $2 }' "$tv")
 		rss=$(awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$tv")
-		spans=$(sed -n 's/^read [0-9]* file(s), \([0-9]*\) span(s).*/\1/p' "$tv")
+		spans=$(sed -n 's/^read \([0-9]* file(s), \)\{0,1\}\([0-9]*\) span(s).*/\2/p' "$tv")
 		row=$(awk -v d="$(date -u +%Y-%m-%dT%H:%M:%SZ)" -v cm="$commit" -v c="$c" -v n="$spans" -v b="$bytes" \
 			-v w="$wall" -v u="$user" -v s="$sys" -v m="$rss" -v np="$(nproc)" -v l="$load1" \
 			'BEGIN { cpu = u + s; printf "%s\t%s\t%s\t%d\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%d\t%.0f\t%.0f\t%d\t%s\n", d, cm, c, n, b, w, u, s, cpu, m, n / w, n / cpu, np, l }')

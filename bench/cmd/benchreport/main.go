@@ -3,8 +3,9 @@
 //
 //	go run ./bench/cmd/benchreport -results out/bench/results.tsv -svg docs/scaling.svg
 //
-// It uses the latest run of each case; the chart shows the order-1m,
-// order-3m and order-10m cases (or those named with -scaling).
+// It uses the latest run of each case; the chart shows `syncaudit analyze`
+// and bench/cmd/partitioned on 1M, 3M and 10M spans (or the series named
+// with -scaling).
 package main
 
 import (
@@ -18,6 +19,11 @@ import (
 	"github.com/syncaudit/syncaudit/bench"
 )
 
+const defaultScaling = "syncaudit analyze=order-1m,order-3m,order-10m;" +
+	"partitioned (no detection)=order-1m-partitioned,order-3m-partitioned,order-10m-partitioned"
+
+var colors = []string{"#1f77b4", "#2ca02c", "#d62728", "#9467bd"}
+
 func main() {
 	if err := run(); err != nil {
 		fmt.Fprintf(os.Stderr, "benchreport: %v\n", err)
@@ -28,7 +34,7 @@ func main() {
 func run() error {
 	results := flag.String("results", "out/bench/results.tsv", "results `FILE` written by scripts/bench.sh")
 	svg := flag.String("svg", "", "write the scaling chart to `FILE`")
-	scaling := flag.String("scaling", "order-1m,order-3m,order-10m", "comma-separated cases the chart shows")
+	scaling := flag.String("scaling", defaultScaling, "series the chart shows: LABEL=CASE,CASE;LABEL=CASE,...")
 	flag.Parse()
 	f, err := os.Open(*results)
 	if err != nil {
@@ -46,19 +52,23 @@ func run() error {
 	if *svg == "" {
 		return nil
 	}
-	want := strings.Split(*scaling, ",")
-	var pts []bench.Result
-	for _, r := range latest {
-		if slices.Contains(want, r.Case) {
-			pts = append(pts, r)
+	var series []bench.Series
+	nproc := 0
+	for i, group := range strings.Split(*scaling, ";") {
+		label, cases, _ := strings.Cut(group, "=")
+		want := strings.Split(cases, ",")
+		s := bench.Series{Label: label, Color: colors[i%len(colors)]}
+		for _, r := range latest {
+			if slices.Contains(want, r.Case) {
+				s.Results = append(s.Results, r)
+				nproc = r.NProc
+			}
 		}
-	}
-	if len(pts) == 0 {
-		return fmt.Errorf("no results for %s", *scaling)
+		series = append(series, s)
 	}
 	var buf bytes.Buffer
-	title := fmt.Sprintf("syncaudit analyze: time vs spans (%d cores)", pts[0].NProc)
-	if err := bench.WriteScalingSVG(&buf, title, pts); err != nil {
+	title := fmt.Sprintf("syncaudit: time vs spans, %d cores", nproc)
+	if err := bench.WriteScalingSVG(&buf, title, series); err != nil {
 		return err
 	}
 	return os.WriteFile(*svg, buf.Bytes(), 0o644)
