@@ -208,9 +208,11 @@ func WriteScalingSVG(w io.Writer, title string, series []Series) error {
 			for _, r := range rs {
 				fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="3.5" fill="%s"><title>%s %s: %s spans, %.2f s</title></circle>`+"\n",
 					px(float64(r.Spans)), py(m.val(r)), s.Color, html.EscapeString(r.Case), m.name, group(r.Spans), m.val(r))
-				fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="%s" text-anchor="end" font-size="11">%.1f s</text>`+"\n",
-					px(float64(r.Spans))-6, py(m.val(r))-6, s.Color, m.val(r))
 			}
+			// Label the largest input only (the table has every value).
+			last := rs[len(rs)-1]
+			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="%s" text-anchor="end" font-size="11">%.1f s</text>`+"\n",
+				px(float64(last.Spans))-7, py(m.val(last))-6, s.Color, m.val(last))
 			ly := top + 6 + 17*legend
 			legend++
 			fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="2"%s/>`+"\n", left+12, ly, left+40, ly, s.Color, m.dash)
@@ -225,13 +227,14 @@ func WriteScalingSVG(w io.Writer, title string, series []Series) error {
 	return err
 }
 
-// niceCeil rounds x up to 1, 2 or 5 times a power of ten.
+// niceCeil rounds x up to 1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power
+// of ten (values that divide into five round grid steps).
 func niceCeil(x float64) float64 {
 	if x <= 0 {
 		return 1
 	}
 	p := math.Pow(10, math.Floor(math.Log10(x)))
-	for _, m := range []float64{1, 2, 5, 10} {
+	for _, m := range []float64{1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10} {
 		if m*p >= x {
 			return m * p
 		}

@@ -71,7 +71,7 @@ func TestWriteScalingSVG(t *testing.T) {
 }
 
 func TestNiceCeilAndLabels(t *testing.T) {
-	for _, tt := range []struct{ in, want float64 }{{0, 1}, {0.7, 1}, {3, 5}, {11, 20}, {10_000_000, 10_000_000}, {10_000_001, 20_000_000}} {
+	for _, tt := range []struct{ in, want float64 }{{0, 1}, {0.7, 0.8}, {3, 3}, {3.5, 4}, {11, 15}, {124.7, 150}, {10_000_000, 10_000_000}, {10_000_001, 15_000_000}} {
 		if got := niceCeil(tt.in); got != tt.want {
 			t.Errorf("niceCeil(%v) = %v, want %v", tt.in, got, tt.want)
 		}
