@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/syncaudit/syncaudit/bench"
@@ -168,4 +169,32 @@ func normal(s trace.Span) trace.Span {
 		s.Refs = nil
 	}
 	return s
+}
+
+// TestLoadCancelAndSpillErrors: cancellation during decoding and an
+// unusable spill directory end Load with an error, without hanging.
+func TestLoadCancelAndSpillErrors(t *testing.T) {
+	dir := t.TempDir()
+	var paths []string
+	for i := range 4 {
+		var buf bytes.Buffer
+		if _, err := bench.Generate(&buf, bench.Options{Shape: bench.ShapeOrder, Traces: 100, Seed: uint64(20 + i), MinBatch: 10, MaxBatch: 30}); err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, fmt.Sprintf("f%d.jsonl", i))
+		if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	opt := ingest.Options{Repair: repair.DefaultOptions(), Workers: 2, Decode: decode.Options{ChunkBytes: 4 << 10},
+		Progress: func(done, total, spans int) { cancel() }}
+	if _, err := ingest.Load(ctx, paths, nil, opt); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled after the first input: %v", err)
+	}
+	opt = ingest.Options{Repair: repair.DefaultOptions(), MemoryLimit: 10_000, SpillDir: filepath.Join(dir, "missing", "dir")}
+	if _, err := ingest.Load(context.Background(), paths, nil, opt); err == nil || !strings.Contains(err.Error(), "spilling") {
+		t.Errorf("unusable spill directory: %v", err)
+	}
 }
