@@ -12,5 +12,7 @@
 //
 // The format decoders live in the otlp, jaeger and zipkin subpackages; this
 // package finds inputs, removes compression with bounded memory, and
-// dispatches.
+// dispatches. Split streams an input and cuts OTLP/JSON lines into chunks
+// that decode independently (package ingest decodes them in parallel); a
+// Joiner puts their errors back at their positions in the whole input.
 package decode
