@@ -202,6 +202,14 @@ func writeReport(ios *IOStreams, format, outFile string, rep *report.Report) err
 	if outFile == "" {
 		return nil
 	}
+	if fi, err := os.Stat(outFile); err == nil && !fi.Mode().IsRegular() {
+		// A device or pipe (/dev/null, /dev/stdout, a FIFO): write to it;
+		// renaming over it would replace it.
+		if err := os.WriteFile(outFile, buf.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("writing report: %w", err)
+		}
+		return nil
+	}
 	tmp := outFile + ".tmp"
 	if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("writing report: %w", err)

@@ -180,3 +180,35 @@ func TestPolicyInit(t *testing.T) {
 		t.Errorf("analyze --policy: %d %s", code, e)
 	}
 }
+
+// TestOutFileDevice: --out on a device writes to it instead of replacing it.
+func TestOutFileDevice(t *testing.T) {
+	if _, err := os.Stat(os.DevNull); err != nil {
+		t.Skip("no", os.DevNull)
+	}
+	code, _, errOut := run(t, "", "analyze", "-o", "json", "--out", os.DevNull, syncFixture)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	fi, err := os.Stat(os.DevNull)
+	if err != nil || fi.Mode().IsRegular() {
+		t.Fatalf("%s was replaced by a regular file", os.DevNull)
+	}
+	if _, err := os.Stat(os.DevNull + ".tmp"); err == nil {
+		t.Errorf("left %s.tmp behind", os.DevNull)
+	}
+}
+
+// TestProfileFlagsWired: the root command takes --cpuprofile/--memprofile.
+func TestProfileFlagsWired(t *testing.T) {
+	dir := t.TempDir()
+	cpu, mem := filepath.Join(dir, "cpu.pprof"), filepath.Join(dir, "mem.pprof")
+	if code, _, e := run(t, "", "--cpuprofile", cpu, "--memprofile", mem, "analyze", syncFixture); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, e)
+	}
+	for _, p := range []string{cpu, mem} {
+		if fi, err := os.Stat(p); err != nil || fi.Size() == 0 {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+}

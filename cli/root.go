@@ -31,8 +31,12 @@ func Main(args []string, io *IOStreams) int {
 	defer stop()
 	go func() { <-ctx.Done(); stop() }()
 	root := NewRootCmd(io)
+	stopProfile := addProfileFlags(root)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
+	if serr := stopProfile(); err == nil {
+		err = serr
+	}
 	if err == nil {
 		return ExitOK
 	}
