@@ -53,6 +53,51 @@ type converter struct {
 	// resourceSpans counts the ResourceSpans read, to tell an input
 	// without any from one whose resourceSpans hold no spans.
 	resourceSpans int
+	// hold defers emission while a document is read tentatively; cuts
+	// then records where flushIfFull would have cut batches.
+	hold bool
+	cuts []int
+}
+
+// convMark is a converter state that rollback returns to.
+type convMark struct{ spans, rejTrace, rejSpan, resourceSpans int }
+
+// holdOn starts tentative reading: nothing is emitted until release, and
+// rollback can discard what was added since.
+func (c *converter) holdOn() convMark {
+	c.hold = true
+	c.cuts = c.cuts[:0]
+	return convMark{len(c.spans), c.rejTrace, c.rejSpan, c.resourceSpans}
+}
+
+// rollback discards the spans and counts added since m and ends holding.
+func (c *converter) rollback(m convMark) {
+	clear(c.spans[m.spans:])
+	c.spans = c.spans[:m.spans]
+	c.rejTrace, c.rejSpan, c.resourceSpans = m.rejTrace, m.rejSpan, m.resourceSpans
+	c.hold = false
+	c.cuts = c.cuts[:0]
+}
+
+// release ends holding and emits the batches cut while holding.
+func (c *converter) release() {
+	c.hold = false
+	if len(c.cuts) == 0 {
+		return
+	}
+	all := c.spans
+	from := 0
+	for _, to := range c.cuts[:len(c.cuts)-1] {
+		c.em.Emit(all[from:to])
+		from = to
+	}
+	last := c.cuts[len(c.cuts)-1]
+	c.spans = all[from:last]
+	c.flush() // the last cut batch and the rejections so far
+	n := copy(all, all[last:])
+	clear(all[n:])
+	c.spans = all[:n]
+	c.cuts = c.cuts[:0]
 }
 
 // spanState is one span being built, with the hints gathered from
@@ -91,6 +136,16 @@ func (c *converter) flush() {
 // flushIfFull emits the batch once it is large enough. Call it only between
 // resourceSpans.
 func (c *converter) flushIfFull() {
+	if c.hold {
+		last := 0
+		if n := len(c.cuts); n > 0 {
+			last = c.cuts[n-1]
+		}
+		if len(c.spans)-last >= batchSize {
+			c.cuts = append(c.cuts, len(c.spans))
+		}
+		return
+	}
 	if len(c.spans) >= batchSize {
 		c.flush()
 	}

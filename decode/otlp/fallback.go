@@ -1,6 +1,8 @@
 package otlp
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -35,6 +37,52 @@ type fallback struct {
 	sawRS  bool
 	legacy []trace.Span
 	links  []rawLink
+	// strict makes the reader give up (set undecided and stop) on any
+	// construct that pdata might read differently: wrappers, repeated
+	// members, snake_case keys, enum names, unusual numbers, surrogate
+	// escapes, empty member names. What a strict read accepts, pdata reads identically or
+	// rejects.
+	strict    bool
+	undecided bool
+}
+
+// errUndecided stops a strict read; it is never reported.
+var errUndecided = errors.New("otlp: left to pdata")
+
+// giveUp ends a strict read as undecided. It reports whether the read
+// goes on (not strict).
+func (f *fallback) giveUp() bool {
+	if !f.strict {
+		return true
+	}
+	if f.s.err == nil {
+		f.undecided = true
+		f.s.err = errUndecided
+		f.s.pos = len(f.s.data)
+	}
+	return false
+}
+
+// readStrict reads doc into c like decodeFallback, but only when the
+// result is certain to equal pdata's (or pdata would reject doc). It
+// returns false, with c unchanged, when the document is malformed or
+// undecided; the caller then takes the pdata-first path.
+func readStrict(doc []byte, c *converter, maxDepth int) bool {
+	m := c.holdOn()
+	s := newScanner(doc, maxDepth)
+	f := &fallback{s: s, c: c, strict: true}
+	f.doc(1)
+	if s.err == nil {
+		if s.ws(); s.pos < len(doc) {
+			s.failChar("end of document")
+		}
+	}
+	if s.err != nil || !f.sawRS || s.surrogate || s.emptyKey {
+		c.rollback(m)
+		return false
+	}
+	c.release()
+	return true
 }
 
 type rawLink struct {
@@ -81,9 +129,16 @@ func (f *fallback) doc(level int) {
 	s.object("OTLP/JSON document", func(key []byte) {
 		switch string(key) {
 		case "resourceSpans", "resource_spans", "batches":
+			if f.strict && (f.sawRS || key[0] != 'r' || key[8] != 'S') {
+				f.giveUp()
+				return
+			}
 			f.sawRS = true
 			s.array(string(key), f.resourceSpans)
 		case "result", "trace":
+			if !f.giveUp() {
+				return
+			}
 			if level < maxWrapDepth && s.peek() == '{' {
 				f.doc(level + 1)
 			} else {
@@ -103,13 +158,20 @@ func (f *fallback) resourceSpans() {
 	mark := len(c.spans)
 	f.legacy = f.legacy[:0]
 	var rej, legacyRej rejects
-	sawScope := false
+	sawScope, sawRes := false, false
 	svc := ""
 	s.object("resourceSpans[]", func(key []byte) {
 		switch string(key) {
 		case "resource":
+			if sawRes && !f.giveUp() {
+				return
+			}
+			sawRes = true
 			svc = f.resource()
 		case "scopeSpans", "scope_spans":
+			if (sawScope || key[5] == '_') && !f.giveUp() {
+				return
+			}
 			sawScope = true
 			s.array("scopeSpans", func() { f.scopeSpans(&c.spans, &rej) })
 		case "instrumentationLibrarySpans", "instrumentation_library_spans":
@@ -140,13 +202,22 @@ func (f *fallback) resourceSpans() {
 // resource reads a Resource and returns its service.name.
 func (f *fallback) resource() string {
 	svc := ""
+	sawAttrs, sawSvc := false, false
 	f.s.object("resource", func(key []byte) {
 		if string(key) != "attributes" {
 			f.s.skip(depthResourceSpans + 1)
 			return
 		}
+		if sawAttrs && !f.giveUp() {
+			return
+		}
+		sawAttrs = true
 		f.attributes("resource.attributes", func(k []byte, v anyValue) {
 			if string(k) == "service.name" {
+				if sawSvc && !f.giveUp() {
+					return
+				}
+				sawSvc = true
 				svc = f.value(v, true)
 			}
 		})
@@ -157,11 +228,16 @@ func (f *fallback) resource() string {
 // scopeSpans reads one ScopeSpans (or legacy InstrumentationLibrarySpans).
 func (f *fallback) scopeSpans(dst *[]trace.Span, rej *rejects) {
 	s := f.s
+	sawSpans := false
 	s.object("scopeSpans[]", func(key []byte) {
 		if string(key) != "spans" {
 			s.skip(depthScopeSpans)
 			return
 		}
+		if sawSpans && !f.giveUp() {
+			return
+		}
+		sawSpans = true
 		s.array("spans", func() { f.span(dst, rej) })
 	})
 }
@@ -173,24 +249,49 @@ func (f *fallback) span(dst *[]trace.Span, rej *rejects) {
 	st := c.begin()
 	sp := &st.sp
 	var tid, sid, pid, msg []byte
+	var seen uint16
 	f.links = f.links[:0]
 	s.object("span", func(key []byte) {
 		switch string(key) {
 		case "traceId", "trace_id":
+			if !f.mark(&seen, 1<<0, key) {
+				return
+			}
 			tid = f.str("traceId")
 		case "spanId", "span_id":
+			if !f.mark(&seen, 1<<1, key) {
+				return
+			}
 			sid = f.str("spanId")
 		case "parentSpanId", "parent_span_id":
+			if !f.mark(&seen, 1<<2, key) {
+				return
+			}
 			pid = f.str("parentSpanId")
 		case "name":
+			if !f.mark(&seen, 1<<3, key) {
+				return
+			}
 			sp.Name = c.in.InternBytes(f.str("name"))
 		case "kind":
+			if !f.mark(&seen, 1<<4, key) {
+				return
+			}
 			sp.Kind = f.kind()
 		case "startTimeUnixNano", "start_time_unix_nano":
+			if !f.mark(&seen, 1<<5, key) {
+				return
+			}
 			sp.Start = f.time("startTimeUnixNano")
 		case "endTimeUnixNano", "end_time_unix_nano":
+			if !f.mark(&seen, 1<<6, key) {
+				return
+			}
 			sp.End = f.time("endTimeUnixNano")
 		case "attributes":
+			if !f.mark(&seen, 1<<7, key) {
+				return
+			}
 			f.attributes("attributes", func(k []byte, v anyValue) {
 				key, cl, current := c.classes.classifyBytes(k)
 				if cl != classIgnore {
@@ -198,8 +299,14 @@ func (f *fallback) span(dst *[]trace.Span, rej *rejects) {
 				}
 			})
 		case "links":
+			if !f.mark(&seen, 1<<8, key) {
+				return
+			}
 			s.array("links", f.link)
 		case "status":
+			if !f.mark(&seen, 1<<9, key) {
+				return
+			}
 			msg = f.status(st)
 		default:
 			s.skip(depthSpan)
@@ -247,16 +354,33 @@ func (f *fallback) span(dst *[]trace.Span, rej *rejects) {
 func (f *fallback) link() {
 	var l rawLink
 	l.typ = trace.RefLink
+	var seen uint16
 	f.s.object("link", func(key []byte) {
 		switch string(key) {
 		case "traceId", "trace_id":
+			if !f.mark(&seen, 1<<0, key) {
+				return
+			}
 			l.tid = f.str("link traceId")
 		case "spanId", "span_id":
+			if !f.mark(&seen, 1<<1, key) {
+				return
+			}
 			l.sid = f.str("link spanId")
 		case "attributes":
+			if !f.mark(&seen, 1<<2, key) {
+				return
+			}
+			sawRef := false
 			f.attributes("link attributes", func(k []byte, v anyValue) {
-				if string(k) == "opentracing.ref_type" && v.kind == 's' {
-					l.typ = linkType(string(v.raw))
+				if string(k) == "opentracing.ref_type" {
+					if sawRef && !f.giveUp() {
+						return
+					}
+					sawRef = true
+					if v.kind == 's' {
+						l.typ = linkType(string(v.raw))
+					}
 				}
 			})
 		default:
@@ -269,11 +393,18 @@ func (f *fallback) link() {
 // status reads a Status, sets the span's status and returns the message.
 func (f *fallback) status(st *spanState) []byte {
 	var msg []byte
+	var seen uint16
 	f.s.object("status", func(key []byte) {
 		switch string(key) {
 		case "code":
+			if !f.mark(&seen, 1<<0, key) {
+				return
+			}
 			st.sp.Status = f.statusCode()
 		case "message":
+			if !f.mark(&seen, 1<<1, key) {
+				return
+			}
 			msg = f.str("status message")
 		default:
 			f.s.skip(depthSpan + 1)
@@ -289,11 +420,18 @@ func (f *fallback) attributes(what string, fn func(key []byte, v anyValue)) {
 	s.array(what, func() {
 		var key []byte
 		var v anyValue
+		var seen uint16
 		s.object(what+"[]", func(k []byte) {
 			switch string(k) {
 			case "key":
+				if !f.mark(&seen, 1<<0, k) {
+					return
+				}
 				key = f.str("attribute key")
 			case "value":
+				if !f.mark(&seen, 1<<1, k) {
+					return
+				}
 				v = f.anyValue()
 			default:
 				s.skip(depthAttr)
@@ -309,7 +447,14 @@ func (f *fallback) attributes(what string, fn func(key []byte, v anyValue)) {
 func (f *fallback) anyValue() anyValue {
 	s := f.s
 	var v anyValue
+	members := 0
 	s.object("attribute value", func(key []byte) {
+		if members++; members > 1 && !f.giveUp() {
+			return
+		}
+		if f.strict && bytes.IndexByte(key, '_') >= 0 && !f.giveUp() {
+			return
+		}
 		switch string(key) {
 		case "stringValue", "string_value":
 			v = anyValue{'s', f.str("stringValue")}
@@ -345,11 +490,17 @@ func (f *fallback) value(v anyValue, intern bool) string {
 		return "false"
 	case 'i':
 		n, ok := parseInt(v.raw)
+		if (!ok || leadingZero(v.raw)) && !f.giveUp() {
+			return ""
+		}
 		if !ok {
 			return ""
 		}
 		return f.c.bytesValue(strconv.AppendInt(buf[:0], n, 10), intern)
 	case 'd':
+		if !plainDouble(v.raw) && !f.giveUp() {
+			return ""
+		}
 		x, err := strconv.ParseFloat(string(v.raw), 64)
 		if err != nil {
 			return ""
@@ -395,6 +546,9 @@ func (f *fallback) time(what string) int64 {
 		s.failf(at, decoder.ErrType, "%s: want an unsigned integer, got %q", what, clip(raw))
 		return 0
 	}
+	if leadingZero(raw) && !f.giveUp() {
+		return 0
+	}
 	return nanos(u)
 }
 
@@ -405,12 +559,18 @@ func (f *fallback) kind() trace.Kind {
 	at := s.pos
 	switch c := s.peek(); {
 	case c == '"':
+		if !f.giveUp() {
+			return 0
+		}
 		return trace.ParseKind(string(s.str()))
 	case c == '-' || c >= '0' && c <= '9':
 		raw := s.number()
 		n, ok := parseInt(raw)
 		if !ok {
 			s.failf(at, decoder.ErrType, "kind: want an integer, got %s", clip(raw))
+			return 0
+		}
+		if (n < 0 || n > int64(trace.KindConsumer) || len(raw) > 1) && !f.giveUp() {
 			return 0
 		}
 		return kindOf(n)
@@ -426,6 +586,9 @@ func (f *fallback) statusCode() trace.Status {
 	at := s.pos
 	switch c := s.peek(); {
 	case c == '"':
+		if !f.giveUp() {
+			return 0
+		}
 		switch string(s.str()) {
 		case "STATUS_CODE_ERROR", "ERROR", "Error":
 			return trace.StatusError
@@ -438,6 +601,9 @@ func (f *fallback) statusCode() trace.Status {
 		n, ok := parseInt(raw)
 		if !ok {
 			s.failf(at, decoder.ErrType, "status code: want an integer, got %s", clip(raw))
+			return 0
+		}
+		if (n < 0 || n > 2 || len(raw) > 1) && !f.giveUp() {
 			return 0
 		}
 		return statusOf(n)
@@ -491,4 +657,43 @@ func clip(b []byte) string {
 		return string(b[:40]) + "…"
 	}
 	return string(b)
+}
+
+// mark records member bit in seen and reports whether the read goes on:
+// a strict read gives up on a repeated member or a snake_case name.
+func (f *fallback) mark(seen *uint16, bit uint16, key []byte) bool {
+	if !f.strict {
+		return true
+	}
+	if *seen&bit != 0 || bytes.IndexByte(key, '_') >= 0 {
+		return f.giveUp()
+	}
+	*seen |= bit
+	return true
+}
+
+// leadingZero reports whether a decimal integer has a redundant leading
+// zero (or sign), which readers treat differently.
+func leadingZero(b []byte) bool {
+	if len(b) > 0 && b[0] == '-' {
+		b = b[1:]
+	}
+	return len(b) > 1 && b[0] == '0'
+}
+
+// plainDouble reports whether b is a short decimal integer, which every
+// float reader converts exactly and alike.
+func plainDouble(b []byte) bool {
+	if len(b) > 0 && b[0] == '-' {
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 15 || leadingZero(b) {
+		return false
+	}
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

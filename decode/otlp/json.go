@@ -29,8 +29,12 @@ const pdataDepthGuard = 8 << 20
 // 64-bit, or base64 (protobuf-style JSON); enums may be numbers or names;
 // the legacy instrumentationLibrarySpans key is read.
 //
-// Documents are read with pdata's ptrace.JSONUnmarshaler; documents it
-// cannot read go to syncaudit's own reader, whose errors are positioned.
+// Documents are read with syncaudit's own reader, whose errors are
+// positioned. Where pdata's ptrace.JSONUnmarshaler could read a document
+// differently (wrappers, repeated members, snake_case names, enum names,
+// unusual numbers, surrogate escapes) or the own reader rejects it, pdata
+// reads it first and the own reader only what pdata cannot read, so the
+// result is always what pdata would give when pdata can read the input.
 // A bad line of JSON lines is reported and the other lines still decode;
 // the result is then a decoder.ErrorList of *decoder.Error at file:line:col.
 // A document without any resourceSpans (such as {}) is an error wrapping
@@ -41,9 +45,15 @@ const pdataDepthGuard = 8 << 20
 // except in JSON lines under 8 MiB that pdata reads: those are not scanned
 // first, and pdata handles any nesting such a line can hold.
 func DecodeJSON(file string, data []byte, em decoder.Emitter, lim decoder.Limits) error {
+	return decodeJSON(file, data, em, lim, false)
+}
+
+// decodeJSON is DecodeJSON; pdataFirst gives every document to pdata
+// first (the reference behaviour that tests compare with).
+func decodeJSON(file string, data []byte, em decoder.Emitter, lim decoder.Limits, pdataFirst bool) error {
 	lim = normLimits(lim)
 	d := &jsonDecoder{
-		docDecoder: docDecoder{conv: newConverter(em, nil), lim: lim},
+		docDecoder: docDecoder{conv: newConverter(em, nil), lim: lim, pdataFirst: pdataFirst},
 		data:       data,
 		sink:       errorSink{file: file, idx: lineIndex{data: data}},
 	}
@@ -72,10 +82,17 @@ type docDecoder struct {
 	conv *converter
 	lim  decoder.Limits
 	unm  ptrace.JSONUnmarshaler
+	// pdataFirst skips the strict own read.
+	pdataFirst bool
 }
 
 // decode reads one document and returns an error with its offset in doc.
+// A strict read by the own reader decides most documents; the rest go to
+// pdata and, if pdata cannot read them, to the own reader again.
 func (d *docDecoder) decode(doc []byte) (int, error) {
+	if !d.pdataFirst && readStrict(doc, d.conv, d.lim.MaxDepth) {
+		return 0, nil
+	}
 	if target := d.pdataTarget(doc); target != nil {
 		if td, err := unmarshalJSON(&d.unm, target); err == nil {
 			d.conv.traces(td)

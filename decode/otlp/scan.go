@@ -21,6 +21,12 @@ type scanner struct {
 	err      error
 	errPos   int
 	stack    []byte
+	// surrogate is set once a string held a \u escape of a UTF-16
+	// surrogate, which JSON readers decode differently when unpaired.
+	surrogate bool
+	// emptyKey is set once an object had a member named "", which pdata
+	// reads inconsistently.
+	emptyKey bool
 }
 
 var errUnexpectedEOF = fmt.Errorf("%w: %w", decoder.ErrSyntax, decoder.ErrTruncated)
@@ -184,6 +190,7 @@ func (s *scanner) unicodeEscape(i int) (rune, int, bool) {
 		return 0, 0, false
 	}
 	if utf16.IsSurrogate(r) {
+		s.surrogate = true
 		if i+12 <= len(s.data) && s.data[i+6] == '\\' && s.data[i+7] == 'u' {
 			r2, ok := s.hex4(i+8, i+6)
 			if !ok {
@@ -371,7 +378,9 @@ func (s *scanner) member() bool {
 		s.failChar("object key")
 		return false
 	}
-	s.str()
+	if len(s.str()) == 0 {
+		s.emptyKey = true
+	}
 	return s.expect(':', "':'")
 }
 
@@ -393,6 +402,9 @@ func (s *scanner) object(what string, f func(key []byte)) {
 	}
 	for s.err == nil {
 		key := s.str()
+		if len(key) == 0 {
+			s.emptyKey = true
+		}
 		if !s.expect(':', "':'") {
 			return
 		}
