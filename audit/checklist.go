@@ -44,25 +44,36 @@ type callKey struct {
 }
 
 type callGroup struct {
-	key      callKey
-	all      []int64 // durations of every sync occurrence
-	failed   []int64
-	ok       []int64
-	requests map[*Request]bool
+	key    callKey
+	all    []int64 // durations of every sync occurrence
+	failed []int64
+	ok     []int64
+	// requests counts the distinct requests with an occurrence; last is
+	// the serial number of the last one counted.
+	requests int
+	last     int
 }
 
 func ref(e calls.Endpoint) report.Ref { return report.Ref{Service: e.Service, Operation: e.Operation} }
 
-// syncCallGroups collects the synchronous calls of every request by
-// (endpoint, caller, callee), sorted by key.
-func syncCallGroups(reqs []Request) []*callGroup {
-	byKey := map[callKey]*callGroup{}
-	var order []int32
+// groupAcc collects the synchronous calls of requests, batch by batch, by
+// (endpoint, caller, callee).
+type groupAcc struct {
+	byKey  map[callKey]*callGroup
+	serial int // requests added so far
+	order  []int32
+}
+
+func newGroupAcc() *groupAcc { return &groupAcc{byKey: map[callKey]*callGroup{}} }
+
+// add adds the synchronous calls of reqs.
+func (ga *groupAcc) add(reqs []Request) {
 	for ri := range reqs {
 		r := &reqs[ri]
-		order = r.Trace.Preorder(r.Root, order[:0])
-		inReq := make(map[int32]bool, len(order))
-		for _, i := range order {
+		ga.serial++
+		ga.order = r.Trace.Preorder(r.Root, ga.order[:0])
+		inReq := make(map[int32]bool, len(ga.order))
+		for _, i := range ga.order {
 			inReq[i] = true
 		}
 		for _, c := range r.Calls {
@@ -70,10 +81,10 @@ func syncCallGroups(reqs []Request) []*callGroup {
 				continue
 			}
 			k := callKey{r.Endpoint, c.Caller, c.Callee}
-			g := byKey[k]
+			g := ga.byKey[k]
 			if g == nil {
-				g = &callGroup{key: k, requests: map[*Request]bool{}}
-				byKey[k] = g
+				g = &callGroup{key: k}
+				ga.byKey[k] = g
 			}
 			d := r.Trace.Spans[c.Span].Duration()
 			g.all = append(g.all, d)
@@ -82,15 +93,30 @@ func syncCallGroups(reqs []Request) []*callGroup {
 			} else {
 				g.ok = append(g.ok, d)
 			}
-			g.requests[r] = true
+			if g.last != ga.serial {
+				g.requests++
+				g.last = ga.serial
+			}
 		}
 	}
-	out := make([]*callGroup, 0, len(byKey))
-	for _, g := range byKey {
+}
+
+// groups returns the groups sorted by key.
+func (ga *groupAcc) groups() []*callGroup {
+	out := make([]*callGroup, 0, len(ga.byKey))
+	for _, g := range ga.byKey {
 		out = append(out, g)
 	}
 	slices.SortFunc(out, func(a, b *callGroup) int { return compareKey(a.key, b.key) })
 	return out
+}
+
+// syncCallGroups collects the synchronous calls of every request by
+// (endpoint, caller, callee), sorted by key.
+func syncCallGroups(reqs []Request) []*callGroup {
+	ga := newGroupAcc()
+	ga.add(reqs)
+	return ga.groups()
 }
 
 func compareKey(a, b callKey) int {
@@ -102,7 +128,11 @@ func compareKey(a, b callKey) int {
 
 // Checklist evaluates the seed's design-review checklist on the requests.
 func Checklist(reqs []Request, endpoints []report.Endpoint, cands []report.Candidate, flows []report.AsyncFlow, th Thresholds) []report.CheckItem {
-	groups := syncCallGroups(reqs)
+	return checklist(syncCallGroups(reqs), endpoints, cands, flows, th)
+}
+
+// checklist evaluates the checklist on the synchronous call groups.
+func checklist(groups []*callGroup, endpoints []report.Endpoint, cands []report.Candidate, flows []report.AsyncFlow, th Thresholds) []report.CheckItem {
 	var items []report.CheckItem
 
 	// 1. Maximum synchronous calls per operation.
@@ -129,7 +159,7 @@ func Checklist(reqs []Request, endpoints []report.Endpoint, cands []report.Candi
 		Threshold: fmt.Sprintf("≥ %d failures that are not faster than half the successful median", th.MinSlowFailures), Pass: true, Evidence: []report.Evidence{}}
 	for _, g := range groups {
 		d := stats.Of(append([]int64(nil), g.all...))
-		ev := report.Evidence{Endpoint: ref(g.key.endpoint), Caller: ref(g.key.caller), Callee: ref(g.key.callee), Traces: len(g.requests)}
+		ev := report.Evidence{Endpoint: ref(g.key.endpoint), Caller: ref(g.key.caller), Callee: ref(g.key.callee), Traces: g.requests}
 		if d.P95 > th.SlowCallP95.Nanoseconds() {
 			it.Pass = false
 			e := ev
@@ -194,14 +224,29 @@ func Checklist(reqs []Request, endpoints []report.Endpoint, cands []report.Candi
 // asynchronous work) and measures the lag from the start of the publish to
 // the start of the consume, per endpoint, producer and consumer.
 func AsyncFlows(reqs []Request) []report.AsyncFlow {
-	type key struct{ ep, prod, cons calls.Endpoint }
-	lags := map[key][]int64{}
-	var order []int32
+	fa := flowAcc{}
+	fa.add(reqs)
+	return fa.flows()
+}
+
+type flowKey struct{ ep, prod, cons calls.Endpoint }
+
+// flowAcc collects the publish→consume lags of requests, batch by batch.
+type flowAcc struct {
+	lags  map[flowKey][]int64
+	order []int32
+}
+
+// add adds the lags of reqs.
+func (fa *flowAcc) add(reqs []Request) {
+	if fa.lags == nil {
+		fa.lags = map[flowKey][]int64{}
+	}
 	for ri := range reqs {
 		r := &reqs[ri]
 		t := r.Trace
-		order = t.Preorder(r.Root, order[:0])
-		for _, i := range order {
+		fa.order = t.Preorder(r.Root, fa.order[:0])
+		for _, i := range fa.order {
 			s := &t.Spans[i]
 			if s.Kind != trace.KindConsumer {
 				continue
@@ -211,13 +256,17 @@ func AsyncFlows(reqs []Request) []report.AsyncFlow {
 				continue
 			}
 			ps := &t.Spans[p]
-			k := key{r.Endpoint, calls.Endpoint{Service: ps.Service, Operation: calls.UsefulName(ps)},
+			k := flowKey{r.Endpoint, calls.Endpoint{Service: ps.Service, Operation: calls.UsefulName(ps)},
 				calls.Endpoint{Service: s.Service, Operation: calls.UsefulName(s)}}
-			lags[k] = append(lags[k], max(0, s.Start-ps.Start))
+			fa.lags[k] = append(fa.lags[k], max(0, s.Start-ps.Start))
 		}
 	}
-	out := make([]report.AsyncFlow, 0, len(lags))
-	for k, l := range lags {
+}
+
+// flows returns the flows sorted by endpoint, producer and consumer.
+func (fa *flowAcc) flows() []report.AsyncFlow {
+	out := make([]report.AsyncFlow, 0, len(fa.lags))
+	for k, l := range fa.lags {
 		out = append(out, report.AsyncFlow{Endpoint: ref(k.ep), Producer: ref(k.prod), Consumer: ref(k.cons),
 			Count: len(l), LagMs: percentiles(stats.Of(l))})
 	}

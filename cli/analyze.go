@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"github.com/syncaudit/syncaudit/audit"
 	"github.com/syncaudit/syncaudit/detect"
 	"github.com/syncaudit/syncaudit/detect/policy"
+	"github.com/syncaudit/syncaudit/ingest"
 	"github.com/syncaudit/syncaudit/report"
 )
 
@@ -144,11 +146,20 @@ func analyzeRun(cmd *cobra.Command, opts *AnalyzeOptions) error {
 			return withCode(ExitUsage, fmt.Errorf("--baseline: %w", err))
 		}
 	}
-	res, code, err := load(cmd.Context(), opts.IO, opts.Paths, &opts.load)
+	limit, err := memoryLimit(cmd)
 	if err != nil {
-		return err
+		return usageErrorf("--%s: %v", flagMemoryLimit, err)
 	}
-	rep, err := audit.Run(cmd.Context(), res, ao)
+	// With a memory limit, ingest spills the spans to partition files when
+	// they would not fit, and RunPartitioned analyses them partition by
+	// partition; the report is the same as in memory.
+	var rep *report.Report
+	_, code, err := loadWith(cmd.Context(), opts.IO, opts.Paths, &opts.load, limit,
+		func(ctx context.Context, paths []string, stdin io.Reader, lo ingest.Options) (*ingest.Result, error) {
+			r, res, err := audit.RunPartitioned(ctx, paths, stdin, lo, ao)
+			rep = r
+			return res, err
+		})
 	if err != nil {
 		return err
 	}

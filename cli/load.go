@@ -76,10 +76,21 @@ func (f *loadFlags) options() (ingest.Options, error) {
 // returns the result plus the exit code the command should end with when
 // its own work succeeds (ExitOK, ExitInput or ExitNoData).
 func load(ctx context.Context, ios *IOStreams, paths []string, f *loadFlags) (*ingest.Result, int, error) {
+	return loadWith(ctx, ios, paths, f, 0, ingest.Load)
+}
+
+// loader reads inputs as ingest.Load does; it may analyse them on the way
+// (audit.RunPartitioned).
+type loader func(ctx context.Context, paths []string, stdin io.Reader, opt ingest.Options) (*ingest.Result, error)
+
+// loadWith is load with a memory limit for ingest (0: none) and the
+// function that reads the inputs.
+func loadWith(ctx context.Context, ios *IOStreams, paths []string, f *loadFlags, memoryLimit int64, read loader) (*ingest.Result, int, error) {
 	opt, err := f.options()
 	if err != nil {
 		return nil, 0, err
 	}
+	opt.MemoryLimit = memoryLimit
 	if f.jaeger.enabled() {
 		path, cleanup, err := fetchForLoad(ctx, ios, &f.jaeger, len(paths) > 0)
 		if err != nil {
@@ -96,7 +107,7 @@ func load(ctx context.Context, ios *IOStreams, paths []string, f *loadFlags) (*i
 	if prog != nil {
 		opt.Progress = prog.files
 	}
-	res, err := ingest.Load(ctx, paths, ios.In, opt)
+	res, err := read(ctx, paths, ios.In, opt)
 	prog.done()
 	if err != nil {
 		return nil, 0, err

@@ -268,10 +268,19 @@ func Run(reqs []Request, opt Options, detectors ...*Detector) (*Result, error) {
 		}
 		all = append(all, fs...)
 	}
+	kept := selectFindings(all, opt, p.project)
+	res := &Result{Findings: kept, Plan: p.plan(kept)}
+	return res, errors.Join(errs...)
+}
+
+// selectFindings projects each finding's savings, drops those that save
+// nothing, marks the recommended ones, ranks the rest and cuts them to
+// opt.Top.
+func selectFindings(all []Finding, opt Options, project func(*Finding)) []Finding {
 	kept := all[:0]
 	for i := range all {
 		f := &all[i]
-		p.project(f)
+		project(f)
 		if f.Savings.Total <= 0 {
 			continue // no request gets faster
 		}
@@ -283,8 +292,7 @@ func Run(reqs []Request, opt Options, detectors ...*Detector) (*Result, error) {
 	if opt.Top > 0 && len(kept) > opt.Top {
 		kept = kept[:opt.Top]
 	}
-	res := &Result{Findings: kept, Plan: p.plan(kept)}
-	return res, errors.Join(errs...)
+	return kept
 }
 
 // rank sorts findings by score (total saving × confidence), then endpoint,

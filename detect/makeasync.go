@@ -93,9 +93,21 @@ type asyncAgg struct {
 	writeHow  string
 	readHow   string
 	protocol  string
+	// classAt, writeAt, readAt and firstAt are the requests (indices into
+	// Pass.Requests, or into an Accumulator's requests once merged) where
+	// class, writeHow, readHow and protocol were set: merging keeps the
+	// earliest in canonical order, as one pass over every request does.
+	classAt, writeAt, readAt, firstAt int
 }
 
 func runMakeAsync(p *Pass) ([]Finding, error) {
+	aggs, keys := collectMakeAsync(p)
+	return makeAsyncFindings(aggs, keys, p.AsyncElsewhere), nil
+}
+
+// collectMakeAsync aggregates the synchronous calls of every request of p
+// per callKey, with Sites; keys are in order of first occurrence.
+func collectMakeAsync(p *Pass) (map[callKey]*asyncAgg, []callKey) {
 	aggs := map[callKey]*asyncAgg{}
 	var keys []callKey
 	for r := range p.Requests {
@@ -109,12 +121,12 @@ func runMakeAsync(p *Pass) ([]Finding, error) {
 			key := callKey{req.Endpoint, c.Caller, c.Callee}
 			a := aggs[key]
 			if a == nil {
-				a = &asyncAgg{key: key, protocol: c.Protocol}
+				a = &asyncAgg{key: key, protocol: c.Protocol, firstAt: r}
 				aggs[key] = a
 				keys = append(keys, key)
 			}
 			if cls := p.Classify(r, c); a.calls == 0 || cls.Lean > a.class.Lean {
-				a.class = cls
+				a.class, a.classAt = cls, r
 			}
 			a.calls++
 			if n := len(a.sites); n > 0 && a.sites[n-1].Request == r {
@@ -142,16 +154,25 @@ func runMakeAsync(p *Pass) ([]Finding, error) {
 			case Write:
 				a.writes++
 				if a.writeHow == "" {
-					a.writeHow = how
+					a.writeHow, a.writeAt = how, r
 				}
 			case Read:
 				a.reads++
 				if a.readHow == "" {
-					a.readHow = how
+					a.readHow, a.readAt = how, r
 				}
 			}
 		}
 	}
+	return aggs, keys
+}
+
+// elsewhereFunc is Pass.AsyncElsewhere, or its equivalent over merged
+// batches.
+type elsewhereFunc func(callee calls.Endpoint) (sameOperation, sameService int)
+
+// makeAsyncFindings turns the aggregates into findings, sorted by key.
+func makeAsyncFindings(aggs map[callKey]*asyncAgg, keys []callKey, elsewhere elsewhereFunc) []Finding {
 	slices.SortFunc(keys, compareCallKeys)
 	var out []Finding
 	for _, k := range keys {
@@ -159,7 +180,7 @@ func runMakeAsync(p *Pass) ([]Finding, error) {
 		if a.class.Lean == Critical {
 			continue // never recommended: see the Doc
 		}
-		conf, reasons := a.confidence(p)
+		conf, reasons := a.confidence(elsewhere)
 		out = append(out, Finding{
 			Action:     report.MakeAsync,
 			Endpoint:   k.endpoint,
@@ -174,7 +195,7 @@ func runMakeAsync(p *Pass) ([]Finding, error) {
 			Sites:      a.sites,
 		})
 	}
-	return out, nil
+	return out
 }
 
 func compareCallKeys(a, b callKey) int {
@@ -202,7 +223,7 @@ type reason struct {
 }
 
 // confidence scores the aggregate as documented in makeAsyncDoc.
-func (a *asyncAgg) confidence(p *Pass) (float64, []string) {
+func (a *asyncAgg) confidence(elsewhere elsewhereFunc) (float64, []string) {
 	var rs []reason
 	add := func(w float64, format string, args ...any) {
 		rs = append(rs, reason{weight: w, text: fmt.Sprintf(format, args...)})
@@ -228,7 +249,7 @@ func (a *asyncAgg) confidence(p *Pass) (float64, []string) {
 				"failures propagate: the request failed in %d of the %d calls that failed", u, a.failed)
 		}
 	}
-	if same, svc := p.AsyncElsewhere(a.key.callee); same > 0 {
+	if same, svc := elsewhere(a.key.callee); same > 0 {
 		add(weightAsyncOp, "async elsewhere: %s is already called asynchronously in %d %s",
 			a.key.callee, same, plural(same, "call", "calls"))
 	} else if svc > 0 {

@@ -74,6 +74,13 @@ type parallelAgg struct {
 }
 
 func runParallelize(p *Pass) ([]Finding, error) {
+	aggs, keys := collectParallel(p)
+	return parallelFindings(aggs, keys), nil
+}
+
+// collectParallel aggregates the sequential runs of every request of p per
+// groupKey, with Sites; keys are in order of first occurrence.
+func collectParallel(p *Pass) (map[groupKey]*parallelAgg, []groupKey) {
 	aggs := map[groupKey]*parallelAgg{}
 	var keys []groupKey
 	var run []int // indices into the request's calls
@@ -132,6 +139,11 @@ func runParallelize(p *Pass) ([]Finding, error) {
 			flush()
 		}
 	}
+	return aggs, keys
+}
+
+// parallelFindings turns the aggregates into findings, sorted by key.
+func parallelFindings(aggs map[groupKey]*parallelAgg, keys []groupKey) []Finding {
 	slices.SortFunc(keys, func(a, b groupKey) int {
 		for _, c := range [...]int{
 			cmp.Compare(a.endpoint.Service, b.endpoint.Service),
@@ -169,7 +181,7 @@ func runParallelize(p *Pass) ([]Finding, error) {
 			Sites:      a.sites,
 		})
 	}
-	return out, nil
+	return out
 }
 
 // addRun records one run of sequential reads (indices into cs) of request r.

@@ -332,9 +332,15 @@ func (p *Pass) project(f *Finding) {
 		saving[s.Request] = v
 		xs = append(xs, v)
 	}
+	applySavings(f, xs, saving, p.endpoints[f.Endpoint])
+}
+
+// applySavings sets f's savings from the per-site savings xs (sorted in
+// place), and its share and latency after from its endpoint's requests
+// (ep may be nil) with saving per request index.
+func applySavings(f *Finding, xs []int64, saving map[int]int64, ep *endpointState) {
 	d := stats.Of(xs)
 	f.Savings = report.Savings{Mean: d.Mean / 1e6, P50: ms(d.P50), P95: ms(d.P95), P99: ms(d.P99), Total: ms(d.Sum)}
-	ep := p.endpoints[f.Endpoint]
 	if ep == nil {
 		return
 	}
@@ -425,14 +431,20 @@ func (p *Pass) plan(fs []Finding) []report.PlanEndpoint {
 		for _, s := range mergeSites(pl.sites) {
 			saving[s.Request] = p.saving(s.Request, s.Change)
 		}
-		before := stats.Of(slices.Clone(ep.latencies))
-		slices.Sort(pl.changes)
-		out = append(out, report.PlanEndpoint{
-			Endpoint: ref(pl.ep),
-			Changes:  pl.changes,
-			BeforeMs: report.LatencyAfter{P50: ms(before.P50), P95: ms(before.P95), P99: ms(before.P99)},
-			AfterMs:  after(ep, saving),
-		})
+		out = append(out, planEndpoint(pl.ep, ep, pl.changes, saving))
 	}
 	return out
+}
+
+// planEndpoint is the plan of one endpoint: the ranks of its recommended
+// changes and its latency before and after (saving per request index).
+func planEndpoint(e calls.Endpoint, ep *endpointState, changes []int, saving map[int]int64) report.PlanEndpoint {
+	before := stats.Of(slices.Clone(ep.latencies))
+	slices.Sort(changes)
+	return report.PlanEndpoint{
+		Endpoint: ref(e),
+		Changes:  changes,
+		BeforeMs: report.LatencyAfter{P50: ms(before.P50), P95: ms(before.P95), P99: ms(before.P99)},
+		AfterMs:  after(ep, saving),
+	}
 }

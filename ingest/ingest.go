@@ -120,6 +120,20 @@ func Load(ctx context.Context, paths []string, stdin io.Reader, opt Options) (*R
 // is exactly what Load returns. An error from fn stops loading and is
 // returned.
 func LoadPartitions(ctx context.Context, paths []string, stdin io.Reader, opt Options, fn func(*Partition) error) (*Result, error) {
+	return LoadPasses(ctx, paths, stdin, opt, 1, func(_ int, p *Partition) error { return fn(p) })
+}
+
+// LoadPasses is LoadPartitions for analyses that need several passes over
+// the traces: it reads the inputs once and calls fn with every partition,
+// passes times over (pass 0, 1, ..., partitions in order within a pass;
+// passes < 1 counts as 1). When the loader spilled, the partition files
+// are kept until the last pass, and each pass reads, groups and repairs
+// them again, so a partition's traces are equal (not identical) from one
+// pass to the next and memory stays bounded by the largest partition.
+// Without spilling, every pass gets the same single partition. The
+// Summary counts the traces once.
+func LoadPasses(ctx context.Context, paths []string, stdin io.Reader, opt Options, passes int, fn func(pass int, p *Partition) error) (*Result, error) {
+	passes = max(passes, 1)
 	inputs, errs := decode.Expand(paths, stdin)
 	res := &Result{Errors: errs}
 	res.Summary.Files = len(inputs)
@@ -171,13 +185,25 @@ func LoadPartitions(ctx context.Context, paths []string, stdin io.Reader, opt Op
 	if err != nil {
 		return nil, err
 	}
-	err = sk.partitions(ctx, func(p *Partition, g *trace.Grouper) error {
+	var single []*trace.Trace // the one partition, for later passes
+	err = sk.partitions(ctx, passes, func(pass int, p *Partition, g *trace.Grouper) error {
+		if g == nil {
+			p.Traces = single
+			return fn(pass, p)
+		}
 		traces := g.Traces()
 		if err := repairAll(ctx, traces, opt.Repair, workers); err != nil {
 			return err
 		}
-		p.Traces = account(res, rejected, traces)
-		return fn(p)
+		if pass == 0 {
+			p.Traces = account(res, rejected, traces)
+		} else {
+			p.Traces = withSpans(traces)
+		}
+		if p.Count == 1 && passes > 1 {
+			single = p.Traces
+		}
+		return fn(pass, p)
 	})
 	if err != nil {
 		return nil, err
@@ -210,6 +236,19 @@ func account(res *Result, rejected trace.Tally, traces []*trace.Trace) []*trace.
 		}
 		if partial {
 			res.Summary.PartialTraces++
+		}
+	}
+	clear(traces[len(kept):])
+	return kept
+}
+
+// withSpans returns the traces that have spans (as account does, without
+// counting them).
+func withSpans(traces []*trace.Trace) []*trace.Trace {
+	kept := traces[:0]
+	for _, t := range traces {
+		if len(t.Spans) > 0 {
+			kept = append(kept, t)
 		}
 	}
 	clear(traces[len(kept):])

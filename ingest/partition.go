@@ -83,7 +83,7 @@ func (s *sink) add(spans []trace.Span) error {
 	if s.read > 0 && s.inputBytes > s.read {
 		expected = max(expected, int64(float64(s.held)*float64(s.inputBytes)/float64(s.read)*1.25))
 	}
-	n := int(min(max(expected/(s.budget/2)+1, minParts), maxParts))
+	n := int(min(max(expected/max(s.budget/2, 1)+1, minParts), maxParts))
 	sp, err := newSpiller(s.opt.SpillDir, n)
 	if err != nil {
 		return err
@@ -99,26 +99,39 @@ func (s *sink) add(spans []trace.Span) error {
 // consumed records that a chunk of n decompressed bytes was merged.
 func (s *sink) consumed(n int) { s.read += int64(n) }
 
-// partitions calls f for each partition with a Grouper holding its spans.
-func (s *sink) partitions(ctx context.Context, f func(*Partition, *trace.Grouper) error) error {
+// partitions calls f for each partition with a Grouper holding its spans,
+// passes times over (pass 0, 1, ...). Spilled partition files are kept
+// until the last pass reads them; without spilling, the one Grouper is
+// handed over in pass 0 and later passes get a nil Grouper.
+func (s *sink) partitions(ctx context.Context, passes int, f func(pass int, p *Partition, g *trace.Grouper) error) error {
 	if s.sp == nil {
 		g := s.g
 		s.g = nil
-		return f(&Partition{Index: 0, Count: 1}, g)
+		for pass := range passes {
+			if pass > 0 {
+				g = nil
+			}
+			if err := f(pass, &Partition{Index: 0, Count: 1}, g); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	if err := s.sp.finish(); err != nil {
 		return err
 	}
-	for i := range s.sp.files {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		g, err := s.sp.load(i)
-		if err != nil {
-			return err
-		}
-		if err := f(&Partition{Index: i, Count: len(s.sp.files)}, g); err != nil {
-			return err
+	for pass := range passes {
+		for i := range s.sp.files {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			g, err := s.sp.load(i, pass < passes-1)
+			if err != nil {
+				return err
+			}
+			if err := f(pass, &Partition{Index: i, Count: len(s.sp.files)}, g); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -136,6 +149,8 @@ type spiller struct {
 	dir     string
 	files   []*os.File
 	writers []*spanWriter
+	// counts are the spans written to each file (set by finish).
+	counts []int
 }
 
 func newSpiller(dir string, n int) (*spiller, error) {
@@ -178,19 +193,25 @@ func (sp *spiller) write(spans []trace.Span) error {
 
 // finish flushes every partition file.
 func (sp *spiller) finish() error {
-	for _, w := range sp.writers {
+	sp.counts = make([]int, len(sp.writers))
+	for i, w := range sp.writers {
 		if err := w.flush(); err != nil {
 			return fmt.Errorf("spilling spans to disk: %w", err)
 		}
+		sp.counts[i] = w.spans
+		sp.writers[i] = nil
 	}
 	return nil
 }
 
-// load reads partition i into a Grouper and deletes its file.
-func (sp *spiller) load(i int) (*trace.Grouper, error) {
+// load reads partition i into a Grouper and, unless keep is set, deletes
+// its file.
+func (sp *spiller) load(i int, keep bool) (*trace.Grouper, error) {
 	f := sp.files[i]
-	n := sp.writers[i].spans
-	sp.writers[i] = nil
+	if f == nil {
+		return nil, fmt.Errorf("reading spilled spans: partition %d was already removed", i)
+	}
+	n := sp.counts[i]
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("reading spilled spans: %w", err)
 	}
@@ -218,9 +239,11 @@ func (sp *spiller) load(i int) (*trace.Grouper, error) {
 	if read != n {
 		return nil, fmt.Errorf("reading spilled spans from %s: %w: %d spans, wrote %d", f.Name(), errCorrupt, read, n)
 	}
-	f.Close()
-	os.Remove(f.Name())
-	sp.files[i] = nil
+	if !keep {
+		f.Close()
+		os.Remove(f.Name())
+		sp.files[i] = nil
+	}
 	return g, nil
 }
 

@@ -1,0 +1,182 @@
+package audit
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/syncaudit/syncaudit/calls"
+	"github.com/syncaudit/syncaudit/detect"
+	"github.com/syncaudit/syncaudit/ingest"
+	"github.com/syncaudit/syncaudit/report"
+	"github.com/syncaudit/syncaudit/stats"
+	"github.com/syncaudit/syncaudit/trace"
+)
+
+// RunPartitioned loads paths (and stdin for "-") with ingest.LoadPasses
+// and analyses them as Run does, partition by partition when the loader
+// spills (lopt.MemoryLimit), so that peak memory is the largest partition
+// plus a small record per request (its endpoint, latency and metrics) and
+// per candidate site (one saving), whatever the input size. The report is
+// the same as Run's over ingest.Load's result.
+//
+// Pass 1 analyses each partition's requests, keeps their small results,
+// aggregates the checklist's call durations and the asynchronous flows'
+// lags, and runs candidate detection's first pass (detect.Accumulator:
+// per-request savings and evidence). Detection is then finished
+// (confidence, ranking, the recommended set) and each endpoint's p95
+// request chosen. Pass 2 reads the partitions again to simulate the
+// combined plan with the recommended set and to draw the p95 requests'
+// waterfalls. When everything fits in one partition, the traces are kept
+// and analysed in memory by Run.
+//
+// The returned ingest.Result has the Summary and Errors of the input and
+// no Traces.
+func RunPartitioned(ctx context.Context, paths []string, stdin io.Reader, lopt ingest.Options, opt Options) (*report.Report, *ingest.Result, error) {
+	acc, err := detect.NewAccumulator(opt.Detect)
+	if err != nil {
+		return nil, nil, fmt.Errorf("detecting candidates: %w", err)
+	}
+	var (
+		single  []*trace.Trace // the one partition, when nothing spilled
+		reqs    []Request      // small results only (no trace, path or calls)
+		keys    []wfKey        // same order as reqs
+		groups  = newGroupAcc()
+		flows   flowAcc
+		found   *detect.Result
+		rep     *report.Report
+		targets map[wfKey]int // p95 request → index into rep.Endpoints
+		falls   []*report.Waterfall
+		rank    map[rankKey]int
+	)
+	finish := func() error {
+		var err error
+		if found, err = acc.Finish(); err != nil {
+			return fmt.Errorf("detecting candidates: %w", err)
+		}
+		rep = &report.Report{
+			SchemaVersion: report.SchemaVersion,
+			Summary: report.Summary{Requests: len(reqs), JaegerCompat: opt.JaegerCompat,
+				EnqueueCostMs: ms(opt.Detect.EnqueueCost.Nanoseconds())},
+			Endpoints:  Endpoints(reqs),
+			Candidates: found.Candidates(),
+			Async:      flows.flows(),
+		}
+		rep.Checklist = checklist(groups.groups(), rep.Endpoints, rep.Candidates, rep.Async, opt.Thresholds)
+		targets = p95Requests(reqs, keys, rep.Endpoints)
+		falls = make([]*report.Waterfall, len(rep.Endpoints))
+		rank = candidateRanks(rep.Candidates)
+		reqs, keys, groups = nil, nil, nil
+		return nil
+	}
+	res, err := ingest.LoadPasses(ctx, paths, stdin, lopt, 2, func(pass int, p *ingest.Partition) error {
+		if p.Count == 1 {
+			single = p.Traces // Run analyses it after loading
+			return nil
+		}
+		rs, err := Analyze(ctx, p.Traces, opt.Workers)
+		if err != nil {
+			return err
+		}
+		dreqs := detectRequests(rs)
+		if pass == 0 {
+			if err := acc.Observe(dreqs); err != nil {
+				return fmt.Errorf("detecting candidates: %w", err)
+			}
+			groups.add(rs)
+			flows.add(rs)
+			for i := range rs {
+				r := &rs[i]
+				reqs = append(reqs, Request{Root: r.Root, Endpoint: r.Endpoint, Latency: r.Latency, Failed: r.Failed, Metrics: r.Metrics})
+				keys = append(keys, wfKey{r.Trace.ID, r.Root})
+			}
+			return nil
+		}
+		if found == nil {
+			if err := finish(); err != nil {
+				return err
+			}
+		}
+		if err := acc.ObservePlan(dreqs); err != nil {
+			return fmt.Errorf("detecting candidates: %w", err)
+		}
+		for i := range rs {
+			r := &rs[i]
+			if e, ok := targets[wfKey{r.Trace.ID, r.Root}]; ok && r.Endpoint == endpointOf(&rep.Endpoints[e]) {
+				w := drawWaterfall(r, rank)
+				falls[e] = &w
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if rep == nil {
+		// Nothing spilled: the whole input is one partition.
+		res.Traces = single
+		rep, err := Run(ctx, res, opt)
+		res.Traces = nil
+		return rep, res, err
+	}
+	rep.Summary.Summary = res.Summary
+	rep.Plan = acc.Plan()
+	for _, w := range falls {
+		if w != nil {
+			rep.Waterfalls = append(rep.Waterfalls, *w)
+		}
+	}
+	return rep, res, nil
+}
+
+// wfKey identifies a request across passes: its trace ID and root index
+// (repair is deterministic, so a reloaded trace has the same spans in the
+// same order).
+type wfKey struct {
+	id   trace.TraceID
+	root int32
+}
+
+func endpointOf(e *report.Endpoint) calls.Endpoint {
+	return calls.Endpoint{Service: e.Service, Operation: e.Operation}
+}
+
+// detectRequests converts analysed requests for detection.
+func detectRequests(reqs []Request) []detect.Request {
+	out := make([]detect.Request, len(reqs))
+	for i, r := range reqs {
+		out[i] = detect.Request{Trace: r.Trace, Root: r.Root, Endpoint: r.Endpoint, Latency: r.Latency, Failed: r.Failed, Calls: r.Calls}
+	}
+	return out
+}
+
+// p95Requests picks each endpoint's p95 request as Waterfalls does
+// (nearest rank; ties broken by trace ID and root), returning it with the
+// index of its endpoint in eps (Endpoints(reqs)).
+func p95Requests(reqs []Request, keys []wfKey, eps []report.Endpoint) map[wfKey]int {
+	byEP := map[calls.Endpoint][]int{}
+	for i := range reqs {
+		byEP[reqs[i].Endpoint] = append(byEP[reqs[i].Endpoint], i)
+	}
+	out := make(map[wfKey]int, len(eps))
+	for e := range eps {
+		is := byEP[endpointOf(&eps[e])]
+		if len(is) == 0 {
+			continue
+		}
+		slices.SortFunc(is, func(a, b int) int {
+			return cmp.Or(cmp.Compare(reqs[a].Latency, reqs[b].Latency),
+				bytes.Compare(keys[a].id[:], keys[b].id[:]), cmp.Compare(keys[a].root, keys[b].root))
+		})
+		lat := make([]int64, len(is))
+		for k, i := range is {
+			lat[k] = reqs[i].Latency
+		}
+		idx, _ := slices.BinarySearch(lat, stats.Percentile(lat, 95))
+		out[keys[is[idx]]] = e
+	}
+	return out
+}

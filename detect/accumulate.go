@@ -1,0 +1,393 @@
+package detect
+
+import (
+	"bytes"
+	"cmp"
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/syncaudit/syncaudit/calls"
+	"github.com/syncaudit/syncaudit/report"
+	"github.com/syncaudit/syncaudit/trace"
+)
+
+// An Accumulator runs the standard detectors (MakeAsync and Parallelize)
+// over requests that arrive in batches, such as one partition of traces at
+// a time, holding only small per-request and per-finding state between
+// batches: no trace is referenced after Observe returns. Its result is
+// the one Run would give over all the batches' requests together.
+//
+// It works in two passes over the same batches:
+//
+//	acc, _ := detect.NewAccumulator(opt)
+//	for _, b := range batches { acc.Observe(b) }   // pass 1: savings, evidence
+//	res, _ := acc.Finish()                          // confidence, ranking
+//	for _, b := range batches { acc.ObservePlan(b) } // pass 2: the combined plan
+//	res.Plan = acc.Plan()
+//
+// Pass 1 re-simulates each request a finding applies to as soon as it is
+// seen and keeps the saving; the combined plan needs the recommended set,
+// known only after Finish, so pass 2 re-simulates each request with the
+// recommended changes of its endpoint. A request must be in exactly one
+// batch and all requests of a trace in the same batch. In Finish's result,
+// Finding.Sites hold the request indices (in canonical order over all
+// batches) without their Change.
+type Accumulator struct {
+	opt Options
+
+	reqs          []reqRecord
+	async         map[callKey]*asyncAgg
+	asyncSaving   map[callKey][]siteSaving
+	par           map[groupKey]*parallelAgg
+	parSaving     map[groupKey][]siteSaving
+	asyncOps      map[calls.Endpoint]int
+	asyncServices map[string]int
+
+	// Set by Finish.
+	finished  bool
+	sorted    []reqRecord // canonical order
+	endpoints map[calls.Endpoint]*endpointState
+	kept      []Finding
+	recAsync  map[callKey]bool
+	recPar    map[groupKey]bool
+	recOrder  []Finding // recommended findings, in rank order
+	planSave  map[int]int64
+}
+
+// reqRecord is what the Accumulator keeps of a request: its canonical
+// sort key, endpoint and latency.
+type reqRecord struct {
+	trace   trace.TraceID
+	span    trace.SpanID
+	start   int64
+	root    int32
+	ep      calls.Endpoint
+	latency int64
+}
+
+// siteSaving is the saving of one site: req indexes Accumulator.reqs
+// (before Finish) or the canonical order (after).
+type siteSaving struct {
+	req    int
+	saving int64
+}
+
+func recordOf(r *Request) reqRecord {
+	rec := reqRecord{root: r.Root, ep: r.Endpoint, latency: r.Latency}
+	if r.Trace != nil {
+		rec.trace = r.Trace.ID
+		if r.Root >= 0 && int(r.Root) < len(r.Trace.Spans) {
+			rec.span, rec.start = r.Trace.Spans[r.Root].SpanID, r.Trace.Spans[r.Root].Start
+		}
+	}
+	return rec
+}
+
+// compareRecords orders records as compareRequests orders requests.
+func compareRecords(a, b *reqRecord) int {
+	if c := bytes.Compare(a.trace[:], b.trace[:]); c != 0 {
+		return c
+	}
+	if c := bytes.Compare(a.span[:], b.span[:]); c != 0 {
+		return c
+	}
+	return cmp.Or(cmp.Compare(a.start, b.start), cmp.Compare(a.root, b.root),
+		cmp.Compare(a.ep.Service, b.ep.Service), cmp.Compare(a.ep.Operation, b.ep.Operation),
+		cmp.Compare(a.latency, b.latency))
+}
+
+// NewAccumulator returns an empty Accumulator, or an error when opt is
+// invalid.
+func NewAccumulator(opt Options) (*Accumulator, error) {
+	if err := opt.validate(); err != nil {
+		return nil, err
+	}
+	return &Accumulator{
+		opt:           opt,
+		async:         map[callKey]*asyncAgg{},
+		asyncSaving:   map[callKey][]siteSaving{},
+		par:           map[groupKey]*parallelAgg{},
+		parSaving:     map[groupKey][]siteSaving{},
+		asyncOps:      map[calls.Endpoint]int{},
+		asyncServices: map[string]int{},
+	}, nil
+}
+
+var errFinished = errors.New("detect: Observe after Finish")
+
+// Observe adds a batch of requests (pass 1): it finds every candidate
+// change in them, re-simulates each request with the change applied, and
+// keeps the savings and the evidence confidence is computed from.
+func (a *Accumulator) Observe(batch []Request) error {
+	if a.finished {
+		return errFinished
+	}
+	p := newPass(batch, a.opt)
+	base := len(a.reqs)
+	for i := range p.Requests {
+		a.reqs = append(a.reqs, recordOf(&p.Requests[i]))
+	}
+	for k, v := range p.asyncOps {
+		a.asyncOps[k] += v
+	}
+	for k, v := range p.asyncServices {
+		a.asyncServices[k] += v
+	}
+	savings := func(sites []Site) []siteSaving {
+		out := make([]siteSaving, 0, len(sites))
+		for _, s := range mergeSites(sites) {
+			out = append(out, siteSaving{req: base + s.Request, saving: p.saving(s.Request, s.Change)})
+		}
+		return out
+	}
+	less := func(x, y int) bool { return compareRecords(&a.reqs[x], &a.reqs[y]) < 0 }
+
+	aggs, keys := collectMakeAsync(p)
+	for _, k := range keys {
+		b := aggs[k]
+		a.asyncSaving[k] = append(a.asyncSaving[k], savings(b.sites)...)
+		b.sites, b.lastTrace = nil, nil
+		b.classAt += base
+		b.writeAt += base
+		b.readAt += base
+		b.firstAt += base
+		m := a.async[k]
+		if m == nil {
+			a.async[k] = b
+			continue
+		}
+		if b.class.Lean > m.class.Lean || b.class.Lean == m.class.Lean && less(b.classAt, m.classAt) {
+			m.class, m.classAt = b.class, b.classAt
+		}
+		if b.writeHow != "" && (m.writeHow == "" || less(b.writeAt, m.writeAt)) {
+			m.writeHow, m.writeAt = b.writeHow, b.writeAt
+		}
+		if b.readHow != "" && (m.readHow == "" || less(b.readAt, m.readAt)) {
+			m.readHow, m.readAt = b.readHow, b.readAt
+		}
+		if less(b.firstAt, m.firstAt) {
+			m.protocol, m.firstAt = b.protocol, b.firstAt
+		}
+		m.calls += b.calls
+		m.traces += b.traces
+		m.maxPerReq = max(m.maxPerReq, b.maxPerReq)
+		m.failed += b.failed
+		m.tolerated += b.tolerated
+		m.tail += b.tail
+		m.writes += b.writes
+		m.reads += b.reads
+	}
+
+	pa, pkeys := collectParallel(p)
+	for _, k := range pkeys {
+		b := pa[k]
+		a.parSaving[k] = append(a.parSaving[k], savings(b.sites)...)
+		b.sites, b.lastTrace = nil, nil
+		m := a.par[k]
+		if m == nil {
+			a.par[k] = b
+			continue
+		}
+		m.runs += b.runs
+		m.traces += b.traces
+		m.distinct = m.distinct && b.distinct
+		m.explicit = m.explicit && b.explicit
+		m.busy += b.busy
+		m.critical = m.critical || b.critical
+		m.maxSize = max(m.maxSize, b.maxSize)
+	}
+	return nil
+}
+
+// Finish ends pass 1: it orders the requests canonically, scores, ranks
+// and selects the findings as Run does. The Result has no Plan yet (see
+// ObservePlan and Plan). Observe may not be called afterwards.
+func (a *Accumulator) Finish() (*Result, error) {
+	if a.finished {
+		return nil, errors.New("detect: Finish called twice")
+	}
+	a.finished = true
+	n := len(a.reqs)
+	perm := make([]int, n)
+	for i := range perm {
+		perm[i] = i
+	}
+	slices.SortStableFunc(perm, func(x, y int) int { return compareRecords(&a.reqs[x], &a.reqs[y]) })
+	pos := make([]int, n) // batch index → canonical index
+	a.sorted = make([]reqRecord, n)
+	for c, i := range perm {
+		pos[i] = c
+		a.sorted[c] = a.reqs[i]
+	}
+	a.reqs = nil
+	a.endpoints = map[calls.Endpoint]*endpointState{}
+	for i := range a.sorted {
+		r := &a.sorted[i]
+		ep := a.endpoints[r.ep]
+		if ep == nil {
+			ep = &endpointState{}
+			a.endpoints[r.ep] = ep
+		}
+		ep.reqs = append(ep.reqs, i)
+		ep.latencies = append(ep.latencies, r.latency)
+	}
+	for _, ep := range a.endpoints {
+		var sum float64
+		for _, l := range ep.latencies {
+			sum += float64(l)
+		}
+		if len(ep.latencies) > 0 {
+			ep.meanLatency = sum / float64(len(ep.latencies))
+		}
+	}
+	// Sites in canonical order, with the savings they project.
+	sites := func(ss []siteSaving) []Site {
+		for i := range ss {
+			ss[i].req = pos[ss[i].req]
+		}
+		slices.SortFunc(ss, func(x, y siteSaving) int { return cmp.Compare(x.req, y.req) })
+		out := make([]Site, len(ss))
+		for i, s := range ss {
+			out[i] = Site{Request: s.req}
+		}
+		return out
+	}
+	// Each finding's sites in canonical order, and its savings (Run
+	// projects them by re-simulation; here they were simulated by Observe).
+	attach := func(f *Finding, ss []siteSaving) {
+		f.Sites = sites(ss)
+		xs := make([]int64, len(ss))
+		saving := make(map[int]int64, len(ss))
+		for i, s := range ss {
+			xs[i] = s.saving
+			saving[s.req] = s.saving
+		}
+		applySavings(f, xs, saving, a.endpoints[f.Endpoint])
+	}
+	asyncKeys := make([]callKey, 0, len(a.async))
+	for k := range a.async {
+		asyncKeys = append(asyncKeys, k)
+	}
+	all := makeAsyncFindings(a.async, asyncKeys, func(callee calls.Endpoint) (int, int) {
+		return a.asyncOps[callee], a.asyncServices[callee.Service]
+	})
+	for i := range all {
+		f := &all[i]
+		attach(f, a.asyncSaving[callKey{f.Endpoint, f.Caller, f.Callee}])
+	}
+	parKeys := make([]groupKey, 0, len(a.par))
+	for k := range a.par {
+		parKeys = append(parKeys, k)
+	}
+	pf := parallelFindings(a.par, parKeys)
+	for i := range pf {
+		f := &pf[i]
+		attach(f, a.parSaving[groupKeyOf(f)])
+	}
+	all = append(all, pf...)
+	a.async, a.asyncSaving, a.par, a.parSaving = nil, nil, nil, nil
+
+	a.kept = selectFindings(all, a.opt, func(*Finding) {})
+	a.recAsync, a.recPar = map[callKey]bool{}, map[groupKey]bool{}
+	for _, f := range a.kept {
+		if !f.Recommended {
+			continue
+		}
+		a.recOrder = append(a.recOrder, f)
+		if f.Action == report.MakeAsync {
+			a.recAsync[callKey{f.Endpoint, f.Caller, f.Callee}] = true
+		} else {
+			a.recPar[groupKeyOf(&f)] = true
+		}
+	}
+	a.planSave = map[int]int64{}
+	return &Result{Findings: slices.Clone(a.kept)}, nil
+}
+
+// groupKeyOf is the groupKey of a parallelize finding.
+func groupKeyOf(f *Finding) groupKey {
+	names := make([]string, len(f.Callees))
+	for i, c := range f.Callees {
+		names[i] = c.String()
+	}
+	return groupKey{endpoint: f.Endpoint, caller: f.Caller, callees: strings.Join(names, "\x00")}
+}
+
+// NeedsPlan reports whether the combined plan needs pass 2: whether any
+// finding is recommended. It is false before Finish.
+func (a *Accumulator) NeedsPlan() bool { return a.finished && len(a.recOrder) > 0 }
+
+// ObservePlan adds a batch of requests for pass 2 (after Finish; the
+// batches of pass 1, in any order and grouping that keeps each trace in
+// one batch): it re-simulates each of their requests with every
+// recommended change of its endpoint applied together.
+func (a *Accumulator) ObservePlan(batch []Request) error {
+	if !a.finished {
+		return errors.New("detect: ObservePlan before Finish")
+	}
+	if len(a.recOrder) == 0 {
+		return nil
+	}
+	p := newPass(batch, a.opt)
+	aggs, _ := collectMakeAsync(p)
+	pa, _ := collectParallel(p)
+	// The sites of every recommended finding, per endpoint, in rank order
+	// (as Pass.plan unions them).
+	byEP := map[calls.Endpoint][]Site{}
+	for i := range a.recOrder {
+		f := &a.recOrder[i]
+		var ss []Site
+		if f.Action == report.MakeAsync {
+			if ag := aggs[callKey{f.Endpoint, f.Caller, f.Callee}]; ag != nil {
+				ss = ag.sites
+			}
+		} else if ag := pa[groupKeyOf(f)]; ag != nil {
+			ss = ag.sites
+		}
+		byEP[f.Endpoint] = append(byEP[f.Endpoint], ss...)
+	}
+	for _, ss := range byEP {
+		for _, s := range mergeSites(ss) {
+			rec := recordOf(&p.Requests[s.Request])
+			c, ok := slices.BinarySearchFunc(a.sorted, rec, func(x, y reqRecord) int { return compareRecords(&x, &y) })
+			if !ok {
+				return errors.New("detect: ObservePlan: a request that Observe did not see")
+			}
+			a.planSave[c] = p.saving(s.Request, s.Change)
+		}
+	}
+	return nil
+}
+
+// Plan returns the combined plan from the requests given to ObservePlan
+// (nil before Finish).
+func (a *Accumulator) Plan() []report.PlanEndpoint {
+	if !a.finished {
+		return nil
+	}
+	type epPlan struct {
+		ep      calls.Endpoint
+		changes []int
+	}
+	byEP := map[calls.Endpoint]*epPlan{}
+	var eps []*epPlan
+	for _, f := range a.recOrder {
+		pl := byEP[f.Endpoint]
+		if pl == nil {
+			pl = &epPlan{ep: f.Endpoint}
+			byEP[f.Endpoint] = pl
+			eps = append(eps, pl)
+		}
+		pl.changes = append(pl.changes, f.Rank)
+	}
+	out := make([]report.PlanEndpoint, 0, len(eps))
+	for _, pl := range eps {
+		ep := a.endpoints[pl.ep]
+		if ep == nil {
+			continue
+		}
+		out = append(out, planEndpoint(pl.ep, ep, pl.changes, a.planSave))
+	}
+	return out
+}
