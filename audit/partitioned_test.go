@@ -11,8 +11,8 @@ import (
 	"github.com/syncaudit/syncaudit/bench"
 	"github.com/syncaudit/syncaudit/ingest"
 	"github.com/syncaudit/syncaudit/internal/corpus"
-	"github.com/syncaudit/syncaudit/report"
 	"github.com/syncaudit/syncaudit/repair"
+	"github.com/syncaudit/syncaudit/report"
 )
 
 // reportJSON renders rep as the CLI's -o json does.
