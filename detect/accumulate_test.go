@@ -1,0 +1,149 @@
+package detect
+
+import (
+	"context"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/syncaudit/syncaudit/ingest"
+	"github.com/syncaudit/syncaudit/repair"
+	"github.com/syncaudit/syncaudit/trace"
+)
+
+// accumulate runs an Accumulator over the batches, both passes.
+func accumulate(t *testing.T, opt Options, batches [][]Request) *Result {
+	t.Helper()
+	acc, err := NewAccumulator(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range batches {
+		if err := acc.Observe(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := acc.Finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := acc.Observe(batches[0]); err == nil {
+		t.Error("Observe after Finish: no error")
+	}
+	// Pass 2 in another order: the plan must not depend on it.
+	for i := len(batches) - 1; i >= 0; i-- {
+		if err := acc.ObservePlan(batches[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res.Plan = acc.Plan()
+	return res
+}
+
+// batchings splits the traces' requests into batches, each trace in one
+// batch: one batch per trace in reverse ID order, odd and even traces, and
+// everything at once.
+func batchings(traces []*trace.Trace) map[string][][]Request {
+	out := map[string][][]Request{}
+	var each, halves [][]Request
+	halves = make([][]Request, 2)
+	for i := len(traces) - 1; i >= 0; i-- {
+		rs := requests(traces[i])
+		each = append(each, rs)
+		halves[i%2] = append(halves[i%2], rs...)
+	}
+	out["trace by trace, reversed"] = each
+	out["odd and even"] = halves
+	out["one batch"] = [][]Request{requests(traces...)}
+	return out
+}
+
+// TestAccumulatorMatchesRun: detection over batches, in any order, gives
+// Run's findings (with their sites' request indices) and plan.
+func TestAccumulatorMatchesRun(t *testing.T) {
+	type input struct {
+		name   string
+		traces []*trace.Trace
+	}
+	var inputs []input
+	for _, fix := range []string{"sync"} {
+		res, err := ingest.Load(context.Background(), []string{filepath.Join("..", "fixtures", fix, "otlp.jsonl.gz")}, nil,
+			ingest.Options{Repair: repair.DefaultOptions()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs = append(inputs, input{fix, res.Traces})
+	}
+	var seed []*trace.Trace
+	for i, d := range []string{seedSequential, seedParallel, seedSequential} {
+		seed = append(seed, build(t, uint64(i+1), d))
+	}
+	inputs = append(inputs, input{"seed", seed})
+	// The same call written with different methods: the reasons name the
+	// first in canonical order, whatever the batch order.
+	var methods []*trace.Trace
+	for i, m := range []string{"PUT", "POST", "PATCH", "PUT"} {
+		methods = append(methods, build(t, uint64(i+1), `order: POST /order 0 700
+  -> payment: POST /charge 0 100
+  -> email: send 100 600 http.request.method=`+m+`
+  -> analytics: POST /track 600 650`))
+	}
+	inputs = append(inputs, input{"methods", methods})
+	all := DefaultOptions()
+	all.MinConfidence = 0
+	top := DefaultOptions()
+	top.Top = 3
+	for _, in := range inputs {
+		for oname, opt := range map[string]Options{"default": DefaultOptions(), "all recommended": all, "top 3": top} {
+			want, err := Run(requests(in.traces...), opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(want.Findings) == 0 {
+				t.Fatalf("%s: no findings: the comparison would prove nothing", in.name)
+			}
+			for bname, batches := range batchings(in.traces) {
+				t.Run(in.name+"/"+oname+"/"+bname, func(t *testing.T) {
+					got := accumulate(t, opt, batches)
+					if !reflect.DeepEqual(got.Candidates(), want.Candidates()) {
+						t.Errorf("candidates\n%+v\nwant\n%+v", got.Candidates(), want.Candidates())
+					}
+					if !reflect.DeepEqual(got.Plan, want.Plan) {
+						t.Errorf("plan\n%+v\nwant\n%+v", got.Plan, want.Plan)
+					}
+					for i := range min(len(got.Findings), len(want.Findings)) {
+						g := got.Findings[i].Sites
+						w := want.Findings[i].Sites
+						if !slices.EqualFunc(g, w, func(a, b Site) bool { return a.Request == b.Request }) {
+							t.Errorf("finding %d: sites %v, want requests of %v", i+1, g, w)
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+func TestAccumulatorErrors(t *testing.T) {
+	if _, err := NewAccumulator(Options{MinConfidence: 2}); err == nil {
+		t.Error("invalid options: no error")
+	}
+	acc, err := NewAccumulator(DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := acc.ObservePlan(nil); err == nil {
+		t.Error("ObservePlan before Finish: no error")
+	}
+	if acc.Plan() != nil || acc.NeedsPlan() {
+		t.Error("plan before Finish")
+	}
+	res, err := acc.Finish()
+	if err != nil || len(res.Findings) != 0 {
+		t.Fatalf("empty: %v, %d findings", err, len(res.Findings))
+	}
+	if _, err := acc.Finish(); err == nil {
+		t.Error("Finish twice: no error")
+	}
+}
