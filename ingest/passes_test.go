@@ -1,0 +1,102 @@
+package ingest_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/syncaudit/syncaudit/bench"
+	"github.com/syncaudit/syncaudit/ingest"
+	"github.com/syncaudit/syncaudit/repair"
+	"github.com/syncaudit/syncaudit/trace"
+)
+
+// TestLoadPasses: every pass sees the same partitions with equal traces,
+// the summary counts them once, and the spill files are removed after the
+// last pass (or an error); without spilling every pass gets the one
+// partition.
+func TestLoadPasses(t *testing.T) {
+	var buf bytes.Buffer
+	if _, err := bench.Generate(&buf, bench.Options{Shape: bench.ShapeOrder, Traces: 120, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "orders.jsonl")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, limit := range []int64{0, 20_000} {
+		t.Run(fmt.Sprintf("limit=%d", limit), func(t *testing.T) {
+			spill := t.TempDir()
+			opt := ingest.Options{Repair: repair.DefaultOptions(), MemoryLimit: limit, SpillDir: spill}
+			want, err := ingest.Load(ctx, []string{path}, nil, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			byID := map[trace.TraceID]*trace.Trace{}
+			for _, tr := range want.Traces {
+				byID[tr.ID] = tr
+			}
+			seen := make([]map[trace.TraceID]bool, 3)
+			calls := make([]int, 3)
+			count := 0
+			res, err := ingest.LoadPasses(ctx, []string{path}, nil, opt, 3, func(pass int, p *ingest.Partition) error {
+				if seen[pass] == nil {
+					seen[pass] = map[trace.TraceID]bool{}
+				}
+				if p.Index != calls[pass] {
+					t.Errorf("pass %d: partition %d, want %d", pass, p.Index, calls[pass])
+				}
+				calls[pass]++
+				count = p.Count
+				for _, tr := range p.Traces {
+					w := byID[tr.ID]
+					if w == nil || seen[pass][tr.ID] || !reflect.DeepEqual(tr.Parent, w.Parent) || len(tr.Spans) != len(w.Spans) {
+						t.Fatalf("pass %d: trace %s unknown, repeated or different", pass, tr.ID)
+					}
+					for k := range tr.Spans {
+						if !reflect.DeepEqual(normal(tr.Spans[k]), normal(w.Spans[k])) {
+							t.Fatalf("pass %d: trace %s span %d differs", pass, tr.ID, k)
+						}
+					}
+					seen[pass][tr.ID] = true
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if limit > 0 && count < 2 || limit == 0 && count != 1 {
+				t.Errorf("limit %d: %d partitions", limit, count)
+			}
+			for pass := range 3 {
+				if calls[pass] != count || len(seen[pass]) != len(want.Traces) {
+					t.Errorf("pass %d: %d calls of %d partitions, %d traces of %d", pass, calls[pass], count, len(seen[pass]), len(want.Traces))
+				}
+			}
+			if !reflect.DeepEqual(res.Summary, want.Summary) || res.Traces != nil {
+				t.Errorf("summary %+v\nwant %+v", res.Summary, want.Summary)
+			}
+			if left, _ := os.ReadDir(spill); len(left) != 0 {
+				t.Errorf("spill directory keeps %d entries", len(left))
+			}
+			stop := errors.New("enough")
+			if _, err := ingest.LoadPasses(ctx, []string{path}, nil, opt, 2, func(pass int, _ *ingest.Partition) error {
+				if pass == 1 {
+					return stop
+				}
+				return nil
+			}); !errors.Is(err, stop) {
+				t.Errorf("error in pass 1: %v", err)
+			}
+			if left, _ := os.ReadDir(spill); len(left) != 0 {
+				t.Errorf("spill directory keeps %d entries after an error", len(left))
+			}
+		})
+	}
+}
