@@ -1,7 +1,6 @@
 package otlp
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -254,42 +253,42 @@ func (f *fallback) span(dst *[]trace.Span, rej *rejects) {
 	s.object("span", func(key []byte) {
 		switch string(key) {
 		case "traceId", "trace_id":
-			if !f.mark(&seen, 1<<0, key) {
+			if !f.mark(&seen, 1<<0, len(key) != 7) {
 				return
 			}
 			tid = f.str("traceId")
 		case "spanId", "span_id":
-			if !f.mark(&seen, 1<<1, key) {
+			if !f.mark(&seen, 1<<1, len(key) != 6) {
 				return
 			}
 			sid = f.str("spanId")
 		case "parentSpanId", "parent_span_id":
-			if !f.mark(&seen, 1<<2, key) {
+			if !f.mark(&seen, 1<<2, len(key) != 12) {
 				return
 			}
 			pid = f.str("parentSpanId")
 		case "name":
-			if !f.mark(&seen, 1<<3, key) {
+			if !f.mark(&seen, 1<<3, false) {
 				return
 			}
 			sp.Name = c.in.InternBytes(f.str("name"))
 		case "kind":
-			if !f.mark(&seen, 1<<4, key) {
+			if !f.mark(&seen, 1<<4, false) {
 				return
 			}
 			sp.Kind = f.kind()
 		case "startTimeUnixNano", "start_time_unix_nano":
-			if !f.mark(&seen, 1<<5, key) {
+			if !f.mark(&seen, 1<<5, len(key) != 17) {
 				return
 			}
 			sp.Start = f.time("startTimeUnixNano")
 		case "endTimeUnixNano", "end_time_unix_nano":
-			if !f.mark(&seen, 1<<6, key) {
+			if !f.mark(&seen, 1<<6, len(key) != 15) {
 				return
 			}
 			sp.End = f.time("endTimeUnixNano")
 		case "attributes":
-			if !f.mark(&seen, 1<<7, key) {
+			if !f.mark(&seen, 1<<7, false) {
 				return
 			}
 			f.attributes("attributes", func(k []byte, v anyValue) {
@@ -299,12 +298,12 @@ func (f *fallback) span(dst *[]trace.Span, rej *rejects) {
 				}
 			})
 		case "links":
-			if !f.mark(&seen, 1<<8, key) {
+			if !f.mark(&seen, 1<<8, false) {
 				return
 			}
 			s.array("links", f.link)
 		case "status":
-			if !f.mark(&seen, 1<<9, key) {
+			if !f.mark(&seen, 1<<9, false) {
 				return
 			}
 			msg = f.status(st)
@@ -358,17 +357,17 @@ func (f *fallback) link() {
 	f.s.object("link", func(key []byte) {
 		switch string(key) {
 		case "traceId", "trace_id":
-			if !f.mark(&seen, 1<<0, key) {
+			if !f.mark(&seen, 1<<0, len(key) != 7) {
 				return
 			}
 			l.tid = f.str("link traceId")
 		case "spanId", "span_id":
-			if !f.mark(&seen, 1<<1, key) {
+			if !f.mark(&seen, 1<<1, len(key) != 6) {
 				return
 			}
 			l.sid = f.str("link spanId")
 		case "attributes":
-			if !f.mark(&seen, 1<<2, key) {
+			if !f.mark(&seen, 1<<2, false) {
 				return
 			}
 			sawRef := false
@@ -397,12 +396,12 @@ func (f *fallback) status(st *spanState) []byte {
 	f.s.object("status", func(key []byte) {
 		switch string(key) {
 		case "code":
-			if !f.mark(&seen, 1<<0, key) {
+			if !f.mark(&seen, 1<<0, false) {
 				return
 			}
 			st.sp.Status = f.statusCode()
 		case "message":
-			if !f.mark(&seen, 1<<1, key) {
+			if !f.mark(&seen, 1<<1, false) {
 				return
 			}
 			msg = f.str("status message")
@@ -416,20 +415,21 @@ func (f *fallback) status(st *spanState) []byte {
 // attributes reads a KeyValue array and calls fn for each entry. Entries
 // may list "value" before "key".
 func (f *fallback) attributes(what string, fn func(key []byte, v anyValue)) {
+	item := attrItem(what)
 	s := f.s
 	s.array(what, func() {
 		var key []byte
 		var v anyValue
 		var seen uint16
-		s.object(what+"[]", func(k []byte) {
+		s.object(item, func(k []byte) {
 			switch string(k) {
 			case "key":
-				if !f.mark(&seen, 1<<0, k) {
+				if !f.mark(&seen, 1<<0, false) {
 					return
 				}
 				key = f.str("attribute key")
 			case "value":
-				if !f.mark(&seen, 1<<1, k) {
+				if !f.mark(&seen, 1<<1, false) {
 					return
 				}
 				v = f.anyValue()
@@ -452,8 +452,8 @@ func (f *fallback) anyValue() anyValue {
 		if members++; members > 1 && !f.giveUp() {
 			return
 		}
-		if f.strict && bytes.IndexByte(key, '_') >= 0 && !f.giveUp() {
-			return
+		if f.strict && len(key) > 6 && key[len(key)-6] == '_' && !f.giveUp() {
+			return // string_value, int_value, …: snake_case
 		}
 		switch string(key) {
 		case "stringValue", "string_value":
@@ -661,11 +661,12 @@ func clip(b []byte) string {
 
 // mark records member bit in seen and reports whether the read goes on:
 // a strict read gives up on a repeated member or a snake_case name.
-func (f *fallback) mark(seen *uint16, bit uint16, key []byte) bool {
+// snake says that the member was named in snake_case.
+func (f *fallback) mark(seen *uint16, bit uint16, snake bool) bool {
 	if !f.strict {
 		return true
 	}
-	if *seen&bit != 0 || bytes.IndexByte(key, '_') >= 0 {
+	if *seen&bit != 0 || snake {
 		return f.giveUp()
 	}
 	*seen |= bit
@@ -696,4 +697,18 @@ func plainDouble(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// attrItem names an element of the attribute list what, without
+// allocating for the lists the reader knows.
+func attrItem(what string) string {
+	switch what {
+	case "attributes":
+		return "attributes[]"
+	case "resource.attributes":
+		return "resource.attributes[]"
+	case "link attributes":
+		return "link attributes[]"
+	}
+	return what + "[]"
 }

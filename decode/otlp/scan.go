@@ -1,6 +1,7 @@
 package otlp
 
 import (
+	"encoding/binary"
 	"fmt"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -74,12 +75,11 @@ func describeByte(c byte) string {
 // ws skips JSON whitespace.
 func (s *scanner) ws() {
 	for s.pos < len(s.data) {
-		switch s.data[s.pos] {
-		case ' ', '\t', '\n', '\r':
-			s.pos++
-		default:
+		c := s.data[s.pos]
+		if c > ' ' || c != ' ' && c != '\t' && c != '\n' && c != '\r' {
 			return
 		}
+		s.pos++
 	}
 }
 
@@ -112,7 +112,15 @@ func (s *scanner) str() []byte {
 	}
 	s.pos++
 	start := s.pos
-	for i := start; i < len(s.data); i++ {
+	i := start
+	// Eight bytes at a time while none is '"', '\\' or a control byte.
+	for ; i+8 <= len(s.data); i += 8 {
+		x := binary.LittleEndian.Uint64(s.data[i:])
+		if hasZeroByte(x^(lsb*'"'))|hasZeroByte(x^(lsb*'\\'))|(x-lsb*0x20)&^x&msb != 0 {
+			break
+		}
+	}
+	for ; i < len(s.data); i++ {
 		switch c := s.data[i]; {
 		case c == '"':
 			s.pos = i + 1
@@ -127,6 +135,16 @@ func (s *scanner) str() []byte {
 	s.failEOF()
 	return nil
 }
+
+// Bit tricks on eight bytes at once (lsb and msb are each byte's low and
+// high bit). hasZeroByte(x) is nonzero iff some byte of x is zero, and
+// (x-lsb*n)&^x&msb iff some byte is below n (n <= 0x80).
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+func hasZeroByte(x uint64) uint64 { return (x - lsb) &^ x & msb }
 
 // strEscaped continues reading a string from its first backslash at i.
 func (s *scanner) strEscaped(start, i int) []byte {

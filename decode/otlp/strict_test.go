@@ -216,6 +216,8 @@ func TestStrictUndecided(t *testing.T) {
 		{"integral double", sp(`,"attributes":[{"key":"http.status_code","value":{"doubleValue":503}}]`), true},
 		{"int attribute", sp(`,"attributes":[{"key":"http.status_code","value":{"intValue":"503"}}]`), true},
 		{"int leading zero", sp(`,"attributes":[{"key":"http.status_code","value":{"intValue":"0503"}}]`), false},
+		{"snake case value", sp(`,"attributes":[{"key":"http.status_code","value":{"int_value":"503"}}]`), false},
+		{"snake case time", sp(`,"start_time_unix_nano":"5"`), false},
 		{"two value kinds", sp(`,"attributes":[{"key":"http.method","value":{"stringValue":"GET","intValue":1}}]`), false},
 		{"ignored attribute", sp(`,"attributes":[{"key":"x","value":{"kvlistValue":{"values":[]}}}]`), true},
 		{"repeated key", sp(`,"attributes":[{"key":"a","key":"http.method","value":{"stringValue":"GET"}}]`), false},
