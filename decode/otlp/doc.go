@@ -31,10 +31,13 @@
 // opentracing.ref_type become child_of/follows_from references (a
 // FOLLOWS_FROM parent sets ParentRef). Other links become trace.RefLink refs.
 //
-// pdata (go.opentelemetry.io/collector/pdata) does the decoding where it
-// can: it is fast and exact. Documents pdata rejects or misreads — base64
-// IDs and enum names from protobuf tooling, 64-bit trace IDs, the legacy
-// instrumentationLibrarySpans key, malformed input — go to a small
-// validating reader of this package, which also gives errors their
-// file:line:col positions.
+// OTLP/JSON is read by a small validating reader of this package, which
+// gives errors their file:line:col positions and does not materialise
+// ignored attributes. pdata (go.opentelemetry.io/collector/pdata) remains
+// the reference: a document with anything pdata might read differently
+// (wrappers, repeated members, enum names, unusual numbers, …) or that the
+// reader rejects is given to pdata first, and the reader then takes only
+// what pdata rejects or misreads — base64 IDs and enum names from protobuf
+// tooling, 64-bit trace IDs, the legacy instrumentationLibrarySpans key,
+// malformed input. Protobuf input is decoded by pdata.
 package otlp

@@ -22,8 +22,9 @@ const (
 	depthAnyValue      = 10
 )
 
-// fallback is syncaudit's own OTLP/JSON reader. It runs when pdata cannot
-// read a document and reads what pdata does not: base64 IDs and enum names
+// fallback is syncaudit's own OTLP/JSON reader. In strict mode it reads
+// every document first (see readStrict); otherwise it runs when pdata
+// cannot read a document and reads what pdata does not: base64 IDs and enum names
 // (protobuf-style JSON from Python/Java tooling), 64-bit and unpadded hex
 // IDs, the legacy instrumentationLibrarySpans/instrumentationLibrary keys,
 // the Tempo {"batches":…} wrapper. Its errors carry exact byte offsets.
@@ -39,8 +40,8 @@ type fallback struct {
 	// strict makes the reader give up (set undecided and stop) on any
 	// construct that pdata might read differently: wrappers, repeated
 	// members, snake_case keys, enum names, unusual numbers, surrogate
-	// escapes, empty member names. What a strict read accepts, pdata reads identically or
-	// rejects.
+	// escapes, empty member names. What a strict read accepts, pdata
+	// reads identically or rejects.
 	strict    bool
 	undecided bool
 }
