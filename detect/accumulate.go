@@ -330,6 +330,7 @@ func (a *Accumulator) ObservePlan(batch []Request) error {
 		return nil
 	}
 	p := newPass(batch, a.opt)
+	p.sitesOnly = true
 	aggs, _ := collectMakeAsync(p)
 	pa, _ := collectParallel(p)
 	// The sites of every recommended finding, per endpoint, in rank order

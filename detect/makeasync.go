@@ -125,7 +125,9 @@ func collectMakeAsync(p *Pass) (map[callKey]*asyncAgg, []callKey) {
 				aggs[key] = a
 				keys = append(keys, key)
 			}
-			if cls := p.Classify(r, c); a.calls == 0 || cls.Lean > a.class.Lean {
+			if p.sitesOnly {
+				// Only the sites are wanted (Accumulator.ObservePlan).
+			} else if cls := p.Classify(r, c); a.calls == 0 || cls.Lean > a.class.Lean {
 				a.class, a.classAt = cls, r
 			}
 			a.calls++
@@ -137,6 +139,9 @@ func collectMakeAsync(p *Pass) (map[callKey]*asyncAgg, []callKey) {
 				a.perReq = 1
 			}
 			a.maxPerReq = max(a.maxPerReq, a.perReq)
+			if p.sitesOnly {
+				continue
+			}
 			if req.Trace != a.lastTrace {
 				a.traces++
 				a.lastTrace = req.Trace

@@ -198,11 +198,13 @@ func (p *Pass) addRun(aggs map[groupKey]*parallelAgg, keys *[]groupKey, r int, c
 		callees = append(callees, c.Callee)
 		group = append(group, c.Span)
 		services[c.Callee.Service] = true
-		if acc, _ := p.Access(r, c); acc != Read {
-			explicit = false
-		}
-		if p.Classify(r, c).Lean == Critical {
-			critical = true
+		if !p.sitesOnly {
+			if acc, _ := p.Access(r, c); acc != Read {
+				explicit = false
+			}
+			if p.Classify(r, c).Lean == Critical {
+				critical = true
+			}
 		}
 		if i > 0 {
 			between += t.Spans[c.Span].Start - t.Spans[cs[run[i-1]].Span].End

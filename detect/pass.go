@@ -24,8 +24,11 @@ type Pass struct {
 	Requests []Request
 
 	classifier *Classifier
-	reqs       []reqState
-	endpoints  map[calls.Endpoint]*endpointState
+	// sitesOnly makes the collectors record sites only, without the
+	// evidence (classification, access, tail) confidence needs.
+	sitesOnly bool
+	reqs      []reqState
+	endpoints map[calls.Endpoint]*endpointState
 	// async counts calls made asynchronously, per callee endpoint and per
 	// callee service.
 	asyncOps      map[calls.Endpoint]int
