@@ -2,8 +2,10 @@
 // report model: critical path → calls and synchronous latency → what-if
 // simulation → candidate detection and ranking.
 //
-// Input: an *ingest.Result. Output: a *report.Report whose content does not
-// depend on input order or the number of cores.
+// Input: an *ingest.Result (Run), or input paths and ingest.Options
+// (RunPartitioned, which analyses partition by partition when the input
+// does not fit in memory). Output: a *report.Report whose content does
+// not depend on input order, the number of cores or the partitioning.
 package audit
 
 import (

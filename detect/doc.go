@@ -52,4 +52,15 @@
 // endpoint's p50/p95/p99 before and after.
 //
 // Results do not depend on the order of the requests.
+//
+// # Batches
+//
+// Run holds every request's trace. For inputs larger than memory, an
+// Accumulator gives the same result over batches of requests (one
+// partition of traces at a time) in two passes: Observe keeps, per
+// finding, each request's saving and the evidence confidence is computed
+// from (mergeable counts, and the first occurrence in canonical order
+// where the order matters); Finish scores, ranks and selects; ObservePlan
+// re-simulates each request with its endpoint's recommended changes; Plan
+// returns the combined plan.
 package detect
