@@ -5,9 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"io"
-	"os"
-	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -195,36 +192,5 @@ func TestFileName(t *testing.T) {
 		if got := FileName(tt.opt); got != tt.want {
 			t.Errorf("FileName(%+v) = %q, want %q", tt.opt, got, tt.want)
 		}
-	}
-}
-
-// TestAnalyzePartitionedMatchesAudit: per-partition analysis with a
-// spilling memory limit gives the endpoint statistics of the full
-// analysis in memory.
-func TestAnalyzePartitionedMatchesAudit(t *testing.T) {
-	data, _ := generate(t, Options{Shape: ShapeOrder, Traces: 400, Seed: 8})
-	path := filepath.Join(t.TempDir(), "orders.jsonl")
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	opt := ingest.Options{Repair: repair.DefaultOptions()}
-	res, err := ingest.Load(context.Background(), []string{path}, nil, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := audit.Run(context.Background(), res, audit.DefaultOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	opt.MemoryLimit, opt.SpillDir = 200_000, t.TempDir()
-	p, err := AnalyzePartitioned(context.Background(), []string{path}, opt, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p.Partitions < 2 || p.Requests != 400 || !reflect.DeepEqual(p.Summary, res.Summary) {
-		t.Errorf("%d partitions, %d requests, summary %+v", p.Partitions, p.Requests, p.Summary)
-	}
-	if !reflect.DeepEqual(p.Endpoints, rep.Endpoints) {
-		t.Errorf("endpoints\n%+v\nwant\n%+v", p.Endpoints, rep.Endpoints)
 	}
 }

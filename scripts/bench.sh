@@ -14,10 +14,9 @@
 #   crisp-10k                       10,000 traces x 26 spans (CRISP's 7.5 s input shape)
 #   order-10m-gz                    the 10M input gzip-compressed (only with -gz)
 #   order-10m-gomemlimit            the 10M input with GOMEMLIMIT=4GiB (what --memory-limit sets)
-#   order-Nm-partitioned            bin/partitioned -memory-limit 1GiB on the 1M/3M/10M input:
-#                                   decode, spill, group, repair and per-request analysis
-#                                   partition by partition (no candidate detection; see README
-#                                   "Performance")
+#   order-Nm-partitioned            bin/syncaudit analyze --memory-limit 1536MiB on the 1M/3M/10M
+#                                   input: spans spill to partition files and the whole analysis
+#                                   runs partition by partition in two passes (same report)
 #
 # Before each run the input is read once (cat > /dev/null) so that it is
 # in the page cache when it fits: the runs measure the pipeline, not the disk.
@@ -57,7 +56,6 @@ cd "$ROOT"
 log "building bin/syncaudit and bin/gentraces"
 go build -o bin/syncaudit ./cmd/syncaudit
 go build -o bin/gentraces ./cmd/gentraces
-go build -o bin/partitioned ./bench/cmd/partitioned
 
 # args_of CASE prints the gentraces arguments of a case.
 args_of() {
@@ -76,7 +74,7 @@ args_of() {
 command_of() {
 	case $1 in
 	order-10m-gomemlimit) cmd=(env GOMEMLIMIT=4GiB bin/syncaudit analyze -o json "$2") ;;
-	*-partitioned) cmd=(bin/partitioned -memory-limit 1GiB "$2") ;;
+	*-partitioned) cmd=(bin/syncaudit analyze -o json --memory-limit 1536MiB "$2") ;;
 	*) cmd=(bin/syncaudit analyze -o json "$2") ;;
 	esac
 }

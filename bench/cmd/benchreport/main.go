@@ -4,7 +4,7 @@
 //	go run ./bench/cmd/benchreport -results out/bench/results.tsv -svg docs/scaling.svg
 //
 // It uses the latest run of each case; the chart shows `syncaudit analyze`
-// and bench/cmd/partitioned on 1M, 3M and 10M spans (or the series named
+// and analyze --memory-limit on 1M, 3M and 10M spans (or the series named
 // with -scaling).
 package main
 
@@ -20,7 +20,7 @@ import (
 )
 
 const defaultScaling = "syncaudit analyze=order-1m,order-3m,order-10m;" +
-	"partitioned (no detection)=order-1m-partitioned,order-3m-partitioned,order-10m-partitioned"
+	"analyze --memory-limit 1536MiB=order-1m-partitioned,order-3m-partitioned,order-10m-partitioned"
 
 var colors = []string{"#1f77b4", "#2ca02c", "#d62728", "#9467bd"}
 
