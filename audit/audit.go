@@ -12,16 +12,13 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"runtime"
 	"slices"
-	"sync"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/syncaudit/syncaudit/calls"
 	"github.com/syncaudit/syncaudit/critpath"
 	"github.com/syncaudit/syncaudit/detect"
 	"github.com/syncaudit/syncaudit/ingest"
+	"github.com/syncaudit/syncaudit/internal/parallel"
 	"github.com/syncaudit/syncaudit/report"
 	"github.com/syncaudit/syncaudit/stats"
 	"github.com/syncaudit/syncaudit/trace"
@@ -60,31 +57,14 @@ type Request struct {
 // Analyze computes the critical path, calls and per-request metrics of every
 // root of every trace, in parallel, returning requests in trace order.
 func Analyze(ctx context.Context, traces []*trace.Trace, workers int) ([]Request, error) {
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
 	per := make([][]Request, len(traces))
-	var next int
-	var mu sync.Mutex
-	g, gctx := errgroup.WithContext(ctx)
-	for w := 0; w < workers; w++ {
-		g.Go(func() error {
-			for {
-				if err := gctx.Err(); err != nil {
-					return err
-				}
-				mu.Lock()
-				i := next
-				next++
-				mu.Unlock()
-				if i >= len(traces) {
-					return nil
-				}
-				per[i] = analyzeTrace(traces[i])
-			}
-		})
-	}
-	if err := g.Wait(); err != nil {
+	err := parallel.Ranges(ctx, len(traces), workers, 1, func(lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			per[i] = analyzeTrace(traces[i])
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	var out []Request

@@ -21,11 +21,9 @@ import (
 	"io"
 	"runtime"
 	"slices"
-	"sync"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/syncaudit/syncaudit/decode"
+	"github.com/syncaudit/syncaudit/internal/parallel"
 	"github.com/syncaudit/syncaudit/repair"
 	"github.com/syncaudit/syncaudit/trace"
 )
@@ -257,31 +255,13 @@ func withSpans(traces []*trace.Trace) []*trace.Trace {
 
 func repairAll(ctx context.Context, traces []*trace.Trace, o repair.Options, workers int) error {
 	adj := repair.Standard(o)
-	var next int
-	var mu sync.Mutex
-	g, gctx := errgroup.WithContext(ctx)
 	// A few traces per step: many tiny traces cost little each.
-	const step = 16
-	for w := 0; w < workers; w++ {
-		g.Go(func() error {
-			for {
-				if err := gctx.Err(); err != nil {
-					return err
-				}
-				mu.Lock()
-				lo := next
-				next += step
-				mu.Unlock()
-				if lo >= len(traces) {
-					return nil
-				}
-				for _, t := range traces[lo:min(lo+step, len(traces))] {
-					adj.Adjust(t)
-				}
-			}
-		})
-	}
-	return g.Wait()
+	return parallel.Ranges(ctx, len(traces), workers, 16, func(lo, hi int) error {
+		for _, t := range traces[lo:hi] {
+			adj.Adjust(t)
+		}
+		return nil
+	})
 }
 
 // spanBytes estimates what a span takes in memory while grouped: the Span
