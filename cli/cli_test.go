@@ -86,6 +86,10 @@ func TestExitCodes(t *testing.T) {
 		{"mixed", []string{"tree", bad("truncated.json"), bad("good.jsonl"), bad("image.png")}, "", ExitInput,
 			[]string{"truncated.json:1:", "image.png", "1 in 1 trace(s)"}, "trace 5b8efff798038103d269b633813fc60c"},
 		{"version", []string{"version"}, "", ExitOK, nil, "syncaudit dev"},
+		{"no path", []string{"analyze"}, "", ExitUsage, []string{"needs at least one PATH", "--help"}, ""},
+		// The report cannot be written (its directory is a file): exit 1.
+		{"unwritable out", []string{"analyze", "--out", filepath.Join(bad("good.jsonl"), "r.json"), bad("good.jsonl")}, "", ExitError,
+			[]string{"writing report"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
