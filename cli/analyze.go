@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -65,7 +66,7 @@ and evaluate the design-review checklist.`,
 		Args: atLeastOnePath,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Paths = args
-			if !contains(outputFormats, opts.Output) {
+			if !slices.Contains(outputFormats, opts.Output) {
 				return usageErrorf("-o %q: want table, json, markdown or html", opts.Output)
 			}
 			if opts.EnqueueCost < 0 {
@@ -103,15 +104,6 @@ and evaluate the design-review checklist.`,
 	f.Float64Var(&opts.TolerancePct, "regression-tolerance", 10, "relative change (percent) below which --baseline reports no regression or improvement")
 	opts.load.register(f, loadSources{jaeger: true})
 	return cmd
-}
-
-func contains(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (opts *AnalyzeOptions) auditOptions() (audit.Options, error) {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -311,7 +312,7 @@ func TestFetchExitCodes(t *testing.T) {
 	for _, tt := range tests {
 		out := filepath.Join(t.TempDir(), "out.jsonl")
 		args := append([]string{"fetch", "-o", out}, tt.args...)
-		if !contains(tt.args, "--since") {
+		if !slices.Contains(tt.args, "--since") {
 			args = append(args, "--start", fxStart, "--end", fxEnd)
 		}
 		code, _, stderr := runEnv(t, tt.env, args...)

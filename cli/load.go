@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/syncaudit/syncaudit/decode"
 	"github.com/syncaudit/syncaudit/ingest"
 	"github.com/syncaudit/syncaudit/repair"
+	"github.com/syncaudit/syncaudit/report"
 	"github.com/syncaudit/syncaudit/trace"
 )
 
@@ -141,23 +141,10 @@ func printSummary(w io.Writer, s *ingest.Summary) {
 	fmt.Fprintf(w, "read %d file(s), %d span(s): %d in %d trace(s) (%d partial), %d rejected",
 		s.Files, s.SpansRead, s.SpansInTraces, s.Traces, s.PartialTraces, s.SpansRejected)
 	if len(s.Rejected) > 0 {
-		fmt.Fprintf(w, " (%s)", joinCounts(s.Rejected))
+		fmt.Fprintf(w, " (%s)", report.JoinCounts(s.Rejected))
 	}
 	fmt.Fprintln(w)
 	if len(s.Warnings) > 0 {
-		fmt.Fprintf(w, "repairs: %s\n", joinCounts(s.Warnings))
+		fmt.Fprintf(w, "repairs: %s\n", report.JoinCounts(s.Warnings))
 	}
-}
-
-func joinCounts[K ~string](m map[K]int) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, string(k))
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s %d", k, m[K(k)])
-	}
-	return strings.Join(parts, ", ")
 }

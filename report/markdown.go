@@ -181,11 +181,11 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	s := r.Summary
 	p("%d span(s) read: %d in %d trace(s) (%d partial), %d rejected", s.SpansRead, s.SpansInTraces, s.Traces, s.PartialTraces, s.SpansRejected)
 	if len(s.Rejected) > 0 {
-		p(" (%s)", MarkdownEscape(joinMap(s.Rejected)))
+		p(" (%s)", MarkdownEscape(JoinCounts(s.Rejected)))
 	}
 	p(".")
 	if len(s.Warnings) > 0 {
-		p(" Repairs: %s.", MarkdownEscape(joinMap(s.Warnings)))
+		p(" Repairs: %s.", MarkdownEscape(JoinCounts(s.Warnings)))
 	}
 	p("\n")
 	return b.Flush()

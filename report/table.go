@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -165,16 +164,13 @@ func writeSections(w io.Writer, secs []section, o TableOptions) error {
 	return bw.Flush()
 }
 
-// joinMap renders counts as "a 1, b 2" in key order.
-func joinMap[K ~string](m map[K]int) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, string(k))
-	}
-	slices.Sort(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s %d", k, m[K(k)])
+// JoinCounts renders counts as "a 1, b 2" in key order (the input
+// accounting's rejection reasons and repair warnings).
+func JoinCounts[K ~string](m map[K]int) string {
+	rows := sortedCounts(m)
+	parts := make([]string, len(rows))
+	for i, r := range rows {
+		parts[i] = r.Name + " " + strconv.Itoa(r.Count)
 	}
 	return strings.Join(parts, ", ")
 }
