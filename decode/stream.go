@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"strings"
 	"sync/atomic"
 
 	"github.com/klauspost/compress/gzip"
@@ -581,8 +580,9 @@ func (j *Joiner) appendShifted(c *Chunk, e error) {
 		j.append(&moved)
 		return
 	}
-	if n, ok := moreErrors(j.name, e); ok {
-		j.more += n
+	var more *decoder.MoreErrors
+	if errors.As(e, &more) {
+		j.more += more.N
 		return
 	}
 	j.append(e)
@@ -594,24 +594,6 @@ func (j *Joiner) append(e error) {
 		return
 	}
 	j.errs = append(j.errs, e)
-}
-
-// moreErrors recognises the OTLP decoder's "FILE: N more errors not
-// listed" entry and returns N.
-func moreErrors(name string, e error) (int, bool) {
-	var m *decoder.MoreErrors
-	if errors.As(e, &m) {
-		return m.N, true
-	}
-	msg, ok := strings.CutPrefix(e.Error(), name+": ")
-	if !ok || !strings.HasSuffix(msg, " more errors not listed") {
-		return 0, false
-	}
-	var n int
-	if _, err := fmt.Sscanf(msg, "%d more errors not listed", &n); err != nil || n < 0 {
-		return 0, false
-	}
-	return n, true
 }
 
 // Err returns the input's error: nil, one error, or a decoder.ErrorList.

@@ -98,12 +98,12 @@ func (in *Input) add(err error) {
 }
 
 // Err returns the errors recorded so far: nil, the only one, or a
-// decoder.ErrorList whose last entry counts the errors not kept ("N more
-// errors not listed").
+// decoder.ErrorList whose last entry, a *decoder.MoreErrors, counts the
+// errors not kept.
 func (in *Input) Err() error {
 	errs := in.errs
 	if in.dropped > 0 {
-		errs = append(errs[:len(errs):len(errs)], &decoder.Error{File: in.file, Err: fmt.Errorf("%d more errors not listed", in.dropped)})
+		errs = append(errs[:len(errs):len(errs)], &decoder.MoreErrors{File: in.file, N: in.dropped})
 	}
 	return errs.Err()
 }

@@ -333,7 +333,7 @@ func (e *errorSink) add(off int, err error) {
 func (e *errorSink) result() error {
 	errs := e.errs
 	if e.more > 0 {
-		errs = append(errs, fmt.Errorf("%s: %d more errors not listed", e.file, e.more))
+		errs = append(errs, &decoder.MoreErrors{File: e.file, N: e.more})
 	}
 	return errs.Err()
 }

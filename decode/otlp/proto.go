@@ -47,7 +47,7 @@ func DecodeProto(file string, data []byte, em decoder.Emitter, lim decoder.Limit
 	}
 	errs := p.errs
 	if p.more > 0 {
-		errs = append(errs, fmt.Errorf("%s: %d more errors not listed", file, p.more))
+		errs = append(errs, &decoder.MoreErrors{File: file, N: p.more})
 	}
 	return errs.Err()
 }
