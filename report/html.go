@@ -294,15 +294,15 @@ func newHTMLView(r *Report) *htmlView {
 		v.KPIs = append(v.KPIs, kpi{Label: "Checklist", Value: fmt.Sprintf("%d / %d", v.ChecksFailed, len(r.Checklist)),
 			Note: "items fail", Class: pick(v.ChecksFailed > 0, "bad", "ok")})
 	}
-	if len(r.Audit) > 0 {
-		failed := 0
-		for _, a := range r.Audit {
-			if a.Failed {
-				failed++
-			}
+	v.Audit = r.Audit
+	for _, a := range r.Audit {
+		if a.Failed {
+			v.AuditFailed++
 		}
-		v.KPIs = append(v.KPIs, kpi{Label: "Audit rules", Value: fmt.Sprintf("%d / %d", failed, len(r.Audit)),
-			Note: "--fail-on rules fail", Class: pick(failed > 0, "bad", "ok")})
+	}
+	if len(r.Audit) > 0 {
+		v.KPIs = append(v.KPIs, kpi{Label: "Audit rules", Value: fmt.Sprintf("%d / %d", v.AuditFailed, len(r.Audit)),
+			Note: "--fail-on rules fail", Class: pick(v.AuditFailed > 0, "bad", "ok")})
 	}
 	v.KPIs = append(v.KPIs, kpi{Label: "Spans in traces", Value: groupDigits(s.SpansInTraces),
 		Note: fmt.Sprintf("%s rejected, %s partial trace(s)", groupDigits(s.SpansRejected), groupDigits(s.PartialTraces)), Class: pick(s.SpansRejected > 0 || s.FilesFailed > 0, "warn", "")})
@@ -364,12 +364,6 @@ func newHTMLView(r *Report) *htmlView {
 		v.Async = append(v.Async, asyncView{a})
 	}
 	v.Input = inputView{Summary: s, Formats: sortedCounts(s.Formats), Rejected: sortedCounts(s.Rejected), Warnings: sortedCounts(s.Warnings)}
-	v.Audit = r.Audit
-	for _, a := range r.Audit {
-		if a.Failed {
-			v.AuditFailed++
-		}
-	}
 	if r.Baseline != nil {
 		v.Baseline = newBaselineView(r.Baseline)
 	}
@@ -459,11 +453,7 @@ func latencyChart(e Endpoint) barChart {
 		b.TextX, b.TextY, b.Text = svgNum(x0+ax.x(r.syn)+6), svgNum(y+23), msText(r.syn)
 		c.Rows = append(c.Rows, barRow{Label: r.name, LabelY: svgNum(y + 16), A: a, B: b, HasB: true})
 	}
-	axisY := top + float64(len(rows))*rowH
-	c.H, c.AxisY, c.GridY0 = svgNum(axisY+18), svgNum(axisY), svgNum(top-4)
-	for _, t := range ax.ticks() {
-		c.Ticks = append(c.Ticks, axisTick{X: svgNum(x0 + ax.x(t)), Label: ax.label(t)})
-	}
+	c.finish(ax, x0, top+float64(len(rows))*rowH, top)
 	return c
 }
 
@@ -498,12 +488,17 @@ func planChart(p PlanEndpoint) barChart {
 		}
 		c.Rows = append(c.Rows, row)
 	}
-	axisY := top + float64(len(rows))*rowH
+	c.finish(ax, x0, top+float64(len(rows))*rowH, top)
+	return c
+}
+
+// finish sizes a bar chart whose rows end at axisY (the first row starts at
+// top) and draws ax's ticks along its axis, which starts at x0.
+func (c *barChart) finish(ax linearAxis, x0, axisY, top float64) {
 	c.H, c.AxisY, c.GridY0 = svgNum(axisY+18), svgNum(axisY), svgNum(top-4)
 	for _, t := range ax.ticks() {
 		c.Ticks = append(c.Ticks, axisTick{X: svgNum(x0 + ax.x(t)), Label: ax.label(t)})
 	}
-	return c
 }
 
 func newPathChart(e Endpoint) pathChart {
