@@ -135,6 +135,7 @@ func TestAuditExitCodes(t *testing.T) {
 		{"regressed since async baseline", []string{"analyze", syncFixture, "--baseline", base, "--fail-on", "regressions"}, ExitAudit, "regression: order POST /checkout latency p95"},
 		{"baseline without rule reports only", []string{"analyze", syncFixture, "--baseline", base}, ExitOK, "regression:"},
 		{"missing baseline", []string{"analyze", syncFixture, "--baseline", filepath.Join(dir, "nope.json")}, ExitUsage, "--baseline"},
+		{"missing policy", []string{"analyze", syncFixture, "--policy", filepath.Join(dir, "nope.yaml")}, ExitUsage, "--policy"},
 		{"input error beats audit", []string{"analyze", syncFixture, "does-not-exist.json", "--fail-on", "candidates>0"}, ExitInput, "does-not-exist.json"},
 	}
 	for _, tt := range tests {
