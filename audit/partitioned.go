@@ -1,18 +1,13 @@
 package audit
 
 import (
-	"bytes"
-	"cmp"
 	"context"
 	"fmt"
 	"io"
-	"slices"
 
-	"github.com/syncaudit/syncaudit/calls"
 	"github.com/syncaudit/syncaudit/detect"
 	"github.com/syncaudit/syncaudit/ingest"
 	"github.com/syncaudit/syncaudit/report"
-	"github.com/syncaudit/syncaudit/stats"
 	"github.com/syncaudit/syncaudit/trace"
 )
 
@@ -66,7 +61,12 @@ func RunPartitioned(ctx context.Context, paths []string, stdin io.Reader, lopt i
 			Async:      flows.flows(),
 		}
 		rep.Checklist = checklist(groups.groups(), rep.Endpoints, rep.Candidates, rep.Async, opt.Thresholds)
-		targets = p95Requests(reqs, keys, rep.Endpoints)
+		targets = map[wfKey]int{}
+		for e, i := range p95Requests(reqs, keys, rep.Endpoints) {
+			if i >= 0 {
+				targets[keys[i]] = e
+			}
+		}
 		falls = make([]*report.Waterfall, len(rep.Endpoints))
 		rank = candidateRanks(rep.Candidates)
 		reqs, keys, groups = nil, nil, nil
@@ -132,51 +132,11 @@ func RunPartitioned(ctx context.Context, paths []string, stdin io.Reader, lopt i
 	return rep, res, nil
 }
 
-// wfKey identifies a request across passes: its trace ID and root index
-// (repair is deterministic, so a reloaded trace has the same spans in the
-// same order).
-type wfKey struct {
-	id   trace.TraceID
-	root int32
-}
-
-func endpointOf(e *report.Endpoint) calls.Endpoint {
-	return calls.Endpoint{Service: e.Service, Operation: e.Operation}
-}
-
 // detectRequests converts analysed requests for detection.
 func detectRequests(reqs []Request) []detect.Request {
 	out := make([]detect.Request, len(reqs))
 	for i, r := range reqs {
 		out[i] = detect.Request{Trace: r.Trace, Root: r.Root, Endpoint: r.Endpoint, Latency: r.Latency, Failed: r.Failed, Calls: r.Calls}
-	}
-	return out
-}
-
-// p95Requests picks each endpoint's p95 request as Waterfalls does
-// (nearest rank; ties broken by trace ID and root), returning it with the
-// index of its endpoint in eps (Endpoints(reqs)).
-func p95Requests(reqs []Request, keys []wfKey, eps []report.Endpoint) map[wfKey]int {
-	byEP := map[calls.Endpoint][]int{}
-	for i := range reqs {
-		byEP[reqs[i].Endpoint] = append(byEP[reqs[i].Endpoint], i)
-	}
-	out := make(map[wfKey]int, len(eps))
-	for e := range eps {
-		is := byEP[endpointOf(&eps[e])]
-		if len(is) == 0 {
-			continue
-		}
-		slices.SortFunc(is, func(a, b int) int {
-			return cmp.Or(cmp.Compare(reqs[a].Latency, reqs[b].Latency),
-				bytes.Compare(keys[a].id[:], keys[b].id[:]), cmp.Compare(keys[a].root, keys[b].root))
-		})
-		lat := make([]int64, len(is))
-		for k, i := range is {
-			lat[k] = reqs[i].Latency
-		}
-		idx, _ := slices.BinarySearch(lat, stats.Percentile(lat, 95))
-		out[keys[is[idx]]] = e
 	}
 	return out
 }

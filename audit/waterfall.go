@@ -1,12 +1,14 @@
 package audit
 
 import (
+	"bytes"
 	"cmp"
 	"slices"
 
 	"github.com/syncaudit/syncaudit/calls"
 	"github.com/syncaudit/syncaudit/report"
 	"github.com/syncaudit/syncaudit/stats"
+	"github.com/syncaudit/syncaudit/trace"
 )
 
 // maxWaterfallSpans bounds the spans drawn per waterfall: the HTML page
@@ -17,31 +19,61 @@ const maxWaterfallSpans = 400
 // broken by trace ID) and lays it out with the critical path and the
 // candidate calls marked.
 func Waterfalls(reqs []Request, endpoints []report.Endpoint, cands []report.Candidate) []report.Waterfall {
-	byEP := map[calls.Endpoint][]*Request{}
+	keys := make([]wfKey, len(reqs))
 	for i := range reqs {
-		r := &reqs[i]
-		byEP[r.Endpoint] = append(byEP[r.Endpoint], r)
+		keys[i] = wfKey{reqs[i].Trace.ID, reqs[i].Root}
 	}
 	rank := candidateRanks(cands)
 	var out []report.Waterfall
-	for _, e := range endpoints {
-		ep := calls.Endpoint{Service: e.Service, Operation: e.Operation}
-		rs := byEP[ep]
-		if len(rs) == 0 {
-			continue
+	for _, i := range p95Requests(reqs, keys, endpoints) {
+		if i >= 0 {
+			out = append(out, drawWaterfall(&reqs[i], rank))
 		}
-		slices.SortFunc(rs, func(a, b *Request) int {
-			return cmp.Or(cmp.Compare(a.Latency, b.Latency), slices.Compare(a.Trace.ID[:], b.Trace.ID[:]), cmp.Compare(a.Root, b.Root))
-		})
-		lat := make([]int64, len(rs))
-		for i, r := range rs {
-			lat[i] = r.Latency
-		}
-		p95 := stats.Percentile(lat, 95)
-		idx, _ := slices.BinarySearch(lat, p95)
-		out = append(out, drawWaterfall(rs[idx], rank))
 	}
 	return out
+}
+
+// wfKey identifies a request across passes: its trace ID and root index
+// (repair is deterministic, so a reloaded trace has the same spans in the
+// same order).
+type wfKey struct {
+	id   trace.TraceID
+	root int32
+}
+
+// p95Requests picks each endpoint's p95 request (nearest rank; ties
+// broken by trace ID and root): for each endpoint of eps
+// (Endpoints(reqs)), the index in reqs of its p95 request, or -1 when it
+// has none. keys[i] identifies reqs[i].
+func p95Requests(reqs []Request, keys []wfKey, eps []report.Endpoint) []int {
+	byEP := map[calls.Endpoint][]int{}
+	for i := range reqs {
+		byEP[reqs[i].Endpoint] = append(byEP[reqs[i].Endpoint], i)
+	}
+	out := make([]int, len(eps))
+	var lat []int64
+	for e := range eps {
+		out[e] = -1
+		is := byEP[endpointOf(&eps[e])]
+		if len(is) == 0 {
+			continue
+		}
+		slices.SortFunc(is, func(a, b int) int {
+			return cmp.Or(cmp.Compare(reqs[a].Latency, reqs[b].Latency),
+				bytes.Compare(keys[a].id[:], keys[b].id[:]), cmp.Compare(keys[a].root, keys[b].root))
+		})
+		lat = lat[:0]
+		for _, i := range is {
+			lat = append(lat, reqs[i].Latency)
+		}
+		idx, _ := slices.BinarySearch(lat, stats.Percentile(lat, 95))
+		out[e] = is[idx]
+	}
+	return out
+}
+
+func endpointOf(e *report.Endpoint) calls.Endpoint {
+	return calls.Endpoint{Service: e.Service, Operation: e.Operation}
 }
 
 // rankKey identifies a candidate call: endpoint, caller and callee.
