@@ -103,11 +103,7 @@ func Run(ctx context.Context, res *ingest.Result, opt Options) (*report.Report, 
 	if err != nil {
 		return nil, err
 	}
-	dreqs := make([]detect.Request, len(reqs))
-	for i, r := range reqs {
-		dreqs[i] = detect.Request{Trace: r.Trace, Root: r.Root, Endpoint: r.Endpoint, Latency: r.Latency, Failed: r.Failed, Calls: r.Calls}
-	}
-	found, err := detect.Run(dreqs, opt.Detect)
+	found, err := detect.Run(detectRequests(reqs), opt.Detect)
 	if err != nil {
 		return nil, fmt.Errorf("detecting candidates: %w", err)
 	}
