@@ -62,6 +62,7 @@ type groupAcc struct {
 	byKey  map[callKey]*callGroup
 	serial int // requests added so far
 	order  []int32
+	inReq  []bool // per span: in the request being added (false between requests)
 }
 
 func newGroupAcc() *groupAcc { return &groupAcc{byKey: map[callKey]*callGroup{}} }
@@ -71,13 +72,16 @@ func (ga *groupAcc) add(reqs []Request) {
 	for ri := range reqs {
 		r := &reqs[ri]
 		ga.serial++
+		// Requests of one trace share its calls: keep those in r's subtree.
 		ga.order = r.Trace.Preorder(r.Root, ga.order[:0])
-		inReq := make(map[int32]bool, len(ga.order))
+		if n := len(r.Trace.Spans); len(ga.inReq) < n {
+			ga.inReq = make([]bool, n)
+		}
 		for _, i := range ga.order {
-			inReq[i] = true
+			ga.inReq[i] = true
 		}
 		for _, c := range r.Calls {
-			if c.Async || !inReq[c.Span] {
+			if c.Async || c.Span < 0 || int(c.Span) >= len(ga.inReq) || !ga.inReq[c.Span] {
 				continue
 			}
 			k := callKey{r.Endpoint, c.Caller, c.Callee}
@@ -97,6 +101,9 @@ func (ga *groupAcc) add(reqs []Request) {
 				g.requests++
 				g.last = ga.serial
 			}
+		}
+		for _, i := range ga.order {
+			ga.inReq[i] = false
 		}
 	}
 }
