@@ -7,6 +7,7 @@ import (
 
 	"github.com/syncaudit/syncaudit/decode/decoder"
 	"github.com/syncaudit/syncaudit/decode/jaeger"
+	"github.com/syncaudit/syncaudit/decode/jsontext"
 	"github.com/syncaudit/syncaudit/decode/otlp"
 	"github.com/syncaudit/syncaudit/decode/zipkin"
 )
@@ -86,9 +87,6 @@ func Bytes(name string, data []byte, f Format, lim decoder.Limits, em decoder.Em
 // isEmptyJSON reports whether t is "{}" or "[]" with optional whitespace.
 func isEmptyJSON(t []byte) bool {
 	t = trimSpace(t)
-	for len(t) > 0 && (t[len(t)-1] == ' ' || t[len(t)-1] == '\n' || t[len(t)-1] == '\r' || t[len(t)-1] == '\t') {
-		t = t[:len(t)-1]
-	}
 	if len(t) < 2 || (t[0] != '{' && t[0] != '[') {
 		return false
 	}
@@ -96,9 +94,11 @@ func isEmptyJSON(t []byte) bool {
 	return len(inner) == 0 && (t[0] == '{' && t[len(t)-1] == '}' || t[0] == '[' && t[len(t)-1] == ']')
 }
 
+// trimSpace returns b without leading and trailing JSON white space.
 func trimSpace(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\n' || b[0] == '\r' || b[0] == '\t') {
-		b = b[1:]
+	b = b[jsontext.SkipSpace(b, 0):]
+	for len(b) > 0 && jsontext.IsSpace(b[len(b)-1]) {
+		b = b[:len(b)-1]
 	}
 	return b
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/syncaudit/syncaudit/decode/decoder"
+	"github.com/syncaudit/syncaudit/decode/jsontext"
 	"github.com/syncaudit/syncaudit/decode/otlp"
 )
 
@@ -367,7 +368,7 @@ func (sp *splitter) run(f Format) error {
 func (sp *splitter) firstLine(buf []byte) ([]byte, bool, error) {
 	for {
 		p := bytes.TrimPrefix(buf, utf8BOM)
-		start := len(buf) - len(p) + skipWS(p)
+		start := len(buf) - len(p) + jsontext.SkipSpace(p, 0)
 		if start < len(buf) {
 			if nl := bytes.IndexByte(buf[start:], '\n'); nl >= 0 || sp.s.eof {
 				end := len(buf)
@@ -507,14 +508,6 @@ func (sp *splitter) isObjectLine(line []byte) bool {
 		return false
 	}
 	return validObject(line, min(maxLineDepth, sp.lim.MaxDepth-1))
-}
-
-func skipWS(b []byte) int {
-	i := 0
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
 }
 
 // maxJoinedErrors is the number of errors a Joiner lists; the OTLP decoder

@@ -1,5 +1,7 @@
 package decode
 
+import "github.com/syncaudit/syncaudit/decode/jsontext"
+
 // validObject reports whether b is exactly one valid JSON object nested at
 // most maxDepth (≤ maxLineDepth) deep, with no surrounding whitespace. It
 // follows the RFC 8259 grammar; as the OTLP decoder's scanner, it does not
@@ -75,16 +77,7 @@ type validator struct {
 	i int
 }
 
-func (v *validator) ws() {
-	for v.i < len(v.b) {
-		switch v.b[v.i] {
-		case ' ', '\t', '\n', '\r':
-			v.i++
-		default:
-			return
-		}
-	}
-}
+func (v *validator) ws() { v.i = jsontext.SkipSpace(v.b, v.i) }
 
 // scalar reads a string, number or literal at i.
 func (v *validator) scalar() bool {

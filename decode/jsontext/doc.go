@@ -1,5 +1,6 @@
 // Package jsontext holds byte-level scans and positioned-error helpers for
-// JSON trace decoders (decode/jaeger, decode/zipkin).
+// JSON trace decoders (decode/jaeger and decode/zipkin; the scans also serve
+// decode and decode/otlp).
 //
 // Input: the raw bytes of one text input, as a format decoder receives
 // them (possibly with a UTF-8 byte order mark, possibly JSON lines,

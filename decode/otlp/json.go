@@ -7,6 +7,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/syncaudit/syncaudit/decode/decoder"
+	"github.com/syncaudit/syncaudit/decode/jsontext"
 )
 
 // pdataDepthGuard is the document size above which nesting depth is checked
@@ -208,7 +209,7 @@ func (d *jsonDecoder) run() {
 	if bytes.HasPrefix(data, utf8BOM) {
 		pos = len(utf8BOM)
 	}
-	pos = skipSpace(data, pos)
+	pos = jsontext.SkipSpace(data, pos)
 	switch {
 	case pos == len(data):
 		d.sink.add(0, fmt.Errorf("%w: no JSON document", decoder.ErrEmpty))
@@ -234,7 +235,7 @@ func (d *jsonDecoder) isLines(pos int) bool {
 			end, next = pos+nl, pos+nl+1
 		}
 		line := data[pos:end]
-		if i := skipSpace(line, 0); i < len(line) {
+		if i := jsontext.SkipSpace(line, 0); i < len(line) {
 			if (n == 0 || i == 0) && line[i] == '{' && d.completeValue(line[i:]) {
 				return true
 			}
@@ -265,7 +266,7 @@ func (d *jsonDecoder) lines(pos int) {
 			end, next = pos+nl, pos+nl+1
 		}
 		line := data[pos:end]
-		if skipSpace(line, 0) < len(line) {
+		if jsontext.SkipSpace(line, 0) < len(line) {
 			if r, err := d.decode(line); err != nil {
 				d.sink.add(pos+r, err)
 			}
@@ -279,7 +280,7 @@ func (d *jsonDecoder) lines(pos int) {
 func (d *jsonDecoder) stream(pos int) {
 	data := d.data
 	for {
-		if pos = skipSpace(data, pos); pos >= len(data) {
+		if pos = jsontext.SkipSpace(data, pos); pos >= len(data) {
 			return
 		}
 		s := newScanner(data[pos:], d.lim.MaxDepth)
@@ -300,13 +301,6 @@ func (d *jsonDecoder) stream(pos int) {
 		}
 		pos = end
 	}
-}
-
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
 }
 
 // maxErrors bounds the errors listed for one input; the rest are counted.

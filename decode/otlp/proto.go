@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/syncaudit/syncaudit/decode/decoder"
+	"github.com/syncaudit/syncaudit/decode/jsontext"
 )
 
 // zstdMagic starts every zstd frame.
@@ -164,7 +165,7 @@ func (p *protoDecoder) payload(b []byte) error {
 		}
 		b = out
 	}
-	if i := skipSpace(b, 0); i < len(b) && b[i] == '{' {
+	if i := jsontext.SkipSpace(b, 0); i < len(b) && b[i] == '{' {
 		r, err := p.json.decode(b)
 		if err != nil {
 			var l lineIndex
