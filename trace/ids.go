@@ -36,7 +36,7 @@ func ParseTraceID(s string) (id TraceID, nonHex bool, err error) {
 	if len(s) == 0 || len(s) > 32 {
 		return id, false, ErrInvalidID
 	}
-	if !parseHexRight(id[:], s) {
+	if !HexRight(id[:], s) {
 		h := fnv.New128a()
 		h.Write([]byte(s))
 		copy(id[:], h.Sum(nil))
@@ -58,7 +58,7 @@ func ParseSpanID(s string) (id SpanID, nonHex bool, err error) {
 		}
 		return id, false, ErrInvalidID
 	}
-	if !parseHexRight(id[:], s) {
+	if !HexRight(id[:], s) {
 		return hashSpanID(s), true, nil
 	}
 	if id.IsZero() {
@@ -113,9 +113,6 @@ func isHex(s string) bool {
 	}
 	return true
 }
-
-// parseHexRight decodes s into dst right-aligned (zero-padded on the left).
-func parseHexRight(dst []byte, s string) bool { return HexRight(dst, s) }
 
 // HexRight decodes the hex digits s (either case) into dst right-aligned,
 // zero-padding on the left, so that unpadded and 64-bit IDs land where a

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/syncaudit/syncaudit/decode/decoder"
+	"github.com/syncaudit/syncaudit/trace"
 )
 
 // scanner is a small validating JSON reader used to find document bounds,
@@ -229,16 +230,12 @@ func (s *scanner) hex4(i, esc int) (rune, bool) {
 		s.failEOF()
 		return 0, false
 	}
-	var r rune
-	for _, c := range s.data[i : i+4] {
-		v := unhex(c)
-		if v > 15 {
-			s.failf(esc, decoder.ErrSyntax, "invalid \\u escape")
-			return 0, false
-		}
-		r = r<<4 | rune(v)
+	var b [2]byte
+	if !trace.HexRight(b[:], s.data[i:i+4]) {
+		s.failf(esc, decoder.ErrSyntax, "invalid \\u escape")
+		return 0, false
 	}
-	return r, true
+	return rune(b[0])<<8 | rune(b[1]), true
 }
 
 // number reads a JSON number and returns its text.
@@ -501,16 +498,4 @@ func (s *scanner) typeError(what, want string) {
 		return
 	}
 	s.failf(s.pos, decoder.ErrType, "%s: want %s, got %s", what, want, got)
-}
-
-func unhex(c byte) byte {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0'
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10
-	}
-	return 255
 }
