@@ -55,14 +55,7 @@ func crossRef(typ trace.RefType, n uint64) func(*trace.Span) {
 	}
 }
 
-func parentRef(typ trace.RefType) func(*trace.Span) { return func(s *trace.Span) { s.ParentRef = typ } }
-
 func shared(s *trace.Span) { s.Flags |= trace.FlagShared }
-
-// ns sets the window in nanoseconds (for shapes copied from real files).
-func ns(start, end int64) func(*trace.Span) {
-	return func(s *trace.Span) { s.Start, s.End = start, end }
-}
 
 // build groups spans as the decoders' output would be: one trace, sorted, unlinked.
 func build(spans ...trace.Span) *trace.Trace {

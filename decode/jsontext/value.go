@@ -61,7 +61,7 @@ func Unquote(b []byte) (string, error) {
 // as written, 200.0 as "200", 1e3 as "1000", 72.5 as "72.5". Text that
 // does not parse is returned as it is.
 func Decimal(b []byte) string {
-	if bytes.IndexAny(b, ".eE") < 0 {
+	if !bytes.ContainsAny(b, ".eE") {
 		return string(b)
 	}
 	f, err := strconv.ParseFloat(string(b), 64)
