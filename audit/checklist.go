@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"time"
@@ -38,13 +37,8 @@ func DefaultThresholds() Thresholds {
 		MinSlowFailures: 3, MaxAsyncLag: time.Minute}
 }
 
-// callKey groups calls per endpoint, caller and callee.
-type callKey struct {
-	endpoint, caller, callee calls.Endpoint
-}
-
 type callGroup struct {
-	key    callKey
+	key    calls.Key
 	all    []int64 // durations of every sync occurrence
 	failed []int64
 	ok     []int64
@@ -59,13 +53,13 @@ func ref(e calls.Endpoint) report.Ref { return report.Ref{Service: e.Service, Op
 // groupAcc collects the synchronous calls of requests, batch by batch, by
 // (endpoint, caller, callee).
 type groupAcc struct {
-	byKey  map[callKey]*callGroup
+	byKey  map[calls.Key]*callGroup
 	serial int // requests added so far
 	order  []int32
 	inReq  []bool // per span: in the request being added (false between requests)
 }
 
-func newGroupAcc() *groupAcc { return &groupAcc{byKey: map[callKey]*callGroup{}} }
+func newGroupAcc() *groupAcc { return &groupAcc{byKey: map[calls.Key]*callGroup{}} }
 
 // add adds the synchronous calls of reqs.
 func (ga *groupAcc) add(reqs []Request) {
@@ -84,7 +78,7 @@ func (ga *groupAcc) add(reqs []Request) {
 			if c.Async || c.Span < 0 || int(c.Span) >= len(ga.inReq) || !ga.inReq[c.Span] {
 				continue
 			}
-			k := callKey{r.Endpoint, c.Caller, c.Callee}
+			k := calls.Key{Endpoint: r.Endpoint, Caller: c.Caller, Callee: c.Callee}
 			g := ga.byKey[k]
 			if g == nil {
 				g = &callGroup{key: k}
@@ -114,7 +108,7 @@ func (ga *groupAcc) groups() []*callGroup {
 	for _, g := range ga.byKey {
 		out = append(out, g)
 	}
-	slices.SortFunc(out, func(a, b *callGroup) int { return compareKey(a.key, b.key) })
+	slices.SortFunc(out, func(a, b *callGroup) int { return a.key.Compare(b.key) })
 	return out
 }
 
@@ -124,13 +118,6 @@ func syncCallGroups(reqs []Request) []*callGroup {
 	ga := newGroupAcc()
 	ga.add(reqs)
 	return ga.groups()
-}
-
-func compareKey(a, b callKey) int {
-	return cmp.Or(
-		cmp.Compare(a.endpoint.Service, b.endpoint.Service), cmp.Compare(a.endpoint.Operation, b.endpoint.Operation),
-		cmp.Compare(a.caller.Service, b.caller.Service), cmp.Compare(a.caller.Operation, b.caller.Operation),
-		cmp.Compare(a.callee.Service, b.callee.Service), cmp.Compare(a.callee.Operation, b.callee.Operation))
 }
 
 // Checklist evaluates the seed's design-review checklist on the requests.
@@ -166,7 +153,7 @@ func checklist(groups []*callGroup, endpoints []report.Endpoint, cands []report.
 		Threshold: fmt.Sprintf("≥ %d failures that are not faster than half the successful median", th.MinSlowFailures), Pass: true, Evidence: []report.Evidence{}}
 	for _, g := range groups {
 		d := stats.Of(append([]int64(nil), g.all...))
-		ev := report.Evidence{Endpoint: ref(g.key.endpoint), Caller: ref(g.key.caller), Callee: ref(g.key.callee), Traces: g.requests}
+		ev := report.Evidence{Endpoint: ref(g.key.Endpoint), Caller: ref(g.key.Caller), Callee: ref(g.key.Callee), Traces: g.requests}
 		if d.P95 > th.SlowCallP95.Nanoseconds() {
 			it.Pass = false
 			e := ev
@@ -236,18 +223,16 @@ func AsyncFlows(reqs []Request) []report.AsyncFlow {
 	return fa.flows()
 }
 
-type flowKey struct{ ep, prod, cons calls.Endpoint }
-
 // flowAcc collects the publish→consume lags of requests, batch by batch.
 type flowAcc struct {
-	lags  map[flowKey][]int64
+	lags  map[calls.Key][]int64 // Caller: the producer, Callee: the consumer
 	order []int32
 }
 
 // add adds the lags of reqs.
 func (fa *flowAcc) add(reqs []Request) {
 	if fa.lags == nil {
-		fa.lags = map[flowKey][]int64{}
+		fa.lags = map[calls.Key][]int64{}
 	}
 	for ri := range reqs {
 		r := &reqs[ri]
@@ -263,8 +248,8 @@ func (fa *flowAcc) add(reqs []Request) {
 				continue
 			}
 			ps := &t.Spans[p]
-			k := flowKey{r.Endpoint, calls.Endpoint{Service: ps.Service, Operation: calls.UsefulName(ps)},
-				calls.Endpoint{Service: s.Service, Operation: calls.UsefulName(s)}}
+			k := calls.Key{Endpoint: r.Endpoint, Caller: calls.Endpoint{Service: ps.Service, Operation: calls.UsefulName(ps)},
+				Callee: calls.Endpoint{Service: s.Service, Operation: calls.UsefulName(s)}}
 			fa.lags[k] = append(fa.lags[k], max(0, s.Start-ps.Start))
 		}
 	}
@@ -274,12 +259,12 @@ func (fa *flowAcc) add(reqs []Request) {
 func (fa *flowAcc) flows() []report.AsyncFlow {
 	out := make([]report.AsyncFlow, 0, len(fa.lags))
 	for k, l := range fa.lags {
-		out = append(out, report.AsyncFlow{Endpoint: ref(k.ep), Producer: ref(k.prod), Consumer: ref(k.cons),
+		out = append(out, report.AsyncFlow{Endpoint: ref(k.Endpoint), Producer: ref(k.Caller), Consumer: ref(k.Callee),
 			Count: len(l), LagMs: percentiles(stats.Of(l))})
 	}
 	slices.SortFunc(out, func(a, b report.AsyncFlow) int {
-		return compareKey(callKey{calls.Endpoint(a.Endpoint), calls.Endpoint(a.Producer), calls.Endpoint(a.Consumer)},
-			callKey{calls.Endpoint(b.Endpoint), calls.Endpoint(b.Producer), calls.Endpoint(b.Consumer)})
+		return calls.Key{Endpoint: calls.Endpoint(a.Endpoint), Caller: calls.Endpoint(a.Producer), Callee: calls.Endpoint(a.Consumer)}.Compare(
+			calls.Key{Endpoint: calls.Endpoint(b.Endpoint), Caller: calls.Endpoint(b.Producer), Callee: calls.Endpoint(b.Consumer)})
 	})
 	return out
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/syncaudit/syncaudit/calls"
 	"github.com/syncaudit/syncaudit/detect"
 	"github.com/syncaudit/syncaudit/ingest"
 	"github.com/syncaudit/syncaudit/report"
@@ -45,7 +46,7 @@ func RunPartitioned(ctx context.Context, paths []string, stdin io.Reader, lopt i
 		rep     *report.Report
 		targets map[wfKey]int // p95 request → index into rep.Endpoints
 		falls   []*report.Waterfall
-		rank    map[rankKey]int
+		rank    map[calls.Key]int
 	)
 	finish := func() error {
 		var err error

@@ -76,14 +76,11 @@ func endpointOf(e *report.Endpoint) calls.Endpoint {
 	return calls.Endpoint{Service: e.Service, Operation: e.Operation}
 }
 
-// rankKey identifies a candidate call: endpoint, caller and callee.
-type rankKey struct{ ep, caller, callee calls.Endpoint }
-
 // candidateRanks maps each candidate call to its best rank.
-func candidateRanks(cands []report.Candidate) map[rankKey]int {
-	rank := map[rankKey]int{}
+func candidateRanks(cands []report.Candidate) map[calls.Key]int {
+	rank := map[calls.Key]int{}
 	for _, c := range cands {
-		k := rankKey{calls.Endpoint(c.Endpoint), calls.Endpoint(c.Caller), calls.Endpoint(c.Callee)}
+		k := calls.Key{Endpoint: calls.Endpoint(c.Endpoint), Caller: calls.Endpoint(c.Caller), Callee: calls.Endpoint(c.Callee)}
 		if rank[k] == 0 {
 			rank[k] = c.Rank
 		}
@@ -93,12 +90,12 @@ func candidateRanks(cands []report.Candidate) map[rankKey]int {
 
 // drawWaterfall lays out request r with its critical path and candidate
 // calls marked.
-func drawWaterfall(r *Request, rank map[rankKey]int) report.Waterfall {
+func drawWaterfall(r *Request, rank map[calls.Key]int) report.Waterfall {
 	ep := r.Endpoint
 	t := r.Trace
 	callRank := map[int32]int{}
 	for _, c := range r.Calls {
-		if k := rank[rankKey{ep, c.Caller, c.Callee}]; k > 0 {
+		if k := rank[calls.Key{Endpoint: ep, Caller: c.Caller, Callee: c.Callee}]; k > 0 {
 			callRank[c.Span] = k
 			if c.Server >= 0 {
 				callRank[c.Server] = k
