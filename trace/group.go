@@ -3,9 +3,10 @@ package trace
 import (
 	"bytes"
 	"cmp"
-	"runtime"
+	"context"
 	"slices"
-	"sync"
+
+	"github.com/syncaudit/syncaudit/internal/parallel"
 )
 
 // Grouper collects spans from any number of files and batches and groups
@@ -72,6 +73,22 @@ func (g *Grouper) Spans() int { return g.spans }
 // trace's Spans is allocated at its exact size. The traces are sorted in
 // parallel. The Grouper is emptied.
 func (g *Grouper) Traces() []*Trace {
+	ps := g.take()
+	out := make([]*Trace, len(ps))
+	// The work cannot fail and the context never ends, so the error is nil.
+	_ = parallel.Ranges(context.Background(), len(ps), 0, 64, func(lo, hi int) error {
+		var keys []spanKey // scratch for sorted, reused over the range
+		for i := lo; i < hi; i++ {
+			out[i], keys = ps[i].sorted(keys)
+			ps[i] = nil // release the blocks
+		}
+		return nil
+	})
+	return out
+}
+
+// take returns the pending traces sorted by ID and empties the Grouper.
+func (g *Grouper) take() []*pending {
 	ps := make([]*pending, 0, len(g.traces))
 	for _, p := range g.traces {
 		ps = append(ps, p)
@@ -79,37 +96,7 @@ func (g *Grouper) Traces() []*Trace {
 	slices.SortFunc(ps, func(a, b *pending) int { return bytes.Compare(a.id[:], b.id[:]) })
 	g.traces = make(map[TraceID]*pending)
 	g.spans = 0
-
-	out := make([]*Trace, len(ps))
-	workers := min(runtime.GOMAXPROCS(0), max(1, len(ps)/64))
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		next int
-	)
-	const batch = 64
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var keys []spanKey
-			for {
-				mu.Lock()
-				lo := next
-				next += batch
-				mu.Unlock()
-				if lo >= len(ps) {
-					return
-				}
-				for i := lo; i < min(lo+batch, len(ps)); i++ {
-					out[i], keys = ps[i].sorted(keys)
-					ps[i] = nil // release the blocks
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	return out
+	return ps
 }
 
 // spanKey is what the canonical order looks at first: the start time,
@@ -150,13 +137,7 @@ func (p *pending) sorted(keys []spanKey) (*Trace, []spanKey) {
 // after Drain join them in order, so a caller that moves spans elsewhere
 // (to files) and then adds the rest there keeps every trace's order.
 func (g *Grouper) Drain(f func(spans []Span) error) error {
-	ps := make([]*pending, 0, len(g.traces))
-	for _, p := range g.traces {
-		ps = append(ps, p)
-	}
-	slices.SortFunc(ps, func(a, b *pending) int { return bytes.Compare(a.id[:], b.id[:]) })
-	g.traces = make(map[TraceID]*pending)
-	g.spans = 0
+	ps := g.take()
 	for i, p := range ps {
 		for _, b := range p.blocks {
 			if err := f(b); err != nil {
