@@ -12,12 +12,16 @@ const (
 	ExitOK = 0
 	// ExitError: an unexpected failure (I/O on the output, cancellation, a bug).
 	ExitError = 1
-	// ExitUsage: bad command line (unknown flag, bad value, missing argument).
+	// ExitUsage: bad command line (unknown flag, bad value, missing
+	// argument), an unreadable or invalid --policy or --baseline file, or policy init
+	// onto an existing file.
 	ExitUsage = 2
 	// ExitInput: at least one input could not be read, fully or in part. The
 	// report still covers everything that was read.
 	ExitInput = 3
-	// ExitAudit: an audit rule (--fail-on, --baseline regressions) failed.
+	// ExitAudit: a --fail-on rule failed (the rule "regressions" compares
+	// with --baseline; --baseline alone only reports). ExitInput and
+	// ExitNoData outrank it.
 	ExitAudit = 4
 	// ExitNoData: nothing usable was read at all (no spans in any input,
 	// or no trace in Jaeger matched --jaeger's search).
