@@ -37,8 +37,8 @@ type Accumulator struct {
 	opt Options
 
 	reqs          []reqRecord
-	async         map[callKey]*asyncAgg
-	asyncSaving   map[callKey][]siteSaving
+	async         map[calls.Key]*asyncAgg
+	asyncSaving   map[calls.Key][]siteSaving
 	par           map[groupKey]*parallelAgg
 	parSaving     map[groupKey][]siteSaving
 	asyncOps      map[calls.Endpoint]int
@@ -49,7 +49,7 @@ type Accumulator struct {
 	sorted    []reqRecord // canonical order
 	endpoints map[calls.Endpoint]*endpointState
 	kept      []Finding
-	recAsync  map[callKey]bool
+	recAsync  map[calls.Key]bool
 	recPar    map[groupKey]bool
 	recOrder  []Finding // recommended findings, in rank order
 	planSave  map[int]int64
@@ -105,8 +105,8 @@ func NewAccumulator(opt Options) (*Accumulator, error) {
 	}
 	return &Accumulator{
 		opt:           opt,
-		async:         map[callKey]*asyncAgg{},
-		asyncSaving:   map[callKey][]siteSaving{},
+		async:         map[calls.Key]*asyncAgg{},
+		asyncSaving:   map[calls.Key][]siteSaving{},
 		par:           map[groupKey]*parallelAgg{},
 		parSaving:     map[groupKey][]siteSaving{},
 		asyncOps:      map[calls.Endpoint]int{},
@@ -265,7 +265,7 @@ func (a *Accumulator) Finish() (*Result, error) {
 		}
 		applySavings(f, xs, saving, a.endpoints[f.Endpoint])
 	}
-	asyncKeys := make([]callKey, 0, len(a.async))
+	asyncKeys := make([]calls.Key, 0, len(a.async))
 	for k := range a.async {
 		asyncKeys = append(asyncKeys, k)
 	}
@@ -274,7 +274,7 @@ func (a *Accumulator) Finish() (*Result, error) {
 	})
 	for i := range all {
 		f := &all[i]
-		attach(f, a.asyncSaving[callKey{f.Endpoint, f.Caller, f.Callee}])
+		attach(f, a.asyncSaving[calls.Key{Endpoint: f.Endpoint, Caller: f.Caller, Callee: f.Callee}])
 	}
 	parKeys := make([]groupKey, 0, len(a.par))
 	for k := range a.par {
@@ -289,14 +289,14 @@ func (a *Accumulator) Finish() (*Result, error) {
 	a.async, a.asyncSaving, a.par, a.parSaving = nil, nil, nil, nil
 
 	a.kept = selectFindings(all, a.opt, func(*Finding) {})
-	a.recAsync, a.recPar = map[callKey]bool{}, map[groupKey]bool{}
+	a.recAsync, a.recPar = map[calls.Key]bool{}, map[groupKey]bool{}
 	for _, f := range a.kept {
 		if !f.Recommended {
 			continue
 		}
 		a.recOrder = append(a.recOrder, f)
 		if f.Action == report.MakeAsync {
-			a.recAsync[callKey{f.Endpoint, f.Caller, f.Callee}] = true
+			a.recAsync[calls.Key{Endpoint: f.Endpoint, Caller: f.Caller, Callee: f.Callee}] = true
 		} else {
 			a.recPar[groupKeyOf(&f)] = true
 		}
@@ -340,7 +340,7 @@ func (a *Accumulator) ObservePlan(batch []Request) error {
 		f := &a.recOrder[i]
 		var ss []Site
 		if f.Action == report.MakeAsync {
-			if ag := aggs[callKey{f.Endpoint, f.Caller, f.Callee}]; ag != nil {
+			if ag := aggs[calls.Key{Endpoint: f.Endpoint, Caller: f.Caller, Callee: f.Callee}]; ag != nil {
 				ss = ag.sites
 			}
 		} else if ag := pa[groupKeyOf(f)]; ag != nil {

@@ -71,13 +71,9 @@ func MakeAsync() *Detector {
 	return &Detector{Name: string(report.MakeAsync), Doc: makeAsyncDoc, Run: runMakeAsync}
 }
 
-type callKey struct {
-	endpoint, caller, callee calls.Endpoint
-}
-
-// asyncAgg accumulates the occurrences of one callKey.
+// asyncAgg accumulates the occurrences of one calls.Key.
 type asyncAgg struct {
-	key       callKey
+	key       calls.Key
 	class     Class
 	sites     []Site
 	calls     int
@@ -106,10 +102,10 @@ func runMakeAsync(p *Pass) ([]Finding, error) {
 }
 
 // collectMakeAsync aggregates the synchronous calls of every request of p
-// per callKey, with Sites; keys are in order of first occurrence.
-func collectMakeAsync(p *Pass) (map[callKey]*asyncAgg, []callKey) {
-	aggs := map[callKey]*asyncAgg{}
-	var keys []callKey
+// per calls.Key, with Sites; keys are in order of first occurrence.
+func collectMakeAsync(p *Pass) (map[calls.Key]*asyncAgg, []calls.Key) {
+	aggs := map[calls.Key]*asyncAgg{}
+	var keys []calls.Key
 	for r := range p.Requests {
 		req := &p.Requests[r]
 		cs := p.Calls(r)
@@ -118,7 +114,7 @@ func collectMakeAsync(p *Pass) (map[callKey]*asyncAgg, []callKey) {
 			if c.Async {
 				continue
 			}
-			key := callKey{req.Endpoint, c.Caller, c.Callee}
+			key := calls.Key{Endpoint: req.Endpoint, Caller: c.Caller, Callee: c.Callee}
 			a := aggs[key]
 			if a == nil {
 				a = &asyncAgg{key: key, protocol: c.Protocol, firstAt: r}
@@ -177,8 +173,8 @@ func collectMakeAsync(p *Pass) (map[callKey]*asyncAgg, []callKey) {
 type elsewhereFunc func(callee calls.Endpoint) (sameOperation, sameService int)
 
 // makeAsyncFindings turns the aggregates into findings, sorted by key.
-func makeAsyncFindings(aggs map[callKey]*asyncAgg, keys []callKey, elsewhere elsewhereFunc) []Finding {
-	slices.SortFunc(keys, compareCallKeys)
+func makeAsyncFindings(aggs map[calls.Key]*asyncAgg, keys []calls.Key, elsewhere elsewhereFunc) []Finding {
+	slices.SortFunc(keys, calls.Key.Compare)
 	var out []Finding
 	for _, k := range keys {
 		a := aggs[k]
@@ -188,10 +184,10 @@ func makeAsyncFindings(aggs map[callKey]*asyncAgg, keys []callKey, elsewhere els
 		conf, reasons := a.confidence(elsewhere)
 		out = append(out, Finding{
 			Action:     report.MakeAsync,
-			Endpoint:   k.endpoint,
-			Caller:     k.caller,
-			Callee:     k.callee,
-			Callees:    []calls.Endpoint{k.callee},
+			Endpoint:   k.Endpoint,
+			Caller:     k.Caller,
+			Callee:     k.Callee,
+			Callees:    []calls.Endpoint{k.Callee},
 			Calls:      a.calls,
 			Traces:     a.traces,
 			Confidence: conf,
@@ -201,21 +197,6 @@ func makeAsyncFindings(aggs map[callKey]*asyncAgg, keys []callKey, elsewhere els
 		})
 	}
 	return out
-}
-
-func compareCallKeys(a, b callKey) int {
-	for _, c := range [...]int{
-		cmp.Compare(a.endpoint.Service, b.endpoint.Service),
-		cmp.Compare(a.endpoint.Operation, b.endpoint.Operation),
-		cmp.Compare(a.caller.Service, b.caller.Service),
-		cmp.Compare(a.caller.Operation, b.caller.Operation),
-		cmp.Compare(a.callee.Service, b.callee.Service),
-	} {
-		if c != 0 {
-			return c
-		}
-	}
-	return cmp.Compare(a.callee.Operation, b.callee.Operation)
 }
 
 // reason is one confidence contribution and its explanation.
@@ -241,7 +222,7 @@ func (a *asyncAgg) confidence(elsewhere elsewhereFunc) (float64, []string) {
 		add(baseDeferrable, "%s", a.class.Reason())
 	default:
 		rs = append(rs, reason{baseNeutral, fmt.Sprintf("category: none (no built-in category matches %s)",
-			strconv.Quote(a.key.callee.String())), true})
+			strconv.Quote(a.key.Callee.String())), true})
 	}
 	if a.failed > 0 {
 		if a.tolerated > 0 {
@@ -254,12 +235,12 @@ func (a *asyncAgg) confidence(elsewhere elsewhereFunc) (float64, []string) {
 				"failures propagate: the request failed in %d of the %d calls that failed", u, a.failed)
 		}
 	}
-	if same, svc := elsewhere(a.key.callee); same > 0 {
+	if same, svc := elsewhere(a.key.Callee); same > 0 {
 		add(weightAsyncOp, "async elsewhere: %s is already called asynchronously in %d %s",
-			a.key.callee, same, plural(same, "call", "calls"))
+			a.key.Callee, same, plural(same, "call", "calls"))
 	} else if svc > 0 {
 		add(weightAsyncService, "async elsewhere: service %q is already called asynchronously in %d %s",
-			a.key.callee.Service, svc, plural(svc, "call", "calls"))
+			a.key.Callee.Service, svc, plural(svc, "call", "calls"))
 	}
 	if a.tail > 0 {
 		add(weightTail*float64(a.tail)/n, "tail position: the caller waits for nothing after it in %d of %d calls",
@@ -313,7 +294,7 @@ func plural(n int, one, many string) string {
 
 // fix is the verb phrase for the aggregate.
 func (a *asyncAgg) fix() string {
-	target := a.key.callee.String()
+	target := a.key.Callee.String()
 	var s string
 	switch a.protocol {
 	case calls.ProtocolMessaging:

@@ -210,12 +210,7 @@ func (p *Pass) addRun(aggs map[groupKey]*parallelAgg, keys *[]groupKey, r int, c
 			between += t.Spans[c.Span].Start - t.Spans[cs[run[i-1]].Span].End
 		}
 	}
-	slices.SortFunc(callees, func(a, b calls.Endpoint) int {
-		if c := cmp.Compare(a.Service, b.Service); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.Operation, b.Operation)
-	})
+	slices.SortFunc(callees, calls.Endpoint.Compare)
 	callees = slices.Compact(callees)
 	names := make([]string, len(callees))
 	for i, c := range callees {
