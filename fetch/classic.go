@@ -98,8 +98,6 @@ type uiProcess struct {
 	Tags        []uiKV `json:"tags"`
 }
 
-const classicHint = "for Jaeger ≥ 1.35 and v2, --api v3 (the default) is exact to the nanosecond"
-
 func (b *classicBackend) find(ctx context.Context, q *Query, from, to time.Time, depth int) (*page, error) {
 	ep := b.endpoint()
 	ans, err := b.c.get(ctx, b.hc, classicURL(b.base, q, from, to, depth), ep)
