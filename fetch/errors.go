@@ -31,6 +31,7 @@ const (
 	KindBadResponse
 )
 
+// String names the kind for messages: "unreachable", "timeout", ….
 func (k Kind) String() string {
 	switch k {
 	case KindUnreachable:
@@ -68,6 +69,8 @@ type Error struct {
 	permanent bool
 }
 
+// Error says what failed, where (the endpoint) and why, in terms of
+// the Kind (e.g. "cannot reach Jaeger at …: …").
 func (e *Error) Error() string {
 	msg := e.Message
 	if msg == "" && e.Err != nil {
@@ -128,6 +131,7 @@ type PartialError struct {
 	Err              error
 }
 
+// Error says how many requests and traces had succeeded, then the cause.
 func (e *PartialError) Error() string {
 	return fmt.Sprintf("fetch failed after %d request(s) and %d trace(s): %v", e.Requests, e.Traces, e.Err)
 }
