@@ -221,26 +221,7 @@ func (a *Accumulator) Finish() (*Result, error) {
 		a.sorted[c] = a.reqs[i]
 	}
 	a.reqs = nil
-	a.endpoints = map[calls.Endpoint]*endpointState{}
-	for i := range a.sorted {
-		r := &a.sorted[i]
-		ep := a.endpoints[r.ep]
-		if ep == nil {
-			ep = &endpointState{}
-			a.endpoints[r.ep] = ep
-		}
-		ep.reqs = append(ep.reqs, i)
-		ep.latencies = append(ep.latencies, r.latency)
-	}
-	for _, ep := range a.endpoints {
-		var sum float64
-		for _, l := range ep.latencies {
-			sum += float64(l)
-		}
-		if len(ep.latencies) > 0 {
-			ep.meanLatency = sum / float64(len(ep.latencies))
-		}
-	}
+	a.endpoints = endpointIndex(n, func(i int) (calls.Endpoint, int64) { return a.sorted[i].ep, a.sorted[i].latency })
 	// Sites in canonical order, with the savings they project.
 	sites := func(ss []siteSaving) []Site {
 		for i := range ss {

@@ -129,7 +129,6 @@ func newPass(in []Request, opt Options) *Pass {
 		Options:       opt,
 		Requests:      slices.Clone(in),
 		classifier:    NewClassifier(opt.Policy),
-		endpoints:     map[calls.Endpoint]*endpointState{},
 		asyncOps:      map[calls.Endpoint]int{},
 		asyncServices: map[string]int{},
 		classes:       map[classKey]Class{},
@@ -137,17 +136,13 @@ func newPass(in []Request, opt Options) *Pass {
 	slices.SortStableFunc(p.Requests, func(a, b Request) int { return compareRequests(&a, &b) })
 	p.reqs = make([]reqState, len(p.Requests))
 
+	p.endpoints = endpointIndex(len(p.Requests), func(i int) (calls.Endpoint, int64) {
+		return p.Requests[i].Endpoint, p.Requests[i].Latency
+	})
 	traces := map[*trace.Trace]*traceState{}
 	found := map[*trace.Trace][]calls.Call{}
 	for i := range p.Requests {
 		r := &p.Requests[i]
-		ep := p.endpoints[r.Endpoint]
-		if ep == nil {
-			ep = &endpointState{}
-			p.endpoints[r.Endpoint] = ep
-		}
-		ep.reqs = append(ep.reqs, i)
-		ep.latencies = append(ep.latencies, r.Latency)
 		t := r.Trace
 		if !linked(t) || r.Root < 0 || int(r.Root) >= len(t.Spans) {
 			continue
@@ -176,16 +171,32 @@ func newPass(in []Request, opt Options) *Pass {
 			}
 		}
 	}
-	for _, ep := range p.endpoints {
+	return p
+}
+
+// endpointIndex groups the requests 0…n-1 by endpoint, in order, with
+// their latencies and mean latency; at returns request i's endpoint and
+// latency.
+func endpointIndex(n int, at func(i int) (calls.Endpoint, int64)) map[calls.Endpoint]*endpointState {
+	eps := map[calls.Endpoint]*endpointState{}
+	for i := range n {
+		e, lat := at(i)
+		ep := eps[e]
+		if ep == nil {
+			ep = &endpointState{}
+			eps[e] = ep
+		}
+		ep.reqs = append(ep.reqs, i)
+		ep.latencies = append(ep.latencies, lat)
+	}
+	for _, ep := range eps {
 		var sum float64
 		for _, l := range ep.latencies {
 			sum += float64(l)
 		}
-		if len(ep.latencies) > 0 {
-			ep.meanLatency = sum / float64(len(ep.latencies))
-		}
+		ep.meanLatency = sum / float64(len(ep.latencies))
 	}
-	return p
+	return eps
 }
 
 func newTraceState(t *trace.Trace) *traceState {
