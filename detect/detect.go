@@ -299,23 +299,10 @@ func selectFindings(all []Finding, opt Options, project func(*Finding)) []Findin
 // caller, callee and action, and numbers them from 1.
 func rank(fs []Finding) {
 	slices.SortStableFunc(fs, func(a, b Finding) int {
-		if c := cmp.Compare(b.Score(), a.Score()); c != 0 {
-			return c
-		}
-		for _, c := range [...]int{
-			cmp.Compare(a.Endpoint.Service, b.Endpoint.Service),
-			cmp.Compare(a.Endpoint.Operation, b.Endpoint.Operation),
-			cmp.Compare(a.Caller.Service, b.Caller.Service),
-			cmp.Compare(a.Caller.Operation, b.Caller.Operation),
-			cmp.Compare(a.Callee.Service, b.Callee.Service),
-			cmp.Compare(a.Callee.Operation, b.Callee.Operation),
-			cmp.Compare(a.Action, b.Action),
-		} {
-			if c != 0 {
-				return c
-			}
-		}
-		return 0
+		return cmp.Or(cmp.Compare(b.Score(), a.Score()),
+			calls.Key{Endpoint: a.Endpoint, Caller: a.Caller, Callee: a.Callee}.Compare(
+				calls.Key{Endpoint: b.Endpoint, Caller: b.Caller, Callee: b.Callee}),
+			cmp.Compare(a.Action, b.Action))
 	})
 	for i := range fs {
 		fs[i].Rank = i + 1

@@ -145,17 +145,7 @@ func collectParallel(p *Pass) (map[groupKey]*parallelAgg, []groupKey) {
 // parallelFindings turns the aggregates into findings, sorted by key.
 func parallelFindings(aggs map[groupKey]*parallelAgg, keys []groupKey) []Finding {
 	slices.SortFunc(keys, func(a, b groupKey) int {
-		for _, c := range [...]int{
-			cmp.Compare(a.endpoint.Service, b.endpoint.Service),
-			cmp.Compare(a.endpoint.Operation, b.endpoint.Operation),
-			cmp.Compare(a.caller.Service, b.caller.Service),
-			cmp.Compare(a.caller.Operation, b.caller.Operation),
-		} {
-			if c != 0 {
-				return c
-			}
-		}
-		return cmp.Compare(a.callees, b.callees)
+		return cmp.Or(a.endpoint.Compare(b.endpoint), a.caller.Compare(b.caller), cmp.Compare(a.callees, b.callees))
 	})
 	out := make([]Finding, 0, len(keys))
 	for _, k := range keys {
