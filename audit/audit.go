@@ -107,18 +107,29 @@ func Run(ctx context.Context, res *ingest.Result, opt Options) (*report.Report, 
 	if err != nil {
 		return nil, fmt.Errorf("detecting candidates: %w", err)
 	}
+	rep := newReport(reqs, found, syncCallGroups(reqs), AsyncFlows(reqs), opt)
+	rep.Summary.Summary = res.Summary
+	rep.Plan = found.Plan
+	rep.Waterfalls = Waterfalls(reqs, rep.Endpoints, rep.Candidates)
+	return rep, nil
+}
+
+// newReport builds the parts of the report Run and RunPartitioned compute
+// alike: summary counts and options, endpoints, candidates, asynchronous
+// flows and the checklist. reqs need only their endpoint, latency, failure
+// and metrics. The input summary, plan and waterfalls are left to the
+// caller.
+func newReport(reqs []Request, found *detect.Result, groups []*callGroup, flows []report.AsyncFlow, opt Options) *report.Report {
 	rep := &report.Report{
 		SchemaVersion: report.SchemaVersion,
-		Summary: report.Summary{Summary: res.Summary, Requests: len(reqs), JaegerCompat: opt.JaegerCompat,
+		Summary: report.Summary{Requests: len(reqs), JaegerCompat: opt.JaegerCompat,
 			EnqueueCostMs: ms(opt.Detect.EnqueueCost.Nanoseconds())},
 		Endpoints:  Endpoints(reqs),
 		Candidates: found.Candidates(),
-		Plan:       found.Plan,
-		Async:      AsyncFlows(reqs),
+		Async:      flows,
 	}
-	rep.Checklist = Checklist(reqs, rep.Endpoints, rep.Candidates, rep.Async, opt.Thresholds)
-	rep.Waterfalls = Waterfalls(reqs, rep.Endpoints, rep.Candidates)
-	return rep, nil
+	rep.Checklist = checklist(groups, rep.Endpoints, rep.Candidates, rep.Async, opt.Thresholds)
+	return rep
 }
 
 func ms(ns int64) float64 { return float64(ns) / 1e6 }

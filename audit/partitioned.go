@@ -53,15 +53,7 @@ func RunPartitioned(ctx context.Context, paths []string, stdin io.Reader, lopt i
 		if found, err = acc.Finish(); err != nil {
 			return fmt.Errorf("detecting candidates: %w", err)
 		}
-		rep = &report.Report{
-			SchemaVersion: report.SchemaVersion,
-			Summary: report.Summary{Requests: len(reqs), JaegerCompat: opt.JaegerCompat,
-				EnqueueCostMs: ms(opt.Detect.EnqueueCost.Nanoseconds())},
-			Endpoints:  Endpoints(reqs),
-			Candidates: found.Candidates(),
-			Async:      flows.flows(),
-		}
-		rep.Checklist = checklist(groups.groups(), rep.Endpoints, rep.Candidates, rep.Async, opt.Thresholds)
+		rep = newReport(reqs, found, groups.groups(), flows.flows(), opt)
 		targets = map[wfKey]int{}
 		for e, i := range p95Requests(reqs, keys, rep.Endpoints) {
 			if i >= 0 {
