@@ -57,10 +57,17 @@ type Request struct {
 // Analyze computes the critical path, calls and per-request metrics of every
 // root of every trace, in parallel, returning requests in trace order.
 func Analyze(ctx context.Context, traces []*trace.Trace, workers int) ([]Request, error) {
+	return analyze(ctx, traces, workers, true)
+}
+
+// analyze is Analyze; without full, it only finds the calls (Path is nil
+// and Metrics zero), which is all the partitioned second pass needs of
+// most requests.
+func analyze(ctx context.Context, traces []*trace.Trace, workers int, full bool) ([]Request, error) {
 	per := make([][]Request, len(traces))
 	err := parallel.Ranges(ctx, len(traces), workers, 1, func(lo, hi int) error {
 		for i := lo; i < hi; i++ {
-			per[i] = analyzeTrace(traces[i])
+			per[i] = analyzeTrace(traces[i], full)
 		}
 		return nil
 	})
@@ -74,25 +81,31 @@ func Analyze(ctx context.Context, traces []*trace.Trace, workers int) ([]Request
 	return out, nil
 }
 
-func analyzeTrace(t *trace.Trace) []Request {
+func analyzeTrace(t *trace.Trace, full bool) []Request {
 	if len(t.Spans) == 0 {
 		return nil
 	}
-	path := critpath.Compute(t)
+	var path *critpath.Path
+	if full {
+		path = critpath.Compute(t)
+	}
 	cs := calls.Find(t)
 	out := make([]Request, 0, len(t.Roots))
 	for _, r := range t.Roots {
 		s := &t.Spans[r]
-		out = append(out, Request{
+		req := Request{
 			Trace:    t,
 			Root:     r,
 			Endpoint: calls.Endpoint{Service: s.Service, Operation: calls.UsefulName(s)},
 			Latency:  s.Duration(),
 			Failed:   s.IsError(),
-			Metrics:  calls.Measure(t, r, cs, path.Self, path.OnPath),
 			Path:     path,
 			Calls:    cs,
-		})
+		}
+		if full {
+			req.Metrics = calls.Measure(t, r, cs, path.Self, path.OnPath)
+		}
+		out = append(out, req)
 	}
 	return out
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/syncaudit/syncaudit/calls"
+	"github.com/syncaudit/syncaudit/critpath"
 	"github.com/syncaudit/syncaudit/detect"
 	"github.com/syncaudit/syncaudit/ingest"
 	"github.com/syncaudit/syncaudit/report"
@@ -70,7 +71,9 @@ func RunPartitioned(ctx context.Context, paths []string, stdin io.Reader, lopt i
 			single = p.Traces // Run analyses it after loading
 			return nil
 		}
-		rs, err := Analyze(ctx, p.Traces, opt.Workers)
+		// Pass 2 needs the calls only (and the critical path of the
+		// requests drawn): the metrics were kept from pass 1.
+		rs, err := analyze(ctx, p.Traces, opt.Workers, pass == 0)
 		if err != nil {
 			return err
 		}
@@ -99,6 +102,7 @@ func RunPartitioned(ctx context.Context, paths []string, stdin io.Reader, lopt i
 		for i := range rs {
 			r := &rs[i]
 			if e, ok := targets[wfKey{r.Trace.ID, r.Root}]; ok && r.Endpoint == endpointOf(&rep.Endpoints[e]) {
+				r.Path = critpath.Compute(r.Trace)
 				w := drawWaterfall(r, rank)
 				falls[e] = &w
 			}
