@@ -374,21 +374,10 @@ func (p *progress) fetched(fp fetch.Progress) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	t := p.now()
-	if t.Sub(p.start) < progressDelay || t.Sub(p.last) < progressInterval {
+	t, ok := p.due(false)
+	if !ok {
 		return
 	}
-	p.last = t
-	width := 24
-	filled := int(float64(width) * fp.Covered)
-	bar := make([]byte, width)
-	for i := range bar {
-		bar[i] = ' '
-		if i < filled {
-			bar[i] = '='
-		}
-	}
-	fmt.Fprintf(p.w, "\r\x1b[Kfetching [%s] %3.0f%% of the range, %d traces, %d spans, %d requests, %s",
-		bar, 100*fp.Covered, fp.Traces, fp.Spans, fp.Requests, t.Sub(p.start).Round(100*time.Millisecond))
-	p.visible = true
+	p.draw(fmt.Sprintf("fetching [%s] %3.0f%% of the range, %d traces, %d spans, %d requests, %s",
+		progressBar(int(float64(progressWidth)*fp.Covered)), 100*fp.Covered, fp.Traces, fp.Spans, fp.Requests, t.Sub(p.start).Round(100*time.Millisecond)))
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 )
@@ -38,22 +39,37 @@ func (p *progress) files(done, total, spans int) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	t := p.now()
-	if t.Sub(p.start) < progressDelay || (t.Sub(p.last) < progressInterval && done < total) {
+	t, ok := p.due(done >= total)
+	if !ok {
 		return
 	}
-	p.last = t
-	width := 24
-	filled := width * done / max(total, 1)
-	bar := make([]byte, width)
-	for i := range bar {
-		bar[i] = ' '
-		if i < filled {
-			bar[i] = '='
-		}
+	p.draw(fmt.Sprintf("reading [%s] %d/%d files, %d spans, %s",
+		progressBar(progressWidth*done/max(total, 1)), done, total, spans, t.Sub(p.start).Round(100*time.Millisecond)))
+}
+
+// due says whether to draw now (p.mu held): not in the first moment, and
+// at most every progressInterval unless final.
+func (p *progress) due(final bool) (time.Time, bool) {
+	t := p.now()
+	if t.Sub(p.start) < progressDelay || (t.Sub(p.last) < progressInterval && !final) {
+		return t, false
 	}
-	fmt.Fprintf(p.w, "\r\x1b[Kreading [%s] %d/%d files, %d spans, %s", bar, done, total, spans, t.Sub(p.start).Round(100*time.Millisecond))
+	p.last = t
+	return t, true
+}
+
+// draw replaces the progress line with line (p.mu held).
+func (p *progress) draw(line string) {
+	fmt.Fprintf(p.w, "\r\x1b[K%s", line)
 	p.visible = true
+}
+
+const progressWidth = 24
+
+// progressBar is a bar of progressWidth cells, the first filled ones drawn.
+func progressBar(filled int) string {
+	filled = min(max(filled, 0), progressWidth)
+	return strings.Repeat("=", filled) + strings.Repeat(" ", progressWidth-filled)
 }
 
 // done clears the line.

@@ -23,7 +23,7 @@ func TestProgress(t *testing.T) {
 	}
 	clock = clock.Add(time.Second)
 	p.files(5, 10, 5000)
-	if !strings.Contains(errOut.String(), "5/10 files, 5000 spans") {
+	if !strings.Contains(errOut.String(), "reading [============            ] 5/10 files, 5000 spans") {
 		t.Fatalf("got %q", errOut.String())
 	}
 	p.done()
