@@ -36,6 +36,8 @@ type AnalyzeOptions struct {
 	Baseline     string
 	TolerancePct float64
 	load         loadFlags
+	// rules are the parsed FailOn rules.
+	rules []audit.Rule
 }
 
 var outputFormats = []string{"table", "json", "markdown", "html"}
@@ -78,9 +80,11 @@ and evaluate the design-review checklist.`,
 			if opts.Top < 0 {
 				return usageErrorf("--top must not be negative")
 			}
-			if _, err := audit.ParseRules(opts.FailOn); err != nil {
+			rules, err := audit.ParseRules(opts.FailOn)
+			if err != nil {
 				return usageErrorf("--fail-on: %v", err)
 			}
+			opts.rules = rules
 			if runF != nil {
 				return runF(opts)
 			}
@@ -128,10 +132,6 @@ func analyzeRun(cmd *cobra.Command, opts *AnalyzeOptions) error {
 	if err != nil {
 		return err
 	}
-	rules, err := audit.ParseRules(opts.FailOn)
-	if err != nil {
-		return usageErrorf("--fail-on: %v", err)
-	}
 	var base *report.Report
 	if opts.Baseline != "" {
 		if base, err = audit.LoadReport(opts.Baseline); err != nil {
@@ -161,7 +161,7 @@ func analyzeRun(cmd *cobra.Command, opts *AnalyzeOptions) error {
 			fmt.Fprintf(opts.IO.ErrOut, "regression: %s\n", r)
 		}
 	}
-	rep.Audit = audit.Evaluate(rules, rep)
+	rep.Audit = audit.Evaluate(opts.rules, rep)
 	if err := writeReport(opts.IO, opts.Output, opts.OutFile, rep); err != nil {
 		return err
 	}
