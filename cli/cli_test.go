@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -153,5 +154,52 @@ func TestTreeJSONAccounting(t *testing.T) {
 		if _, ok := doc.Traces[0].Spans[0][k]; !ok {
 			t.Errorf("span lacks %q", k)
 		}
+	}
+}
+
+// TestTreePartial: a span whose parent was never exported becomes the root
+// of a partial trace, as README's tree -o json section documents: the trace
+// says partial, the root has no parentSpanId and carries missing-parent;
+// the text form says (partial).
+func TestTreePartial(t *testing.T) {
+	const in = `{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"svc"}}]},"scopeSpans":[{"spans":[` +
+		`{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","parentSpanId":"00000000000000aa","name":"GET /x","kind":2,"startTimeUnixNano":"1544712660000000000","endTimeUnixNano":"1544712661000000000"},` +
+		`{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b175","parentSpanId":"eee19b7ec3c1b174","name":"SELECT","kind":3,"startTimeUnixNano":"1544712660100000000","endTimeUnixNano":"1544712660200000000"}` +
+		`]}]}]}` + "\n"
+	code, out, errOut := run(t, in, "tree", "-o", "json", "-")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var doc struct {
+		Summary struct{ PartialTraces int }
+		Traces  []struct {
+			Roots   int
+			Partial bool
+			Spans   []struct {
+				SpanID       string
+				ParentSpanID *string
+				Warnings     []string
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if doc.Summary.PartialTraces != 1 || len(doc.Traces) != 1 {
+		t.Fatalf("summary %+v, %d traces", doc.Summary, len(doc.Traces))
+	}
+	tr := doc.Traces[0]
+	if !tr.Partial || tr.Roots != 1 || len(tr.Spans) != 2 {
+		t.Fatalf("trace %+v", tr)
+	}
+	root, child := tr.Spans[0], tr.Spans[1]
+	if root.SpanID != "eee19b7ec3c1b174" || root.ParentSpanID != nil || !slices.Contains(root.Warnings, "missing-parent") {
+		t.Errorf("root %+v", root)
+	}
+	if child.ParentSpanID == nil || *child.ParentSpanID != "eee19b7ec3c1b174" {
+		t.Errorf("child %+v", child)
+	}
+	if code, out, _ = run(t, in, "tree", "-"); code != ExitOK || !strings.Contains(out, "2 spans  (partial)") {
+		t.Errorf("text: exit %d\n%s", code, out)
 	}
 }
