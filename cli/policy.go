@@ -48,14 +48,14 @@ func NewCmdPolicy(io *IOStreams) *cobra.Command {
 				return withCode(ExitUsage, fmt.Errorf("%s already exists (use --force to overwrite)", path))
 			}
 			if err != nil {
-				return err
+				return fmt.Errorf("policy init: %w", err)
 			}
 			if _, err := f.WriteString(policy.Example()); err != nil {
 				f.Close()
-				return err
+				return fmt.Errorf("policy init: writing %s: %w", path, err)
 			}
 			if err := f.Close(); err != nil {
-				return err
+				return fmt.Errorf("policy init: writing %s: %w", path, err)
 			}
 			fmt.Fprintf(io.ErrOut, "wrote %s\n", path)
 			return nil
