@@ -47,12 +47,12 @@ func PrimaryRoot(t *trace.Trace) int32 {
 	return -1
 }
 
+// traceStart is the start of the trace's first span (spans are sorted by start).
 func traceStart(t *trace.Trace) int64 {
 	if len(t.Spans) == 0 {
 		return 0
 	}
-	start := t.Spans[0].Start // spans are sorted by start
-	return start
+	return t.Spans[0].Start
 }
 
 func ms(ns int64) float64 { return float64(ns) / 1e6 }
@@ -61,7 +61,6 @@ func ms(ns int64) float64 { return float64(ns) / 1e6 }
 func WriteText(w io.Writer, items []Item) error {
 	bw := bufio.NewWriter(w)
 	var order []int32
-	depth := []int32(nil)
 	for _, it := range items {
 		t := it.Trace
 		t0 := traceStart(t)
@@ -77,7 +76,7 @@ func WriteText(w io.Writer, items []Item) error {
 			fmt.Fprint(bw, "  (partial)")
 		}
 		bw.WriteByte('\n')
-		depth = t.Depth()
+		depth := t.Depth()
 		for _, r := range t.Roots {
 			order = t.Preorder(r, order[:0])
 			for _, i := range order {
@@ -184,7 +183,7 @@ func WriteJSON(w io.Writer, summary any, items []Item) error {
 	bw := bufio.NewWriter(w)
 	sum, err := json.Marshal(summary)
 	if err != nil {
-		return err
+		return fmt.Errorf("treeview: summary: %w", err)
 	}
 	bw.WriteString(`{"summary":`)
 	bw.Write(sum)
@@ -195,7 +194,7 @@ func WriteJSON(w io.Writer, summary any, items []Item) error {
 		}
 		b, err := json.Marshal(JSONTrace(it))
 		if err != nil {
-			return err
+			return fmt.Errorf("treeview: trace %s: %w", it.Trace.ID, err)
 		}
 		bw.WriteString("\n")
 		bw.Write(b)
