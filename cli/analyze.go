@@ -222,6 +222,3 @@ func writeReport(ios *IOStreams, format, outFile string, rep *report.Report) err
 	}
 	return nil
 }
-
-func defaultEnqueueCost() time.Duration { return detect.DefaultOptions().EnqueueCost }
-func defaultMinConfidence() float64     { return detect.DefaultOptions().MinConfidence }

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/syncaudit/syncaudit/audit"
+	"github.com/syncaudit/syncaudit/detect"
 	"github.com/syncaudit/syncaudit/report"
 )
 
@@ -51,8 +52,8 @@ that a migration to async delivered what syncaudit projected.`,
 	}
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "table", "output format: table, json or markdown")
 	cmd.Flags().StringVar(&opts.analyze.PolicyFile, "policy", "", "policy `FILE` used for BEFORE's plan")
-	cmd.Flags().DurationVar(&opts.analyze.EnqueueCost, "enqueue-cost", defaultEnqueueCost(), "enqueue cost used for BEFORE's plan")
-	cmd.Flags().Float64Var(&opts.analyze.MinConfidence, "min-confidence", defaultMinConfidence(), "confidence from which a candidate enters BEFORE's plan")
+	cmd.Flags().DurationVar(&opts.analyze.EnqueueCost, "enqueue-cost", detect.DefaultEnqueueCost, "enqueue cost used for BEFORE's plan")
+	cmd.Flags().Float64Var(&opts.analyze.MinConfidence, "min-confidence", detect.DefaultMinConfidence, "confidence from which a candidate enters BEFORE's plan")
 	opts.analyze.Thresholds = audit.DefaultThresholds()
 	opts.analyze.load.register(cmd.Flags(), loadSources{})
 	return cmd
