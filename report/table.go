@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 
@@ -29,11 +30,14 @@ type section struct {
 
 func fmtMs(v float64) string { return strconv.FormatFloat(v, 'f', 3, 64) }
 
+// fmtMsShort rounds to three significant digits or so: 0 decimals from
+// 100 ms, 1 from 10 ms, else 2; a negative value (a change) rounds as its
+// magnitude does.
 func fmtMsShort(v float64) string {
-	switch {
-	case v >= 100:
+	switch a := math.Abs(v); {
+	case a >= 100:
 		return strconv.FormatFloat(v, 'f', 0, 64) + "ms"
-	case v >= 10:
+	case a >= 10:
 		return strconv.FormatFloat(v, 'f', 1, 64) + "ms"
 	}
 	return strconv.FormatFloat(v, 'f', 2, 64) + "ms"
