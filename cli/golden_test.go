@@ -70,6 +70,7 @@ func TestGoldenReports(t *testing.T) {
 		{"tree-async.txt", []string{"tree", asyncFixture}, false},
 		{"compare.tsv", []string{"compare", syncFixture, asyncFixture}, false},
 		{"compare.json", []string{"compare", "-o", "json", syncFixture, asyncFixture}, false},
+		{"compare.md", []string{"compare", "-o", "markdown", syncFixture, asyncFixture}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
