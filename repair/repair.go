@@ -103,11 +103,12 @@ func Standard(o Options) Adjuster {
 		// CorrectClockSkew and MarkAsync compute durations and assume
 		// End >= Start; Link orders children by (Start, End).
 		ClampDurations(),
-		LinkTree(),
-		// Skew correction must come before the overflow steps: a server span
-		// whose host clock runs 65ms behind its client looks as if it started
-		// before its parent and would be clipped or marked async instead of
-		// moved.
+		// CorrectClockSkew links the tree itself (as LinkTree does) before
+		// walking it, and again if it moved spans, so no separate LinkTree
+		// step is needed. Skew correction must come before the overflow
+		// steps: a server span whose host clock runs 65ms behind its client
+		// looks as if it started before its parent and would be clipped or
+		// marked async instead of moved.
 		CorrectClockSkew(nonNegative(o.MaxSkew)),
 	}
 	if o.JaegerCompat {
