@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"github.com/syncaudit/syncaudit/decode/jaeger"
+	"github.com/syncaudit/syncaudit/decode/jsontext"
 	"github.com/syncaudit/syncaudit/decode/zipkin"
 )
 
@@ -51,8 +52,8 @@ func Sniff(data []byte) Format {
 	if len(p) > sniffLen {
 		p = p[:sniffLen]
 	}
-	p = bytes.TrimPrefix(p, []byte("\xef\xbb\xbf"))
-	t := bytes.TrimLeft(p, " \t\r\n")
+	p = jsontext.TrimBOM(p)
+	t := p[jsontext.SkipSpace(p, 0):]
 	if len(t) == 0 {
 		return ""
 	}

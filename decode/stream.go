@@ -367,7 +367,7 @@ func (sp *splitter) run(f Format) error {
 // OTLP decoder decides.
 func (sp *splitter) firstLine(buf []byte) ([]byte, bool, error) {
 	for {
-		p := bytes.TrimPrefix(buf, utf8BOM)
+		p := jsontext.TrimBOM(buf)
 		start := len(buf) - len(p) + jsontext.SkipSpace(p, 0)
 		if start < len(buf) {
 			if nl := bytes.IndexByte(buf[start:], '\n'); nl >= 0 || sp.s.eof {
@@ -386,8 +386,6 @@ func (sp *splitter) firstLine(buf []byte) ([]byte, bool, error) {
 		}
 	}
 }
-
-var utf8BOM = []byte("\xef\xbb\xbf")
 
 // more reads at least one more byte into buf, growing it as needed.
 func (sp *splitter) more(buf []byte) ([]byte, error) {

@@ -5,7 +5,7 @@
 // Input: the raw bytes of one text input, as a format decoder receives
 // them (possibly with a UTF-8 byte order mark, possibly JSON lines,
 // possibly malformed or hostile). Output: byte offsets and yes/no answers
-// from scans that never fail and never decode (SkipSpace, StringEnd,
+// from scans that never fail and never decode (TrimBOM, SkipSpace, StringEnd,
 // TooDeep, IsJSONLines, ContainerStart), JSON values kept as text (Scalar,
 // Unquote, Decimal, MicrosToNanos), and, for decoding, one Reader per JSON
 // document whose every error is a *decoder.Error at file:line:col of the

@@ -51,7 +51,7 @@ func (in *Input) Documents(f func(r *Reader) error) error {
 	if in.lim.MaxInputBytes > 0 && int64(len(in.data)) > in.lim.MaxInputBytes {
 		return &decoder.Error{File: in.file, Err: fmt.Errorf("%w: %d bytes, limit %d", decoder.ErrTooLarge, len(in.data), in.lim.MaxInputBytes)}
 	}
-	body := trimBOM(in.data)
+	body := TrimBOM(in.data)
 	start := len(in.data) - len(body)
 	if len(bytes.TrimSpace(body)) == 0 {
 		return &decoder.Error{File: in.file, Err: decoder.ErrEmpty}

@@ -5,8 +5,8 @@ import "bytes"
 // bom is the UTF-8 byte order mark some tools write before JSON.
 const bom = "\xef\xbb\xbf"
 
-// trimBOM returns b without a leading UTF-8 byte order mark.
-func trimBOM(b []byte) []byte {
+// TrimBOM returns b without a leading UTF-8 byte order mark.
+func TrimBOM(b []byte) []byte {
 	if len(b) >= len(bom) && string(b[:len(bom)]) == bom {
 		return b[len(bom):]
 	}
@@ -125,7 +125,7 @@ func IsJSONLines(data []byte) bool {
 // whether what follows opens a JSON object or array; rest begins there.
 // Format sniffers use it before looking for their keys.
 func ContainerStart(prefix []byte) (rest []byte, ok bool) {
-	p := trimBOM(prefix)
+	p := TrimBOM(prefix)
 	i := SkipSpace(p, 0)
 	if i >= len(p) || (p[i] != '{' && p[i] != '[') {
 		return nil, false

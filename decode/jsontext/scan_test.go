@@ -33,6 +33,22 @@ func TestSkipSpace(t *testing.T) {
 	}
 }
 
+func TestTrimBOM(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"", ""},
+		{"\xef\xbb\xbf", ""},
+		{"\xef\xbb\xbf{}", "{}"},
+		{"\xef\xbb\xbf\xef\xbb\xbf[]", "\xef\xbb\xbf[]"}, // only one mark
+		{"\xef\xbb{}", "\xef\xbb{}"},                     // a cut mark stays
+		{" \xef\xbb\xbf{}", " \xef\xbb\xbf{}"},           // only at the start
+	}
+	for _, tc := range cases {
+		if got := string(TrimBOM([]byte(tc.in))); got != tc.want {
+			t.Errorf("TrimBOM(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
 func TestStringEnd(t *testing.T) {
 	cases := []struct {
 		in   string

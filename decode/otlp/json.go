@@ -201,15 +201,9 @@ type jsonDecoder struct {
 	sink errorSink
 }
 
-var utf8BOM = []byte("\xef\xbb\xbf")
-
 func (d *jsonDecoder) run() {
 	data := d.data
-	pos := 0
-	if bytes.HasPrefix(data, utf8BOM) {
-		pos = len(utf8BOM)
-	}
-	pos = jsontext.SkipSpace(data, pos)
+	pos := jsontext.SkipSpace(data, len(data)-len(jsontext.TrimBOM(data)))
 	switch {
 	case pos == len(data):
 		d.sink.add(0, fmt.Errorf("%w: no JSON document", decoder.ErrEmpty))
