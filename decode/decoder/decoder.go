@@ -85,6 +85,8 @@ type Error struct {
 	Err    error
 }
 
+// Error returns "file:line:col: cause" for text input, "file: byte offset
+// N: cause" for binary input, and "file: cause" without a position.
 func (e *Error) Error() string {
 	if e.Binary {
 		return fmt.Sprintf("%s: byte offset %d: %v", e.File, e.Offset, e.Err)
@@ -120,6 +122,7 @@ func BinaryError(file string, off int64, err error) *Error {
 // ErrorList is a list of errors from one input; it prints the first and a count.
 type ErrorList []error
 
+// Error returns the first error and the count of the others.
 func (l ErrorList) Error() string {
 	switch len(l) {
 	case 0:
@@ -140,6 +143,7 @@ type MoreErrors struct {
 	N    int
 }
 
+// Error returns "file: N more errors not listed".
 func (e *MoreErrors) Error() string { return fmt.Sprintf("%s: %d more errors not listed", e.File, e.N) }
 
 // Err returns nil for an empty list, the only error for one, else the list.
