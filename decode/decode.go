@@ -57,9 +57,9 @@ func Bytes(name string, data []byte, f Format, lim decoder.Limits, em decoder.Em
 	if f == Auto || f == "" {
 		f = Sniff(data)
 		if f == "" {
-			t := trimSpace(data)
-			if len(t) > 0 && (t[0] == '{' || t[0] == '[') {
-				off := int64(len(data) - len(t))
+			start := jsontext.SkipSpace(data, 0)
+			if t := data[start:]; len(t) > 0 && (t[0] == '{' || t[0] == '[') {
+				off := int64(start)
 				if isEmptyJSON(t) {
 					return "", decoder.TextError(name, data, off, fmt.Errorf("%w: the document is an empty JSON object or array", decoder.ErrNoSpans))
 				}

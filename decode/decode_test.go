@@ -153,3 +153,25 @@ func FuzzBytes(f *testing.F) {
 		}
 	})
 }
+
+// TestUnknownJSONPosition: the error for JSON of no known format points
+// at its first bracket, whatever white space surrounds it.
+func TestUnknownJSONPosition(t *testing.T) {
+	cases := []struct {
+		in        string
+		want      error
+		line, col int
+	}{
+		{"{}", decoder.ErrNoSpans, 1, 1},
+		{"  [ ]\n\n", decoder.ErrNoSpans, 1, 3},
+		{"\n\t{\"a\": 1}\n", decoder.ErrUnknownFormat, 2, 2},
+	}
+	for _, tc := range cases {
+		var c decoder.Collect
+		_, err := Bytes("f.json", []byte(tc.in), Auto, decoder.DefaultLimits, &c)
+		var de *decoder.Error
+		if !errors.As(err, &de) || !errors.Is(err, tc.want) || de.Line != tc.line || de.Column != tc.col {
+			t.Errorf("Bytes(%q): %v, want %v at %d:%d", tc.in, err, tc.want, tc.line, tc.col)
+		}
+	}
+}
