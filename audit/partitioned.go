@@ -33,7 +33,9 @@ import (
 // The returned ingest.Result has the Summary and Errors of the input and
 // no Traces.
 func RunPartitioned(ctx context.Context, paths []string, stdin io.Reader, lopt ingest.Options, opt Options) (*report.Report, *ingest.Result, error) {
-	acc, err := detect.NewAccumulator(opt.Detect)
+	dopt := opt.Detect
+	dopt.Workers = opt.Workers
+	acc, err := detect.NewAccumulator(dopt)
 	if err != nil {
 		return nil, nil, fmt.Errorf("detecting candidates: %w", err)
 	}

@@ -3,11 +3,14 @@ package detect
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"errors"
+	"runtime"
 	"slices"
 	"strings"
 
 	"github.com/syncaudit/syncaudit/calls"
+	"github.com/syncaudit/syncaudit/internal/parallel"
 	"github.com/syncaudit/syncaudit/report"
 	"github.com/syncaudit/syncaudit/trace"
 )
@@ -118,36 +121,102 @@ var errFinished = errors.New("detect: Observe after Finish")
 
 // Observe adds a batch of requests (pass 1): it finds every candidate
 // change in them, re-simulates each request with the change applied, and
-// keeps the savings and the evidence confidence is computed from.
+// keeps the savings and the evidence confidence is computed from. The
+// batch is cut into sub-batches of whole traces, observed on up to
+// Options.Workers goroutines and merged in canonical order, so the result
+// does not depend on the number of workers.
 func (a *Accumulator) Observe(batch []Request) error {
 	if a.finished {
 		return errFinished
 	}
-	p := newPass(batch, a.opt)
-	base := len(a.reqs)
+	subs := splitByTrace(batch, a.opt.Workers)
+	obs := make([]*observation, len(subs))
+	err := parallel.Ranges(context.Background(), len(subs), a.opt.Workers, 1, func(lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			obs[i] = observe(subs[i], a.opt)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, o := range obs {
+		a.merge(o)
+	}
+	return nil
+}
+
+// observation is what pass 1 finds in one batch; request indices in it are
+// relative to the batch's canonical order.
+type observation struct {
+	reqs          []reqRecord
+	asyncOps      map[calls.Endpoint]int
+	asyncServices map[string]int
+	aggs          map[calls.Key]*asyncAgg
+	keys          []calls.Key
+	asyncSaving   map[calls.Key][]siteSaving
+	par           map[groupKey]*parallelAgg
+	pkeys         []groupKey
+	parSaving     map[groupKey][]siteSaving
+}
+
+// observe runs pass 1 over one batch. It reads only its arguments, so
+// batches can be observed concurrently.
+func observe(batch []Request, opt Options) *observation {
+	p := newPass(batch, opt)
+	o := &observation{
+		reqs:          make([]reqRecord, len(p.Requests)),
+		asyncOps:      p.asyncOps,
+		asyncServices: p.asyncServices,
+		asyncSaving:   map[calls.Key][]siteSaving{},
+		parSaving:     map[groupKey][]siteSaving{},
+	}
 	for i := range p.Requests {
-		a.reqs = append(a.reqs, recordOf(&p.Requests[i]))
-	}
-	for k, v := range p.asyncOps {
-		a.asyncOps[k] += v
-	}
-	for k, v := range p.asyncServices {
-		a.asyncServices[k] += v
+		o.reqs[i] = recordOf(&p.Requests[i])
 	}
 	savings := func(sites []Site) []siteSaving {
 		out := make([]siteSaving, 0, len(sites))
 		for _, s := range mergeSites(sites) {
-			out = append(out, siteSaving{req: base + s.Request, saving: p.saving(s.Request, s.Change)})
+			out = append(out, siteSaving{req: s.Request, saving: p.saving(s.Request, s.Change)})
 		}
 		return out
 	}
+	o.aggs, o.keys = collectMakeAsync(p)
+	for _, k := range o.keys {
+		b := o.aggs[k]
+		o.asyncSaving[k] = savings(b.sites)
+		b.sites, b.lastTrace = nil, nil
+	}
+	o.par, o.pkeys = collectParallel(p)
+	for _, k := range o.pkeys {
+		b := o.par[k]
+		o.parSaving[k] = savings(b.sites)
+		b.sites, b.lastTrace = nil, nil
+	}
+	return o
+}
+
+// merge adds an observation to the accumulator's state.
+func (a *Accumulator) merge(o *observation) {
+	base := len(a.reqs)
+	a.reqs = append(a.reqs, o.reqs...)
+	for k, v := range o.asyncOps {
+		a.asyncOps[k] += v
+	}
+	for k, v := range o.asyncServices {
+		a.asyncServices[k] += v
+	}
+	rebase := func(ss []siteSaving) []siteSaving {
+		for i := range ss {
+			ss[i].req += base
+		}
+		return ss
+	}
 	less := func(x, y int) bool { return compareRecords(&a.reqs[x], &a.reqs[y]) < 0 }
 
-	aggs, keys := collectMakeAsync(p)
-	for _, k := range keys {
-		b := aggs[k]
-		a.asyncSaving[k] = append(a.asyncSaving[k], savings(b.sites)...)
-		b.sites, b.lastTrace = nil, nil
+	for _, k := range o.keys {
+		b := o.aggs[k]
+		a.asyncSaving[k] = append(a.asyncSaving[k], rebase(o.asyncSaving[k])...)
 		b.classAt += base
 		b.writeAt += base
 		b.readAt += base
@@ -179,11 +248,9 @@ func (a *Accumulator) Observe(batch []Request) error {
 		m.reads += b.reads
 	}
 
-	pa, pkeys := collectParallel(p)
-	for _, k := range pkeys {
-		b := pa[k]
-		a.parSaving[k] = append(a.parSaving[k], savings(b.sites)...)
-		b.sites, b.lastTrace = nil, nil
+	for _, k := range o.pkeys {
+		b := o.par[k]
+		a.parSaving[k] = append(a.parSaving[k], rebase(o.parSaving[k])...)
 		m := a.par[k]
 		if m == nil {
 			a.par[k] = b
@@ -197,7 +264,53 @@ func (a *Accumulator) Observe(batch []Request) error {
 		m.critical = m.critical || b.critical
 		m.maxSize = max(m.maxSize, b.maxSize)
 	}
-	return nil
+}
+
+// splitByTrace cuts reqs into sub-batches of whole traces, about four per
+// worker (GOMAXPROCS when workers <= 0) so that uneven traces still keep
+// every worker busy. Requests of one trace (one *trace.Trace) stay
+// together in their first-seen order; sub-batches follow the order of
+// each trace's first request.
+func splitByTrace(reqs []Request, workers int) [][]Request {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	n := min(4*workers, len(reqs))
+	if n <= 1 {
+		return [][]Request{reqs}
+	}
+	// Group requests by trace, keeping order (they usually arrive grouped).
+	grouped := true
+	pos := map[*trace.Trace]int{}
+	for i := range reqs {
+		t := reqs[i].Trace
+		if j, ok := pos[t]; ok && j != i-1 {
+			grouped = false
+			break
+		}
+		pos[t] = i
+	}
+	if !grouped {
+		order := map[*trace.Trace]int{}
+		for i := range reqs {
+			if _, ok := order[reqs[i].Trace]; !ok {
+				order[reqs[i].Trace] = len(order)
+			}
+		}
+		reqs = slices.Clone(reqs)
+		slices.SortStableFunc(reqs, func(x, y Request) int { return cmp.Compare(order[x.Trace], order[y.Trace]) })
+	}
+	size := (len(reqs) + n - 1) / n
+	var out [][]Request
+	for lo := 0; lo < len(reqs); {
+		hi := min(lo+size, len(reqs))
+		for hi < len(reqs) && reqs[hi].Trace == reqs[hi-1].Trace {
+			hi++
+		}
+		out = append(out, reqs[lo:hi:hi])
+		lo = hi
+	}
+	return out
 }
 
 // Finish ends pass 1: it orders the requests canonically, scores, ranks
@@ -310,6 +423,39 @@ func (a *Accumulator) ObservePlan(batch []Request) error {
 	if len(a.recOrder) == 0 {
 		return nil
 	}
+	subs := splitByTrace(batch, a.opt.Workers)
+	found := make([][]planSaving, len(subs))
+	err := parallel.Ranges(context.Background(), len(subs), a.opt.Workers, 1, func(lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			found[i] = a.observePlan(subs[i])
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, ps := range found {
+		for _, s := range ps {
+			c, ok := slices.BinarySearchFunc(a.sorted, s.rec, func(x, y reqRecord) int { return compareRecords(&x, &y) })
+			if !ok {
+				return errors.New("detect: ObservePlan: a request that Observe did not see")
+			}
+			a.planSave[c] = s.saving
+		}
+	}
+	return nil
+}
+
+// planSaving is one request's saving under its endpoint's combined plan.
+type planSaving struct {
+	rec    reqRecord
+	saving int64
+}
+
+// observePlan re-simulates the requests of one batch with the recommended
+// changes of their endpoints. It only reads the accumulator, so batches
+// can be observed concurrently.
+func (a *Accumulator) observePlan(batch []Request) []planSaving {
 	p := newPass(batch, a.opt)
 	p.sitesOnly = true
 	aggs, _ := collectMakeAsync(p)
@@ -329,17 +475,13 @@ func (a *Accumulator) ObservePlan(batch []Request) error {
 		}
 		byEP[f.Endpoint] = append(byEP[f.Endpoint], ss...)
 	}
+	var out []planSaving
 	for _, ss := range byEP {
 		for _, s := range mergeSites(ss) {
-			rec := recordOf(&p.Requests[s.Request])
-			c, ok := slices.BinarySearchFunc(a.sorted, rec, func(x, y reqRecord) int { return compareRecords(&x, &y) })
-			if !ok {
-				return errors.New("detect: ObservePlan: a request that Observe did not see")
-			}
-			a.planSave[c] = p.saving(s.Request, s.Change)
+			out = append(out, planSaving{rec: recordOf(&p.Requests[s.Request]), saving: p.saving(s.Request, s.Change)})
 		}
 	}
-	return nil
+	return out
 }
 
 // Plan returns the combined plan from the requests given to ObservePlan

@@ -2,6 +2,7 @@ package detect
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -104,22 +105,26 @@ func TestAccumulatorMatchesRun(t *testing.T) {
 				t.Fatalf("%s: no findings: the comparison would prove nothing", in.name)
 			}
 			for bname, batches := range batchings(in.traces) {
-				t.Run(in.name+"/"+oname+"/"+bname, func(t *testing.T) {
-					got := accumulate(t, opt, batches)
-					if !reflect.DeepEqual(got.Candidates(), want.Candidates()) {
-						t.Errorf("candidates\n%+v\nwant\n%+v", got.Candidates(), want.Candidates())
-					}
-					if !reflect.DeepEqual(got.Plan, want.Plan) {
-						t.Errorf("plan\n%+v\nwant\n%+v", got.Plan, want.Plan)
-					}
-					for i := range min(len(got.Findings), len(want.Findings)) {
-						g := got.Findings[i].Sites
-						w := want.Findings[i].Sites
-						if !slices.EqualFunc(g, w, func(a, b Site) bool { return a.Request == b.Request }) {
-							t.Errorf("finding %d: sites %v, want requests of %v", i+1, g, w)
+				for _, workers := range []int{1, 3} {
+					opt := opt
+					opt.Workers = workers // 3: sub-batches observed concurrently
+					t.Run(fmt.Sprintf("%s/%s/%s/workers=%d", in.name, oname, bname, workers), func(t *testing.T) {
+						got := accumulate(t, opt, batches)
+						if !reflect.DeepEqual(got.Candidates(), want.Candidates()) {
+							t.Errorf("candidates\n%+v\nwant\n%+v", got.Candidates(), want.Candidates())
 						}
-					}
-				})
+						if !reflect.DeepEqual(got.Plan, want.Plan) {
+							t.Errorf("plan\n%+v\nwant\n%+v", got.Plan, want.Plan)
+						}
+						for i := range min(len(got.Findings), len(want.Findings)) {
+							g := got.Findings[i].Sites
+							w := want.Findings[i].Sites
+							if !slices.EqualFunc(g, w, func(a, b Site) bool { return a.Request == b.Request }) {
+								t.Errorf("finding %d: sites %v, want requests of %v", i+1, g, w)
+							}
+						}
+					})
+				}
 			}
 		}
 	}
@@ -145,5 +150,42 @@ func TestAccumulatorErrors(t *testing.T) {
 	}
 	if _, err := acc.Finish(); err == nil {
 		t.Error("Finish twice: no error")
+	}
+}
+
+// TestSplitByTrace: sub-batches cover every request once and never split a
+// trace, even when its requests are interleaved with another trace's.
+func TestSplitByTrace(t *testing.T) {
+	var traces []*trace.Trace
+	for i := range 10 {
+		traces = append(traces, &trace.Trace{ID: trace.TraceID{byte(i)}})
+	}
+	var reqs []Request
+	for round := range 3 {
+		for i, tr := range traces {
+			if round == 0 || i%2 == 0 {
+				reqs = append(reqs, Request{Trace: tr, Root: int32(round)})
+			}
+		}
+	}
+	for _, workers := range []int{1, 2, 3, 100} {
+		subs := splitByTrace(reqs, workers)
+		where := map[*trace.Trace]int{}
+		n := 0
+		for b, sub := range subs {
+			for _, r := range sub {
+				n++
+				if w, ok := where[r.Trace]; ok && w != b {
+					t.Errorf("workers=%d: trace %x in batches %d and %d", workers, r.Trace.ID[0], w, b)
+				}
+				where[r.Trace] = b
+			}
+		}
+		if n != len(reqs) {
+			t.Errorf("workers=%d: %d requests in batches, want %d", workers, n, len(reqs))
+		}
+		if workers > 1 && len(subs) < 2 {
+			t.Errorf("workers=%d: %d batch(es), want several", workers, len(subs))
+		}
 	}
 }

@@ -208,9 +208,8 @@ type source struct {
 	label, text string
 }
 
-// sources returns the texts of call c in t, in precedence order.
-func sources(t *trace.Trace, c *calls.Call) []source {
-	out := make([]source, 0, 16)
+// sources appends the texts of call c in t to out, in precedence order.
+func sources(t *trace.Trace, c *calls.Call, out []source) []source {
 	add := func(label, text string) {
 		if text == "" {
 			return
@@ -237,25 +236,48 @@ func sources(t *trace.Trace, c *calls.Call) []source {
 		if s == nil {
 			continue
 		}
-		a := s.Attrs
-		add("peer.service", a.Get(trace.AttrPeerService))
-		add("server.address", a.Get(trace.AttrServerAddress))
-		add("rpc.service", a.Get(trace.AttrRPCService))
-		add("rpc.method", a.Get(trace.AttrRPCMethod))
-		add("route", a.Get(trace.AttrHTTPRoute))
-		add("url", a.Get(trace.AttrURLPath))
-		u := a.Get(trace.AttrURLFull)
+		// One pass over the span's few kept attributes instead of a Get
+		// per key: this runs for every call.
+		var v [attrSources]string
+		for _, a := range s.Attrs {
+			if i := sourceIndex[a.Key]; i > 0 && v[i-1] == "" {
+				v[i-1] = a.Value
+			}
+		}
+		add("peer.service", v[0])
+		add("server.address", v[1])
+		add("rpc.service", v[2])
+		add("rpc.method", v[3])
+		add("route", v[4])
+		add("url", v[5])
+		u := v[6]
 		if i := strings.IndexAny(u, "?#"); i >= 0 {
 			u = u[:i]
 		}
 		add("url", u)
-		add("db.system", a.Get(trace.AttrDBSystem))
-		add("db.table", statementTable(a.Get(trace.AttrDBStatement)))
-		add("db.operation", a.Get(trace.AttrDBOperation))
-		add("messaging.destination", a.Get(trace.AttrMessagingDestination))
+		add("db.system", v[7])
+		if v[8] != "" {
+			add("db.table", statementTable(v[8]))
+		}
+		add("db.operation", v[9])
+		add("messaging.destination", v[10])
 	}
 	return out
 }
+
+// attrSources is the number of attributes sources reads; sourceIndex maps
+// each one's key to its position in sources' order, plus one (0: not read).
+const attrSources = 11
+
+var sourceIndex = func() (ix [256]uint8) {
+	for i, k := range [attrSources]trace.AttrKey{trace.AttrPeerService, trace.AttrServerAddress,
+		trace.AttrRPCService, trace.AttrRPCMethod, trace.AttrHTTPRoute, trace.AttrURLPath,
+		trace.AttrURLFull, trace.AttrDBSystem, trace.AttrDBStatement, trace.AttrDBOperation,
+		trace.AttrMessagingDestination} {
+		ix[k] = uint8(i + 1)
+	}
+	return ix
+}()
 
 // statementTable returns the table a SQL statement works on: the word after
 // INTO, UPDATE, FROM or TABLE among its first words. Only the table is
@@ -266,14 +288,34 @@ func statementTable(stmt string) string {
 	if len(stmt) > maxScan {
 		stmt = stmt[:maxScan]
 	}
-	fields := strings.FieldsFunc(stmt, func(r rune) bool {
-		return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '(' || r == ')' || r == ',' || r == ';'
-	})
-	for i := 0; i+1 < len(fields); i++ {
-		switch strings.ToUpper(fields[i]) {
-		case "INTO", "UPDATE", "FROM", "TABLE":
-			return strings.Trim(fields[i+1], "`\"[]")
+	sep := func(c byte) bool {
+		return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '(' || c == ')' || c == ',' || c == ';'
+	}
+	// Walk the fields without collecting them: this runs for every
+	// database call.
+	next := func(i int) (field string, end int) {
+		for i < len(stmt) && sep(stmt[i]) {
+			i++
 		}
+		j := i
+		for j < len(stmt) && !sep(stmt[j]) {
+			j++
+		}
+		return stmt[i:j], j
+	}
+	f, i := next(0)
+	for f != "" {
+		var g string
+		g, i = next(i)
+		if g == "" {
+			break
+		}
+		for _, kw := range [...]string{"INTO", "UPDATE", "FROM", "TABLE"} {
+			if strings.EqualFold(f, kw) {
+				return strings.Trim(g, "`\"[]")
+			}
+		}
+		f = g
 	}
 	return ""
 }
@@ -318,7 +360,7 @@ func (cl *Classifier) builtin(t *trace.Trace, c *calls.Call) (crit, deferr *matc
 	acc, _ := AccessOf(t, c)
 	write := acc == Write
 	var buf []string
-	for _, src := range sources(t, c) {
+	for _, src := range sources(t, c, nil) {
 		buf = splitWords(src.text, buf[:0])
 		for _, w := range buf {
 			i, ok := cl.words[w]

@@ -157,3 +157,56 @@ func TestAccessOf(t *testing.T) {
 		}
 	}
 }
+
+func TestStatementTable(t *testing.T) {
+	for _, tc := range []struct{ stmt, want string }{
+		{"INSERT INTO audit_log (a) VALUES (1)", "audit_log"},
+		{"select * from `orders` where id = ?", "orders"},
+		{"  UPDATE\t\"users\" SET a=1", "users"},
+		{"CREATE TABLE [events](id int)", "events"},
+		{"SELECT 1", ""},
+		{"DELETE FROM", ""},
+		{"", ""},
+		{"FROM;;(x)", "x"},
+	} {
+		if got := statementTable(tc.stmt); got != tc.want {
+			t.Errorf("statementTable(%q) = %q, want %q", tc.stmt, got, tc.want)
+		}
+	}
+}
+
+// TestPassClassifyCache: the cached classification (by attribute-list
+// identity, then by text) equals the classifier's, also when spans share
+// one attribute list but differ in what else the class depends on.
+func TestPassClassifyCache(t *testing.T) {
+	tr := build(t, 1, `shop: POST /checkout 0 900
+  -> email: POST /send 0 100 http.request.method=POST server.address=mail
+  -> payment: POST /send 100 200 http.request.method=POST server.address=mail
+  -> email: GET /send 200 300 http.request.method=GET server.address=mail
+  -> audit: INSERT 300 400 !untraced db.system=postgresql db.query.text=INSERT_INTO_audit_log_(a)_VALUES_(1)
+  -> audit: INSERT 400 500 !untraced db.system=postgresql db.query.text=INSERT_INTO_payments_(a)_VALUES_(1)`)
+	// Share the first call span's attributes with the others where equal,
+	// as decoder.AttrSets does.
+	for i := range tr.Spans {
+		for j := range i {
+			if slices.Equal(tr.Spans[i].Attrs, tr.Spans[j].Attrs) && len(tr.Spans[i].Attrs) > 0 {
+				tr.Spans[i].Attrs = tr.Spans[j].Attrs
+				break
+			}
+		}
+	}
+	p := newPass(requests(tr), DefaultOptions())
+	cs := p.Calls(0)
+	if len(cs) < 5 {
+		t.Fatalf("%d calls, want 5", len(cs))
+	}
+	for round := range 2 { // the second round reads the caches
+		for k := range cs {
+			c := &cs[k]
+			got, want := p.Classify(0, c), p.classifier.Classify(tr, c)
+			if got != want {
+				t.Errorf("round %d, call to %v: %+v, want %+v", round, c.Callee, got, want)
+			}
+		}
+	}
+}

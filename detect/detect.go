@@ -47,6 +47,9 @@ type Options struct {
 	Top int
 	// Policy overrides the built-in classification (nil: none).
 	Policy *policy.Policy
+	// Workers bounds the goroutines an Accumulator observes a batch on
+	// (0: GOMAXPROCS). Results do not depend on it.
+	Workers int
 }
 
 // Default option values.

@@ -33,7 +33,12 @@ type Pass struct {
 	// callee service.
 	asyncOps      map[calls.Endpoint]int
 	asyncServices map[string]int
-	classes       map[classKey]Class
+	// classes caches Classify by its key; keyBuf and srcBuf are reused
+	// to build keys.
+	classes map[string]Class
+	byID    map[classID]Class
+	keyBuf  []byte
+	srcBuf  []source
 }
 
 // traceState is what the pass computes once per trace.
@@ -131,7 +136,8 @@ func newPass(in []Request, opt Options) *Pass {
 		classifier:    NewClassifier(opt.Policy),
 		asyncOps:      map[calls.Endpoint]int{},
 		asyncServices: map[string]int{},
-		classes:       map[classKey]Class{},
+		classes:       map[string]Class{},
+		byID:          map[classID]Class{},
 	}
 	slices.SortStableFunc(p.Requests, func(a, b Request) int { return compareRequests(&a, &b) })
 	p.reqs = make([]reqState, len(p.Requests))
@@ -253,37 +259,80 @@ func (p *Pass) Model(r int) *whatif.Model {
 // Baseline returns request r's modelled latency with no change (ns).
 func (p *Pass) Baseline(r int) int64 { return p.reqs[r].baseline }
 
-// classKey is what a classification depends on, for caching: the callee,
-// the caller service, the call's access and its attribute texts.
-type classKey struct {
-	caller string
-	callee calls.Endpoint
-	access Access
-	texts  string
-}
-
 // Classify returns the class of call c of request r (see Classifier).
-// Results are cached by everything they depend on.
+// Results are cached by everything they depend on: the caller service,
+// the callee, the call's access and its source texts, encoded into one
+// reused buffer so that a cache hit allocates nothing.
 func (p *Pass) Classify(r int, c *calls.Call) Class {
 	t := p.Requests[r].Trace
 	if t == nil {
 		return Class{}
 	}
-	acc, _ := AccessOf(t, c)
-	k := classKey{caller: c.Caller.Service, callee: c.Callee, access: acc}
-	var texts []byte
-	for _, s := range sources(t, c) {
-		texts = append(texts, s.label...)
-		texts = append(texts, 0)
-		texts = append(texts, s.text...)
-		texts = append(texts, 0)
+	// First by identity: decoders share equal attribute lists between
+	// spans (decoder.AttrSets), so the same list at the same address
+	// means the same texts without reading them.
+	id := classID{caller: c.Caller.Service, callee: c.Callee, protocol: c.Protocol, write: c.Write}
+	n := int32(len(t.Spans))
+	if c.Span >= 0 && c.Span < n {
+		s := &t.Spans[c.Span]
+		id.name = s.Name
+		id.a0, id.n0 = attrsID(s.Attrs)
 	}
-	k.texts = string(texts)
-	if cls, ok := p.classes[k]; ok {
+	if c.Server >= 0 && c.Server < n && c.Server != c.Span {
+		id.a1, id.n1 = attrsID(t.Spans[c.Server].Attrs)
+	}
+	if cls, ok := p.byID[id]; ok {
+		return cls
+	}
+	cls := p.classifyByText(t, c)
+	if len(p.byID) >= maxClassIDs {
+		clear(p.byID) // attribute lists that are not shared: keep the map small
+	}
+	p.byID[id] = cls
+	return cls
+}
+
+// classID identifies what a classification depends on by the identity of
+// the spans' attribute lists (see Pass.Classify).
+type classID struct {
+	caller, name, protocol string
+	callee                 calls.Endpoint
+	write                  bool
+	a0, a1                 *trace.Attr
+	n0, n1                 int
+}
+
+// maxClassIDs bounds Pass.byID.
+const maxClassIDs = 1 << 14
+
+func attrsID(a trace.Attrs) (*trace.Attr, int) {
+	if len(a) == 0 {
+		return nil, 0
+	}
+	return &a[0], len(a)
+}
+
+// classifyByText is Classify keyed by the texts themselves.
+func (p *Pass) classifyByText(t *trace.Trace, c *calls.Call) Class {
+	acc, _ := AccessOf(t, c)
+	k := append(p.keyBuf[:0], byte(acc))
+	for _, s := range [...]string{c.Caller.Service, c.Callee.Service, c.Callee.Operation} {
+		k = append(k, s...)
+		k = append(k, 0)
+	}
+	p.srcBuf = sources(t, c, p.srcBuf[:0])
+	for _, s := range p.srcBuf {
+		k = append(k, s.label...)
+		k = append(k, 0)
+		k = append(k, s.text...)
+		k = append(k, 0)
+	}
+	p.keyBuf = k
+	if cls, ok := p.classes[string(k)]; ok {
 		return cls
 	}
 	cls := p.classifier.Classify(t, c)
-	p.classes[k] = cls
+	p.classes[string(k)] = cls
 	return cls
 }
 

@@ -46,6 +46,8 @@ type converter struct {
 	attrChunk, refChunk int
 	// scratch collects the kept attributes of the span being built.
 	scratch trace.Attrs
+	// sets shares identical attribute lists between spans.
+	sets    decoder.AttrSets
 	st      spanState
 	classes classCache
 	// rejTrace and rejSpan count rejected spans not yet reported.
@@ -176,17 +178,21 @@ func (c *converter) finish(st *spanState) trace.Span {
 	if sp.Start == 0 || sp.End == 0 {
 		sp.Warnings |= trace.WarnMissingTimestamp
 	}
-	if n := len(c.scratch); n > 0 {
-		if len(c.attrSlab) < n {
-			c.attrChunk = nextChunk(c.attrChunk)
-			c.attrSlab = make([]trace.Attr, max(c.attrChunk, n))
-		}
-		a := c.attrSlab[:n:n]
-		c.attrSlab = c.attrSlab[n:]
-		copy(a, c.scratch)
-		sp.Attrs = a
-	}
+	sp.Attrs = c.sets.Share(c.scratch, c.copyAttrs)
 	return *sp
+}
+
+// copyAttrs copies a into the attribute slab.
+func (c *converter) copyAttrs(a trace.Attrs) trace.Attrs {
+	n := len(a)
+	if len(c.attrSlab) < n {
+		c.attrChunk = nextChunk(c.attrChunk)
+		c.attrSlab = make([]trace.Attr, max(c.attrChunk, n))
+	}
+	out := c.attrSlab[:n:n]
+	c.attrSlab = c.attrSlab[n:]
+	copy(out, a)
+	return out
 }
 
 // nextChunk grows slab sizes geometrically from 16 to slabSize, so small
