@@ -116,7 +116,9 @@ func Run(ctx context.Context, res *ingest.Result, opt Options) (*report.Report, 
 	if err != nil {
 		return nil, err
 	}
-	found, err := detectAll(detectRequests(reqs), opt)
+	dopt := opt.Detect
+	dopt.Workers = opt.Workers
+	found, err := detect.RunParallel(ctx, detectRequests(reqs), dopt)
 	if err != nil {
 		return nil, fmt.Errorf("detecting candidates: %w", err)
 	}
@@ -125,32 +127,6 @@ func Run(ctx context.Context, res *ingest.Result, opt Options) (*report.Report, 
 	rep.Plan = found.Plan
 	rep.Waterfalls = Waterfalls(reqs, rep.Endpoints, rep.Candidates)
 	return rep, nil
-}
-
-// detectAll runs candidate detection over reqs on opt.Workers goroutines:
-// detect.Accumulator's two passes over one batch give the result
-// detect.Run gives, computed in parallel over whole traces.
-func detectAll(reqs []detect.Request, opt Options) (*detect.Result, error) {
-	dopt := opt.Detect
-	dopt.Workers = opt.Workers
-	acc, err := detect.NewAccumulator(dopt)
-	if err != nil {
-		return nil, err
-	}
-	if err := acc.Observe(reqs); err != nil {
-		return nil, err
-	}
-	found, err := acc.Finish()
-	if err != nil {
-		return nil, err
-	}
-	if acc.NeedsPlan() {
-		if err := acc.ObservePlan(reqs); err != nil {
-			return nil, err
-		}
-	}
-	found.Plan = acc.Plan()
-	return found, nil
 }
 
 // newReport builds the parts of the report Run and RunPartitioned compute

@@ -133,7 +133,7 @@ func (a *Accumulator) Observe(batch []Request) error {
 	obs := make([]*observation, len(subs))
 	err := parallel.Ranges(context.Background(), len(subs), a.opt.Workers, 1, func(lo, hi int) error {
 		for i := lo; i < hi; i++ {
-			obs[i] = observe(subs[i], a.opt)
+			obs[i] = observe(subs[i], a.opt, false)
 		}
 		return nil
 	})
@@ -158,11 +158,17 @@ type observation struct {
 	par           map[groupKey]*parallelAgg
 	pkeys         []groupKey
 	parSaving     map[groupKey][]siteSaving
+
+	// Kept by observe with keep set, for the plan pass of Run: the pass
+	// and every key's sites.
+	pass       *Pass
+	asyncSites map[calls.Key][]Site
+	parSites   map[groupKey][]Site
 }
 
 // observe runs pass 1 over one batch. It reads only its arguments, so
 // batches can be observed concurrently.
-func observe(batch []Request, opt Options) *observation {
+func observe(batch []Request, opt Options, keep bool) *observation {
 	p := newPass(batch, opt)
 	o := &observation{
 		reqs:          make([]reqRecord, len(p.Requests)),
@@ -181,16 +187,25 @@ func observe(batch []Request, opt Options) *observation {
 		}
 		return out
 	}
+	if keep {
+		o.pass, o.asyncSites, o.parSites = p, map[calls.Key][]Site{}, map[groupKey][]Site{}
+	}
 	o.aggs, o.keys = collectMakeAsync(p)
 	for _, k := range o.keys {
 		b := o.aggs[k]
 		o.asyncSaving[k] = savings(b.sites)
+		if keep {
+			o.asyncSites[k] = b.sites
+		}
 		b.sites, b.lastTrace = nil, nil
 	}
 	o.par, o.pkeys = collectParallel(p)
 	for _, k := range o.pkeys {
 		b := o.par[k]
 		o.parSaving[k] = savings(b.sites)
+		if keep {
+			o.parSites[k] = b.sites
+		}
 		b.sites, b.lastTrace = nil, nil
 	}
 	return o
@@ -434,6 +449,11 @@ func (a *Accumulator) ObservePlan(batch []Request) error {
 	if err != nil {
 		return err
 	}
+	return a.addPlan(found)
+}
+
+// addPlan records the plan savings found for some batches.
+func (a *Accumulator) addPlan(found [][]planSaving) error {
 	for _, ps := range found {
 		for _, s := range ps {
 			c, ok := slices.BinarySearchFunc(a.sorted, s.rec, func(x, y reqRecord) int { return compareRecords(&x, &y) })
@@ -444,6 +464,59 @@ func (a *Accumulator) ObservePlan(batch []Request) error {
 		}
 	}
 	return nil
+}
+
+// RunParallel is Run over requests held in memory, computed as an
+// Accumulator does on opt.Workers goroutines (sub-batches of whole
+// traces, merged in canonical order): the same findings and plan, but
+// each Finding's Sites hold request indices without their Change. The
+// plan reuses what the first pass found instead of reading the requests
+// again.
+func RunParallel(ctx context.Context, reqs []Request, opt Options) (*Result, error) {
+	a, err := NewAccumulator(opt)
+	if err != nil {
+		return nil, err
+	}
+	subs := splitByTrace(reqs, opt.Workers)
+	obs := make([]*observation, len(subs))
+	err = parallel.Ranges(ctx, len(subs), opt.Workers, 1, func(lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			obs[i] = observe(subs[i], opt, true)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range obs {
+		a.merge(o)
+	}
+	res, err := a.Finish()
+	if err != nil {
+		return nil, err
+	}
+	if !a.NeedsPlan() {
+		res.Plan = a.Plan()
+		return res, nil
+	}
+	found := make([][]planSaving, len(obs))
+	err = parallel.Ranges(ctx, len(obs), opt.Workers, 1, func(lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			o := obs[i]
+			found[i] = a.planSavings(o.pass,
+				func(k calls.Key) []Site { return o.asyncSites[k] },
+				func(k groupKey) []Site { return o.parSites[k] })
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := a.addPlan(found); err != nil {
+		return nil, err
+	}
+	res.Plan = a.Plan()
+	return res, nil
 }
 
 // planSaving is one request's saving under its endpoint's combined plan.
@@ -460,6 +533,23 @@ func (a *Accumulator) observePlan(batch []Request) []planSaving {
 	p.sitesOnly = true
 	aggs, _ := collectMakeAsync(p)
 	pa, _ := collectParallel(p)
+	return a.planSavings(p, func(k calls.Key) []Site {
+		if ag := aggs[k]; ag != nil {
+			return ag.sites
+		}
+		return nil
+	}, func(k groupKey) []Site {
+		if ag := pa[k]; ag != nil {
+			return ag.sites
+		}
+		return nil
+	})
+}
+
+// planSavings re-simulates the requests of p with the recommended changes
+// of their endpoints, given the sites of each make-async and parallelize
+// key in p.
+func (a *Accumulator) planSavings(p *Pass, asyncSites func(calls.Key) []Site, parSites func(groupKey) []Site) []planSaving {
 	// The sites of every recommended finding, per endpoint, in rank order
 	// (as Pass.plan unions them).
 	byEP := map[calls.Endpoint][]Site{}
@@ -467,11 +557,9 @@ func (a *Accumulator) observePlan(batch []Request) []planSaving {
 		f := &a.recOrder[i]
 		var ss []Site
 		if f.Action == report.MakeAsync {
-			if ag := aggs[calls.Key{Endpoint: f.Endpoint, Caller: f.Caller, Callee: f.Callee}]; ag != nil {
-				ss = ag.sites
-			}
-		} else if ag := pa[groupKeyOf(f)]; ag != nil {
-			ss = ag.sites
+			ss = asyncSites(calls.Key{Endpoint: f.Endpoint, Caller: f.Caller, Callee: f.Callee})
+		} else {
+			ss = parSites(groupKeyOf(f))
 		}
 		byEP[f.Endpoint] = append(byEP[f.Endpoint], ss...)
 	}

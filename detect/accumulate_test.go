@@ -104,6 +104,22 @@ func TestAccumulatorMatchesRun(t *testing.T) {
 			if len(want.Findings) == 0 {
 				t.Fatalf("%s: no findings: the comparison would prove nothing", in.name)
 			}
+			for _, workers := range []int{1, 3} {
+				t.Run(fmt.Sprintf("%s/%s/RunParallel/workers=%d", in.name, oname, workers), func(t *testing.T) {
+					opt := opt
+					opt.Workers = workers
+					got, err := RunParallel(context.Background(), requests(in.traces...), opt)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !reflect.DeepEqual(got.Candidates(), want.Candidates()) {
+						t.Errorf("candidates\n%+v\nwant\n%+v", got.Candidates(), want.Candidates())
+					}
+					if !reflect.DeepEqual(got.Plan, want.Plan) {
+						t.Errorf("plan\n%+v\nwant\n%+v", got.Plan, want.Plan)
+					}
+				})
+			}
 			for bname, batches := range batchings(in.traces) {
 				for _, workers := range []int{1, 3} {
 					opt := opt
