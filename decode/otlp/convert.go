@@ -46,6 +46,8 @@ type converter struct {
 	attrChunk, refChunk int
 	// scratch collects the kept attributes of the span being built.
 	scratch trace.Attrs
+	// memo remembers recent span attribute arrays (see attrMemo).
+	memo attrMemo
 	// sets shares identical attribute lists between spans.
 	sets    decoder.AttrSets
 	st      spanState

@@ -292,12 +292,22 @@ func (f *fallback) span(dst *[]trace.Span, rej *rejects) {
 			if !f.mark(&seen, 1<<7, false) {
 				return
 			}
+			clean := len(c.scratch) == 0 && !st.errTag && st.tagStatus == trace.StatusUnset && st.tagKind == trace.KindUnspecified
+			if clean && c.memo.recall(s, c, st) {
+				return
+			}
+			start, flags := s.pos, s.flags()
 			f.attributes("attributes", func(k []byte, v anyValue) {
 				key, cl, current := c.classes.classifyBytes(k)
 				if cl != classIgnore {
 					c.setAttr(st, key, cl, current, f.value(v, cl != classKept || lowCardinality(key)))
 				}
 			})
+			// Only strict reads are remembered: what a strict read
+			// accepts, a lenient one reads the same way, not the reverse.
+			if clean && f.strict && s.err == nil && s.flags() == flags {
+				c.memo.remember(s.data[start:s.pos], sp.Name, c.scratch, st)
+			}
 		case "links":
 			if !f.mark(&seen, 1<<8, false) {
 				return

@@ -31,6 +31,10 @@ type scanner struct {
 	emptyKey bool
 }
 
+// flags returns the scanner's sticky flags (surrogate, emptyKey), so a
+// caller can tell whether reading a value set one.
+func (s *scanner) flags() [2]bool { return [2]bool{s.surrogate, s.emptyKey} }
+
 var errUnexpectedEOF = fmt.Errorf("%w: %w", decoder.ErrSyntax, decoder.ErrTruncated)
 
 func newScanner(data []byte, maxDepth int) *scanner {

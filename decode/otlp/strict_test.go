@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -271,4 +272,51 @@ func FuzzDecodeJSONMatchesPdata(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		decodeBoth(t, data)
 	})
+}
+
+// TestAttrMemo: spans of one name whose attribute arrays alternate
+// between variants with the error, otel.status_code and span.kind hints
+// decode exactly as with pdata first, and repeated arrays are recalled
+// rather than read; spans of another name cycle through more variants
+// than the memo keeps (memoWays) and still decode exactly.
+func TestAttrMemo(t *testing.T) {
+	variants := []string{
+		`[{"key":"http.request.method","value":{"stringValue":"POST"}},{"key":"url.full","value":{"stringValue":"http://a/x"}}]`,
+		`[{"key":"http.request.method","value":{"stringValue":"POST"}},{"key":"url.full","value":{"stringValue":"http://b/x"}}]`,
+		`[{"key":"error","value":{"boolValue":true}}]`,
+		`[{"key":"otel.status_code","value":{"stringValue":"ERROR"}},{"key":"span.kind","value":{"stringValue":"client"}}]`,
+		`[ {"key":"server.address","value":{"stringValue":"c"}} ]`,
+		`[]`,
+		`[{"key":"http.request.method","value":{"stringValue":"POST"}}]`,
+	}
+	var b bytes.Buffer
+	for line := range 40 {
+		b.WriteString(`{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"s"}}]},"scopeSpans":[{"spans":[`)
+		for i := range 6 {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			v := variants[(line*7+i*3)%len(variants)]
+			fmt.Fprintf(&b, `{"traceId":"%032x","spanId":"%016x","name":"POST","kind":3,"startTimeUnixNano":"1","endTimeUnixNano":"2","attributes":%s,"status":{}}`, line+1, i+1, v)
+		}
+		for i := range memoWays + 2 {
+			v := fmt.Sprintf(`[{"key":"url.full","value":{"stringValue":"http://a/%d"}}]`, i)
+			fmt.Fprintf(&b, `,{"traceId":"%032x","spanId":"%016x","name":"GET","kind":3,"startTimeUnixNano":"1","endTimeUnixNano":"2","attributes":%s}`, line+1, i+7, v)
+		}
+		b.WriteString("]}]}]}\n")
+	}
+	spans := decodeBoth(t, b.Bytes())
+	if want := 40 * (6 + memoWays + 2); len(spans) != want {
+		t.Fatalf("%d spans, want %d", len(spans), want)
+	}
+	// The memo is used: one converter reading all lines recalls arrays.
+	c := newConverter(&decoder.Collect{}, nil)
+	for line := range bytes.Lines(b.Bytes()) {
+		if doc := bytes.TrimRight(line, "\n"); !readStrict(doc, c, 64) {
+			t.Fatalf("strict read gave up on %.80q", doc)
+		}
+	}
+	if c.memo.recalled < 200 {
+		t.Errorf("%d of the 240 POST arrays recalled, want all but the first few", c.memo.recalled)
+	}
 }

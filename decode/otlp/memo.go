@@ -1,0 +1,84 @@
+package otlp
+
+import (
+	"bytes"
+	"hash/maphash"
+
+	"github.com/syncaudit/syncaudit/trace"
+)
+
+// attrMemo remembers, per span name, the raw bytes of the last few span
+// attributes arrays read from a clean span state and what reading them
+// gave. Spans of one operation usually carry byte-identical attributes
+// (method, route, server address, status), so comparing the input at the
+// reader's position with the remembered bytes (a memcmp) replaces parsing,
+// classifying and interning every attribute. Client spans are often named
+// by the HTTP method alone, so a name keeps several arrays (memoWays).
+//
+// This is exact: a JSON value is determined by its bytes, and reading
+// one consumes exactly its bytes, so when the input at the position
+// starts with a whole remembered array, reading would consume those
+// bytes and give the same attributes. Arrays whose reading failed, gave
+// up (strict mode) or set a scanner flag are not remembered.
+type attrMemo struct {
+	seed  maphash.Seed
+	slots *[memoSlots]memoSlot
+	// recalled counts the arrays recalled instead of read.
+	recalled int
+}
+
+const (
+	memoSlots = 64
+	memoWays  = 8
+)
+
+type memoSlot struct {
+	ways [memoWays]memoEntry
+	next uint8 // the way replaced next
+}
+
+type memoEntry struct {
+	raw       []byte
+	attrs     trace.Attrs
+	errTag    bool
+	tagStatus trace.Status
+	tagKind   trace.Kind
+}
+
+func (m *attrMemo) slot(name string) *memoSlot {
+	if m.slots == nil {
+		m.slots = new([memoSlots]memoSlot)
+		m.seed = maphash.MakeSeed()
+	}
+	return &m.slots[maphash.String(m.seed, name)%memoSlots]
+}
+
+// recall applies remembered attributes when the input at s.pos starts
+// with an array remembered for st's span name, advancing s past it.
+func (m *attrMemo) recall(s *scanner, c *converter, st *spanState) bool {
+	sl := m.slot(st.sp.Name)
+	in := s.data[s.pos:]
+	for i := range sl.ways {
+		e := &sl.ways[i]
+		if len(e.raw) == 0 || !bytes.HasPrefix(in, e.raw) {
+			continue
+		}
+		s.pos += len(e.raw)
+		m.recalled++
+		c.scratch = append(c.scratch[:0], e.attrs...)
+		st.errTag, st.tagStatus, st.tagKind = e.errTag, e.tagStatus, e.tagKind
+		return true
+	}
+	return false
+}
+
+// remember records raw, an attributes array just read for a span named
+// name from a clean state, and the state it left.
+func (m *attrMemo) remember(raw []byte, name string, attrs trace.Attrs, st *spanState) {
+	sl := m.slot(name)
+	e := &sl.ways[sl.next]
+	sl.next = (sl.next + 1) % memoWays
+	e.raw = append(e.raw[:0], raw...)
+	e.attrs = append(e.attrs[:0], attrs...)
+	e.errTag, e.tagStatus, e.tagKind = st.errTag, st.tagStatus, st.tagKind
+}
