@@ -65,11 +65,14 @@ func TestProfileFlags(t *testing.T) {
 	before := debug.SetMemoryLimit(-1)
 	var ran, preRan bool
 	var limitSeen int64
+	gcSeen := -1
 	root := &cobra.Command{Use: "x", SilenceUsage: true, SilenceErrors: true,
 		PersistentPreRunE: func(*cobra.Command, []string) error { preRan = true; return nil }}
 	sub := &cobra.Command{Use: "work", RunE: func(c *cobra.Command, _ []string) error {
 		ran = true
 		limitSeen = debug.SetMemoryLimit(-1)
+		gcSeen = debug.SetGCPercent(-1)
+		debug.SetGCPercent(gcSeen)
 		if n, err := memoryLimit(c); err != nil || n != 3<<30 {
 			t.Errorf("memoryLimit = %d %v", n, err)
 		}
@@ -80,6 +83,9 @@ func TestProfileFlags(t *testing.T) {
 		return nil
 	}}
 	root.AddCommand(sub)
+	t.Setenv("GOGC", "")
+	gcBefore := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(gcBefore)
 	stop := addProfileFlags(root)
 	root.SetArgs([]string{"work", "--cpuprofile", cpu, "--memprofile", mem, "--memory-limit", "3GiB"})
 	if err := root.Execute(); err != nil {
@@ -96,6 +102,12 @@ func TestProfileFlags(t *testing.T) {
 	}
 	if got := debug.SetMemoryLimit(-1); got != before {
 		t.Errorf("memory limit after stop %d, want %d restored", got, before)
+	}
+	if gcSeen != gcPercentWithLimit {
+		t.Errorf("GC percent during the run %d, want %d", gcSeen, gcPercentWithLimit)
+	}
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("GC percent after stop %d, want 100 restored", got)
 	}
 	for _, f := range []string{cpu, mem} {
 		b, err := os.ReadFile(f)

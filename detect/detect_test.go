@@ -638,3 +638,41 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("nil Calls: %v, %+v", err, res)
 	}
 }
+
+func TestCallsOfOnly(t *testing.T) {
+	c := func(spans ...int32) []calls.Call {
+		out := make([]calls.Call, len(spans))
+		for i, s := range spans {
+			out[i] = calls.Call{Span: s}
+		}
+		return out
+	}
+	spans := func(cs []calls.Call) []int32 {
+		var out []int32
+		for _, x := range cs {
+			out = append(out, x.Span)
+		}
+		return out
+	}
+	rootOf := []int32{0, 0, 0, 0, -1, 0}
+	for _, tc := range []struct {
+		in   []calls.Call
+		want []int32
+		same bool
+	}{
+		{c(1, 2, 3), []int32{1, 2, 3}, true},
+		{c(3, 1, 2), []int32{1, 2, 3}, false},
+		{c(0, 1, 5), []int32{1, 5}, false}, // a call on the root itself
+		{c(1, 4, 5), []int32{1, 5}, false}, // span 4 is not under the root
+		{c(1, 9, -1), []int32{1}, false},   // out of range
+		{nil, nil, true},
+	} {
+		got := callsOfOnly(0, tc.in, rootOf)
+		if !slices.Equal(spans(got), tc.want) {
+			t.Errorf("%v: %v, want %v", spans(tc.in), spans(got), tc.want)
+		}
+		if same := len(got) > 0 && &got[0] == &tc.in[0]; same != (tc.same && len(tc.in) > 0) {
+			t.Errorf("%v: returned the input: %v", spans(tc.in), same)
+		}
+	}
+}

@@ -90,6 +90,11 @@ func (ts *traceState) callsOf(root int32, cs []calls.Call) []calls.Call {
 		slices.SortStableFunc(out, func(a, b calls.Call) int { return cmp.Compare(a.Span, b.Span) })
 		return out
 	}
+	if len(t.Roots) == 1 {
+		// One root (the usual case): every call but one on the root itself
+		// belongs to it, and calls.Find sorts calls by span.
+		return callsOfOnly(root, cs, ts.rootOf)
+	}
 	same := ts.byRoot != nil && len(cs) == len(ts.bucketed) && (len(cs) == 0 || &cs[0] == &ts.bucketed[0])
 	if !same {
 		ts.byRoot = map[int32][]calls.Call{}
@@ -107,6 +112,33 @@ func (ts *traceState) callsOf(root int32, cs []calls.Call) []calls.Call {
 		}
 	}
 	return ts.byRoot[root]
+}
+
+// callsOfOnly returns the calls of cs, a trace's calls when root is its
+// only root, that belong to root (rootOf, per span), in span order: cs
+// itself when all do, in order, and none is on root.
+func callsOfOnly(root int32, cs []calls.Call, rootOf []int32) []calls.Call {
+	in := func(c *calls.Call) bool {
+		return c.Span >= 0 && int(c.Span) < len(rootOf) && rootOf[c.Span] == root && c.Span != root
+	}
+	all := true
+	for i := range cs {
+		if !in(&cs[i]) || i > 0 && cs[i].Span < cs[i-1].Span {
+			all = false
+			break
+		}
+	}
+	if all {
+		return cs
+	}
+	var out []calls.Call
+	for i := range cs {
+		if in(&cs[i]) {
+			out = append(out, cs[i])
+		}
+	}
+	slices.SortStableFunc(out, func(a, b calls.Call) int { return cmp.Compare(a.Span, b.Span) })
+	return out
 }
 
 type reqState struct {
