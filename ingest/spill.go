@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/syncaudit/syncaudit/decode/decoder"
 	"github.com/syncaudit/syncaudit/trace"
 )
 
@@ -98,6 +99,19 @@ type spanReader struct {
 	// sub-slices of, as the decoders do.
 	attrs []trace.Attr
 	refs  []trace.Ref
+	// scratch holds the attributes being read; sets shares equal lists.
+	scratch trace.Attrs
+	sets    decoder.AttrSets
+}
+
+// copyAttrs copies a into the attribute slab.
+func (sr *spanReader) copyAttrs(a trace.Attrs) trace.Attrs {
+	if cap(sr.attrs)-len(sr.attrs) < len(a) {
+		sr.attrs = make([]trace.Attr, 0, max(1024, len(a)))
+	}
+	at := len(sr.attrs)
+	sr.attrs = append(sr.attrs, a...)
+	return sr.attrs[at:len(sr.attrs):len(sr.attrs)]
 }
 
 func newSpanReader(r io.Reader) *spanReader {
@@ -196,10 +210,7 @@ func (sr *spanReader) read(s *trace.Span) error {
 		if n > 1<<16 {
 			return fmt.Errorf("%w: %d attributes", errCorrupt, n)
 		}
-		if uint64(cap(sr.attrs)-len(sr.attrs)) < n {
-			sr.attrs = make([]trace.Attr, 0, max(1024, int(n)))
-		}
-		at := len(sr.attrs)
+		sr.scratch = sr.scratch[:0]
 		for range n {
 			k, err := sr.r.ReadByte()
 			if err != nil {
@@ -209,9 +220,10 @@ func (sr *spanReader) read(s *trace.Span) error {
 			if err != nil {
 				return err
 			}
-			sr.attrs = append(sr.attrs, trace.Attr{Key: trace.AttrKey(k), Value: v})
+			sr.scratch = append(sr.scratch, trace.Attr{Key: trace.AttrKey(k), Value: v})
 		}
-		s.Attrs = sr.attrs[at:len(sr.attrs):len(sr.attrs)]
+		// Equal lists are shared again, as the decoders share them.
+		s.Attrs = sr.sets.Share(sr.scratch, sr.copyAttrs)
 	}
 	if n, err = sr.uvarint(); err != nil {
 		return err

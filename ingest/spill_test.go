@@ -87,6 +87,43 @@ func TestSpillCodecRoundTrip(t *testing.T) {
 	}
 }
 
+// TestSpillSharesAttrs: spans written with equal attribute lists read back
+// sharing one list, as decoded spans do (decoder.AttrSets).
+func TestSpillSharesAttrs(t *testing.T) {
+	var buf bytes.Buffer
+	w := newSpanWriter(&buf)
+	attrs := []trace.Attrs{
+		{{Key: trace.AttrHTTPMethod, Value: "GET"}, {Key: trace.AttrHTTPRoute, Value: "/a"}},
+		{{Key: trace.AttrHTTPMethod, Value: "GET"}, {Key: trace.AttrHTTPRoute, Value: "/b"}},
+		{{Key: trace.AttrHTTPMethod, Value: "GET"}, {Key: trace.AttrHTTPRoute, Value: "/a"}},
+	}
+	for i, a := range attrs {
+		sp := trace.Span{SpanID: trace.SpanID{7: byte(i)}, Attrs: a}
+		if err := w.write(&sp); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.flush(); err != nil {
+		t.Fatal(err)
+	}
+	r := newSpanReader(bytes.NewReader(buf.Bytes()))
+	got := make([]trace.Span, len(attrs))
+	for i := range got {
+		if err := r.read(&got[i]); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got[i].Attrs, attrs[i]) {
+			t.Fatalf("span %d: attrs %v, want %v", i, got[i].Attrs, attrs[i])
+		}
+	}
+	if &got[0].Attrs[0] != &got[2].Attrs[0] {
+		t.Error("equal lists not shared")
+	}
+	if &got[0].Attrs[0] == &got[1].Attrs[0] {
+		t.Error("different lists shared")
+	}
+}
+
 func TestPartitionOfSpreads(t *testing.T) {
 	counts := make([]int, 16)
 	rng := rand.New(rand.NewPCG(5, 6))
