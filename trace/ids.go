@@ -122,6 +122,17 @@ func HexRight[S ~string | ~[]byte](dst []byte, s S) bool {
 	if len(s) > 2*len(dst) {
 		return false
 	}
+	if len(s) == 2*len(dst) {
+		// Full width, the usual case: one table lookup per digit, one
+		// check at the end (a non-hex digit sets the 0x10 bit).
+		var bad byte
+		for i := range dst {
+			hi, lo := hexVal[s[2*i]], hexVal[s[2*i+1]]
+			bad |= hi | lo
+			dst[i] = hi<<4 | lo&15
+		}
+		return bad&0x10 == 0
+	}
 	for i := range dst {
 		dst[i] = 0
 	}
@@ -143,6 +154,17 @@ func HexRight[S ~string | ~[]byte](dst []byte, s S) bool {
 	}
 	return true
 }
+
+// hexVal maps a hex digit to its value and anything else to 0x10.
+var hexVal = func() (t [256]byte) {
+	for c := range t {
+		t[c] = 0x10
+		if v := unhex(byte(c)); v <= 15 {
+			t[c] = v
+		}
+	}
+	return t
+}()
 
 func unhex(c byte) byte {
 	switch {

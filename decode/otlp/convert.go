@@ -46,8 +46,11 @@ type converter struct {
 	attrChunk, refChunk int
 	// scratch collects the kept attributes of the span being built.
 	scratch trace.Attrs
-	// memo remembers recent span attribute arrays (see attrMemo).
-	memo attrMemo
+	// memo remembers recent span attribute arrays (see attrMemo);
+	// recalled is the shared list of the array recalled for the span
+	// being built.
+	memo     attrMemo
+	recalled trace.Attrs
 	// sets shares identical attribute lists between spans.
 	sets    decoder.AttrSets
 	st      spanState
@@ -159,6 +162,7 @@ func (c *converter) flushIfFull() {
 func (c *converter) begin() *spanState {
 	c.st = spanState{}
 	c.scratch = c.scratch[:0]
+	c.recalled = nil
 	return &c.st
 }
 
@@ -180,7 +184,11 @@ func (c *converter) finish(st *spanState) trace.Span {
 	if sp.Start == 0 || sp.End == 0 {
 		sp.Warnings |= trace.WarnMissingTimestamp
 	}
-	sp.Attrs = c.sets.Share(c.scratch, c.copyAttrs)
+	if c.recalled != nil && slices.Equal(c.scratch, c.recalled) {
+		sp.Attrs = c.recalled // recalled from the memo, already shared
+	} else {
+		sp.Attrs = c.sets.Share(c.scratch, c.copyAttrs)
+	}
 	return *sp
 }
 

@@ -306,7 +306,7 @@ func (f *fallback) span(dst *[]trace.Span, rej *rejects) {
 			// Only strict reads are remembered: what a strict read
 			// accepts, a lenient one reads the same way, not the reverse.
 			if clean && f.strict && s.err == nil && s.flags() == flags {
-				c.memo.remember(s.data[start:s.pos], sp.Name, c.scratch, st)
+				c.memo.remember(s.data[start:s.pos], sp.Name, c, st)
 			}
 		case "links":
 			if !f.mark(&seen, 1<<8, false) {

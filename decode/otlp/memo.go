@@ -38,8 +38,10 @@ type memoSlot struct {
 }
 
 type memoEntry struct {
-	raw       []byte
-	attrs     trace.Attrs
+	raw   []byte
+	attrs trace.Attrs
+	// shared is attrs as shared between spans (decoder.AttrSets).
+	shared    trace.Attrs
 	errTag    bool
 	tagStatus trace.Status
 	tagKind   trace.Kind
@@ -66,6 +68,7 @@ func (m *attrMemo) recall(s *scanner, c *converter, st *spanState) bool {
 		s.pos += len(e.raw)
 		m.recalled++
 		c.scratch = append(c.scratch[:0], e.attrs...)
+		c.recalled = e.shared
 		st.errTag, st.tagStatus, st.tagKind = e.errTag, e.tagStatus, e.tagKind
 		return true
 	}
@@ -74,11 +77,12 @@ func (m *attrMemo) recall(s *scanner, c *converter, st *spanState) bool {
 
 // remember records raw, an attributes array just read for a span named
 // name from a clean state, and the state it left.
-func (m *attrMemo) remember(raw []byte, name string, attrs trace.Attrs, st *spanState) {
+func (m *attrMemo) remember(raw []byte, name string, c *converter, st *spanState) {
 	sl := m.slot(name)
 	e := &sl.ways[sl.next]
 	sl.next = (sl.next + 1) % memoWays
 	e.raw = append(e.raw[:0], raw...)
-	e.attrs = append(e.attrs[:0], attrs...)
+	e.attrs = append(e.attrs[:0], c.scratch...)
+	e.shared = c.sets.Share(c.scratch, c.copyAttrs)
 	e.errTag, e.tagStatus, e.tagKind = st.errTag, st.tagStatus, st.tagKind
 }
