@@ -6,8 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"unsafe"
 
-	"github.com/syncaudit/syncaudit/decode/decoder"
 	"github.com/syncaudit/syncaudit/trace"
 )
 
@@ -19,7 +20,7 @@ import (
 //	Kind, Status, ParentRef, Flags: one byte each
 //	Warnings uvarint
 //	Service str, Name str
-//	len(Attrs) uvarint, then per attribute: Key byte, Value str
+//	Attrs list
 //	len(Refs) uvarint, then per reference: TraceID [16]byte, SpanID [8]byte, Type byte
 //
 // A str is a uvarint x: x > 0 is entry x-1 of the file's dictionary; x = 0
@@ -29,22 +30,64 @@ import (
 // apply the same rule, so the dictionary is never written out. Service and
 // operation names and most attribute values repeat: a typical span takes
 // about 50 bytes.
+//
+// A list is a uvarint x: x > 0 is entry x-1 of the file's list dictionary;
+// x = 0 is followed by the list itself (uvarint length, then per
+// attribute: Key byte, Value str), which, when not empty, becomes the next
+// list entry while there are fewer than listMax. The writer recognises a list by the
+// address of the decoders' shared copy (checking its content, since an
+// address may be reused once a list is freed); the reader hands out its
+// own copy of an entry to every span that refers to it, so spans read
+// back share lists too.
 
 const (
 	dictMax    = 1 << 16
 	dictMaxLen = 256
+	listMax    = 1 << 16
 )
 
 // spanWriter encodes spans to one partition file.
 type spanWriter struct {
 	w     *bufio.Writer
 	dict  map[string]uint32
-	buf   []byte
-	spans int
+	lists map[uintptr]listEntry
+	// listCount is the number of list entries (listMax at most).
+	listCount int
+	buf       []byte
+	spans     int
+}
+
+// listEntry is a list written to the dictionary: its index and a copy of
+// its content (the address is not kept alive, so it may be reused).
+type listEntry struct {
+	index uint32
+	attrs trace.Attrs
 }
 
 func newSpanWriter(w io.Writer) *spanWriter {
-	return &spanWriter{w: bufio.NewWriterSize(w, 32<<10), dict: map[string]uint32{}}
+	return &spanWriter{w: bufio.NewWriterSize(w, 32<<10), dict: map[string]uint32{}, lists: map[uintptr]listEntry{}}
+}
+
+// list appends the encoding of a to b.
+func (sw *spanWriter) list(b []byte, a trace.Attrs) []byte {
+	var addr uintptr
+	if len(a) > 0 {
+		addr = uintptr(unsafe.Pointer(&a[0]))
+		if e, ok := sw.lists[addr]; ok && slices.Equal(e.attrs, a) {
+			return binary.AppendUvarint(b, uint64(e.index)+1)
+		}
+	}
+	b = append(b, 0)
+	b = binary.AppendUvarint(b, uint64(len(a)))
+	for _, x := range a {
+		b = append(b, byte(x.Key))
+		b = sw.str(b, x.Value)
+	}
+	if len(a) > 0 && sw.listCount < listMax {
+		sw.lists[addr] = listEntry{uint32(sw.listCount), slices.Clone(a)}
+		sw.listCount++
+	}
+	return b
 }
 
 func (sw *spanWriter) str(b []byte, s string) []byte {
@@ -72,11 +115,7 @@ func (sw *spanWriter) write(s *trace.Span) error {
 	b = binary.AppendUvarint(b, uint64(s.Warnings))
 	b = sw.str(b, s.Service)
 	b = sw.str(b, s.Name)
-	b = binary.AppendUvarint(b, uint64(len(s.Attrs)))
-	for _, a := range s.Attrs {
-		b = append(b, byte(a.Key))
-		b = sw.str(b, a.Value)
-	}
+	b = sw.list(b, s.Attrs)
 	b = binary.AppendUvarint(b, uint64(len(s.Refs)))
 	for _, r := range s.Refs {
 		b = append(b, r.TraceID[:]...)
@@ -99,19 +138,49 @@ type spanReader struct {
 	// sub-slices of, as the decoders do.
 	attrs []trace.Attr
 	refs  []trace.Ref
-	// scratch holds the attributes being read; sets shares equal lists.
-	scratch trace.Attrs
-	sets    decoder.AttrSets
+	// lists is the list dictionary.
+	lists []trace.Attrs
 }
 
-// copyAttrs copies a into the attribute slab.
-func (sr *spanReader) copyAttrs(a trace.Attrs) trace.Attrs {
-	if cap(sr.attrs)-len(sr.attrs) < len(a) {
-		sr.attrs = make([]trace.Attr, 0, max(1024, len(a)))
+// list reads an attribute list (see the encoding above).
+func (sr *spanReader) list() (trace.Attrs, error) {
+	x, err := sr.uvarint()
+	if err != nil {
+		return nil, err
+	}
+	if x > 0 {
+		if x-1 >= uint64(len(sr.lists)) {
+			return nil, fmt.Errorf("%w: list %d of %d", errCorrupt, x-1, len(sr.lists))
+		}
+		return sr.lists[x-1], nil
+	}
+	n, err := sr.uvarint()
+	if err != nil || n == 0 {
+		return nil, err
+	}
+	if n > 1<<16 {
+		return nil, fmt.Errorf("%w: %d attributes", errCorrupt, n)
+	}
+	if uint64(cap(sr.attrs)-len(sr.attrs)) < n {
+		sr.attrs = make([]trace.Attr, 0, max(1024, int(n)))
 	}
 	at := len(sr.attrs)
-	sr.attrs = append(sr.attrs, a...)
-	return sr.attrs[at:len(sr.attrs):len(sr.attrs)]
+	for range n {
+		k, err := sr.r.ReadByte()
+		if err != nil {
+			return nil, corrupt(err)
+		}
+		v, err := sr.str()
+		if err != nil {
+			return nil, err
+		}
+		sr.attrs = append(sr.attrs, trace.Attr{Key: trace.AttrKey(k), Value: v})
+	}
+	a := trace.Attrs(sr.attrs[at:len(sr.attrs):len(sr.attrs)])
+	if len(sr.lists) < listMax {
+		sr.lists = append(sr.lists, a)
+	}
+	return a, nil
 }
 
 func newSpanReader(r io.Reader) *spanReader {
@@ -202,30 +271,11 @@ func (sr *spanReader) read(s *trace.Span) error {
 	if s.Name, err = sr.str(); err != nil {
 		return err
 	}
-	n, err := sr.uvarint()
-	if err != nil {
+	if s.Attrs, err = sr.list(); err != nil {
 		return err
 	}
-	if n > 0 {
-		if n > 1<<16 {
-			return fmt.Errorf("%w: %d attributes", errCorrupt, n)
-		}
-		sr.scratch = sr.scratch[:0]
-		for range n {
-			k, err := sr.r.ReadByte()
-			if err != nil {
-				return corrupt(err)
-			}
-			v, err := sr.str()
-			if err != nil {
-				return err
-			}
-			sr.scratch = append(sr.scratch, trace.Attr{Key: trace.AttrKey(k), Value: v})
-		}
-		// Equal lists are shared again, as the decoders share them.
-		s.Attrs = sr.sets.Share(sr.scratch, sr.copyAttrs)
-	}
-	if n, err = sr.uvarint(); err != nil {
+	n, err := sr.uvarint()
+	if err != nil {
 		return err
 	}
 	if n > 0 {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -87,37 +88,44 @@ func TestSpillCodecRoundTrip(t *testing.T) {
 	}
 }
 
-// TestSpillSharesAttrs: spans written with equal attribute lists read back
-// sharing one list, as decoded spans do (decoder.AttrSets).
+// TestSpillSharesAttrs: spans written with one shared attribute list (as
+// decoder.AttrSets shares them) read back sharing one list; a list whose
+// address is reused for another content is not mistaken for the first.
 func TestSpillSharesAttrs(t *testing.T) {
 	var buf bytes.Buffer
 	w := newSpanWriter(&buf)
-	attrs := []trace.Attrs{
-		{{Key: trace.AttrHTTPMethod, Value: "GET"}, {Key: trace.AttrHTTPRoute, Value: "/a"}},
-		{{Key: trace.AttrHTTPMethod, Value: "GET"}, {Key: trace.AttrHTTPRoute, Value: "/b"}},
-		{{Key: trace.AttrHTTPMethod, Value: "GET"}, {Key: trace.AttrHTTPRoute, Value: "/a"}},
-	}
-	for i, a := range attrs {
-		sp := trace.Span{SpanID: trace.SpanID{7: byte(i)}, Attrs: a}
+	shared := trace.Attrs{{Key: trace.AttrHTTPMethod, Value: "GET"}, {Key: trace.AttrHTTPRoute, Value: "/a"}}
+	reused := trace.Attrs{{Key: trace.AttrHTTPMethod, Value: "PUT"}}
+	var want []trace.Attrs
+	write := func(a trace.Attrs) {
+		sp := trace.Span{SpanID: trace.SpanID{7: byte(len(want))}, Attrs: a}
 		if err := w.write(&sp); err != nil {
 			t.Fatal(err)
 		}
+		want = append(want, slices.Clone(a))
 	}
+	write(shared)
+	write(trace.Attrs{{Key: trace.AttrHTTPMethod, Value: "GET"}, {Key: trace.AttrHTTPRoute, Value: "/b"}})
+	write(shared)
+	write(reused)
+	reused[0].Value = "POST" // same address, other content
+	write(reused)
+	write(nil)
 	if err := w.flush(); err != nil {
 		t.Fatal(err)
 	}
 	r := newSpanReader(bytes.NewReader(buf.Bytes()))
-	got := make([]trace.Span, len(attrs))
+	got := make([]trace.Span, len(want))
 	for i := range got {
 		if err := r.read(&got[i]); err != nil {
 			t.Fatal(err)
 		}
-		if !reflect.DeepEqual(got[i].Attrs, attrs[i]) {
-			t.Fatalf("span %d: attrs %v, want %v", i, got[i].Attrs, attrs[i])
+		if !reflect.DeepEqual(got[i].Attrs, want[i]) {
+			t.Fatalf("span %d: attrs %v, want %v", i, got[i].Attrs, want[i])
 		}
 	}
 	if &got[0].Attrs[0] != &got[2].Attrs[0] {
-		t.Error("equal lists not shared")
+		t.Error("a shared list is not shared after reading")
 	}
 	if &got[0].Attrs[0] == &got[1].Attrs[0] {
 		t.Error("different lists shared")
