@@ -56,6 +56,7 @@ func decodeAll(ctx context.Context, inputs []decode.Input, opt decode.Options, w
 
 	// The reader and the workers send to results; it is closed when they
 	// are all done.
+	canon := &attrCanon{}
 	var producers sync.WaitGroup
 	producers.Add(1 + workers)
 	go func() {
@@ -106,6 +107,7 @@ func decodeAll(ctx context.Context, inputs []decode.Input, opt decode.Options, w
 				default:
 				}
 				p.fmt, p.err = p.chunk.Decode(&p.c)
+				canon.apply(p.c.Spans)
 				select {
 				case results <- p:
 				case <-gctx.Done():
@@ -171,4 +173,46 @@ func decodeAll(ctx context.Context, inputs []decode.Input, opt decode.Options, w
 		return err
 	}
 	return addErr
+}
+
+// attrCanon makes equal attribute lists decoded in different chunks one
+// list. Each chunk's decoder shares equal lists within the chunk
+// (decoder.AttrSets); apply maps each chunk's lists to one list per
+// content, locking once per distinct list and chunk, not per span, so
+// that later stages caching work by list identity (classification, the
+// partition files' list dictionary) see one list per content.
+type attrCanon struct {
+	mu   sync.Mutex
+	sets decoder.AttrSets
+}
+
+// apply replaces the attribute lists of spans by the canonical ones. A
+// chunk whose lists rarely repeat (unique URLs, say) is left as it is
+// after a few hundred spans: canonicalising it would cost a lock and a
+// hash per span for nothing.
+func (c *attrCanon) apply(spans []trace.Span) {
+	type listID struct {
+		first *trace.Attr
+		n     int
+	}
+	local := map[listID]trace.Attrs{}
+	misses := 0
+	for i := range spans {
+		a := spans[i].Attrs
+		if len(a) == 0 {
+			continue
+		}
+		id := listID{&a[0], len(a)}
+		v, ok := local[id]
+		if !ok {
+			if misses++; misses > 256 && misses*4 > i {
+				return
+			}
+			c.mu.Lock()
+			v = c.sets.Share(a, func(x trace.Attrs) trace.Attrs { return x })
+			c.mu.Unlock()
+			local[id] = v
+		}
+		spans[i].Attrs = v
+	}
 }

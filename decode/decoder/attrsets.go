@@ -51,3 +51,6 @@ func (s *AttrSets) Share(a trace.Attrs, copyOf func(trace.Attrs) trace.Attrs) tr
 	s.m[k] = c
 	return c
 }
+
+// Len returns the number of lists Share currently remembers.
+func (s *AttrSets) Len() int { return len(s.m) }
