@@ -50,6 +50,12 @@ func RunPartitioned(ctx context.Context, paths []string, stdin io.Reader, lopt i
 		targets map[wfKey]int // p95 request → index into rep.Endpoints
 		falls   []*report.Waterfall
 		rank    map[calls.Key]int
+		parts   []int // partition of each request, same order as reqs
+		// need are the partitions pass 2 reads (nil: all): when
+		// detection speculated right, the first partition (observed
+		// before speculating) and those holding a waterfall's request.
+		need      map[int]bool
+		finishErr error
 	)
 	finish := func() error {
 		var err error
@@ -58,20 +64,37 @@ func RunPartitioned(ctx context.Context, paths []string, stdin io.Reader, lopt i
 		}
 		rep = newReport(reqs, found, groups.groups(), flows.flows(), opt)
 		targets = map[wfKey]int{}
+		if acc.Speculated() {
+			need = map[int]bool{0: true}
+		}
 		for e, i := range p95Requests(reqs, keys, rep.Endpoints) {
 			if i >= 0 {
 				targets[keys[i]] = e
+				if need != nil {
+					need[parts[i]] = true
+				}
 			}
 		}
 		falls = make([]*report.Waterfall, len(rep.Endpoints))
 		rank = candidateRanks(rep.Candidates)
-		reqs, keys, groups = nil, nil, nil
+		reqs, keys, groups, parts = nil, nil, nil, nil
 		return nil
+	}
+	// Pass 2 starts once pass 1 has seen every partition: finish
+	// detection before the loader asks which partitions to read again.
+	lopt.Skip = func(pass, index int) bool {
+		if found == nil && finishErr == nil {
+			finishErr = finish()
+		}
+		return finishErr == nil && need != nil && !need[index]
 	}
 	res, err := ingest.LoadPasses(ctx, paths, stdin, lopt, 2, func(pass int, p *ingest.Partition) error {
 		if p.Count == 1 {
 			single = p.Traces // Run analyses it after loading
 			return nil
+		}
+		if finishErr != nil {
+			return finishErr
 		}
 		// Pass 2 needs the calls only (and the critical path of the
 		// requests drawn): the metrics were kept from pass 1.
@@ -90,6 +113,15 @@ func RunPartitioned(ctx context.Context, paths []string, stdin io.Reader, lopt i
 				r := &rs[i]
 				reqs = append(reqs, Request{Root: r.Root, Endpoint: r.Endpoint, Latency: r.Latency, Failed: r.Failed, Metrics: r.Metrics})
 				keys = append(keys, wfKey{r.Trace.ID, r.Root})
+				parts = append(parts, p.Index)
+			}
+			if p.Index == 0 {
+				// Partitions are random samples of the traces: guess the
+				// recommendations from the first, and simulate the
+				// combined plan of the others while they are in memory.
+				if err := acc.Speculate(); err != nil {
+					return fmt.Errorf("detecting candidates: %w", err)
+				}
 			}
 			return nil
 		}
@@ -98,8 +130,10 @@ func RunPartitioned(ctx context.Context, paths []string, stdin io.Reader, lopt i
 				return err
 			}
 		}
-		if err := acc.ObservePlan(dreqs); err != nil {
-			return fmt.Errorf("detecting candidates: %w", err)
+		if p.Index == 0 || !acc.Speculated() {
+			if err := acc.ObservePlan(dreqs); err != nil {
+				return fmt.Errorf("detecting candidates: %w", err)
+			}
 		}
 		for i := range rs {
 			r := &rs[i]

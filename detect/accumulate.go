@@ -56,6 +56,13 @@ type Accumulator struct {
 	recPar    map[groupKey]bool
 	recOrder  []Finding // recommended findings, in rank order
 	planSave  map[int]int64
+
+	// Speculation (see Speculate): the guessed recommended findings, the
+	// plan savings simulated under the guess, and whether it was right.
+	guess       []Finding
+	speculating bool
+	specSave    []planSaving
+	specOK      bool
 }
 
 // reqRecord is what the Accumulator keeps of a request: its canonical
@@ -133,7 +140,16 @@ func (a *Accumulator) Observe(batch []Request) error {
 	obs := make([]*observation, len(subs))
 	err := parallel.Ranges(context.Background(), len(subs), a.opt.Workers, 1, func(lo, hi int) error {
 		for i := lo; i < hi; i++ {
-			obs[i] = observe(subs[i], a.opt, false)
+			o := observe(subs[i], a.opt, a.speculating)
+			if a.speculating {
+				// The combined plan under the guess, while the requests
+				// are at hand (see Speculate).
+				o.spec = planSavings(a.guess, o.pass,
+					func(k calls.Key) []Site { return o.asyncSites[k] },
+					func(k groupKey) []Site { return o.parSites[k] })
+				o.pass, o.asyncSites, o.parSites = nil, nil, nil
+			}
+			obs[i] = o
 		}
 		return nil
 	})
@@ -142,8 +158,60 @@ func (a *Accumulator) Observe(batch []Request) error {
 	}
 	for _, o := range obs {
 		a.merge(o)
+		a.specSave = append(a.specSave, o.spec...)
 	}
 	return nil
+}
+
+// Speculate guesses, from the requests observed so far, which findings
+// Finish will recommend, and makes later Observe calls also simulate their
+// requests under the guessed combined plan. Finish checks the guess (see
+// Speculated): when right, the plan savings of every request observed
+// after Speculate are known, and pass 2 (ObservePlan) is needed only for
+// the requests observed before. Batches are random samples of the traces
+// (partitions by trace-ID hash), so after one of them the guess is
+// usually right; when it is wrong, nothing is lost but the work.
+func (a *Accumulator) Speculate() error {
+	if a.finished {
+		return errFinished
+	}
+	// Finish a copy: Finish rewrites request indices in the savings lists
+	// and drops the maps.
+	b := &Accumulator{
+		opt:           a.opt,
+		reqs:          slices.Clone(a.reqs),
+		async:         a.async,
+		asyncSaving:   map[calls.Key][]siteSaving{},
+		par:           a.par,
+		parSaving:     map[groupKey][]siteSaving{},
+		asyncOps:      a.asyncOps,
+		asyncServices: a.asyncServices,
+	}
+	for k, v := range a.asyncSaving {
+		b.asyncSaving[k] = slices.Clone(v)
+	}
+	for k, v := range a.parSaving {
+		b.parSaving[k] = slices.Clone(v)
+	}
+	if _, err := b.Finish(); err != nil {
+		return err
+	}
+	a.guess, a.speculating = b.recOrder, true
+	return nil
+}
+
+// Speculated reports, after Finish, whether Speculate was called and
+// guessed the recommended findings right: the combined plan's savings of
+// the requests observed after Speculate are then known.
+func (a *Accumulator) Speculated() bool { return a.specOK }
+
+// sameRecommendations reports whether two lists of recommended findings
+// name the same changes in the same order.
+func sameRecommendations(x, y []Finding) bool {
+	return slices.EqualFunc(x, y, func(f, g Finding) bool {
+		return f.Action == g.Action && f.Endpoint == g.Endpoint && f.Caller == g.Caller &&
+			slices.Equal(f.Callees, g.Callees)
+	})
 }
 
 // observation is what pass 1 finds in one batch; request indices in it are
@@ -164,6 +232,8 @@ type observation struct {
 	pass       *Pass
 	asyncSites map[calls.Key][]Site
 	parSites   map[groupKey][]Site
+	// spec are the plan savings under the speculated recommendations.
+	spec []planSaving
 }
 
 // observe runs pass 1 over one batch. It reads only its arguments, so
@@ -411,6 +481,15 @@ func (a *Accumulator) Finish() (*Result, error) {
 		}
 	}
 	a.planSave = map[int]int64{}
+	if a.speculating {
+		a.specOK = sameRecommendations(a.guess, a.recOrder)
+		if a.specOK {
+			if err := a.addPlan([][]planSaving{a.specSave}); err != nil {
+				return nil, err
+			}
+		}
+		a.specSave, a.guess = nil, nil
+	}
 	return &Result{Findings: slices.Clone(a.kept)}, nil
 }
 
@@ -503,7 +582,7 @@ func RunParallel(ctx context.Context, reqs []Request, opt Options) (*Result, err
 	err = parallel.Ranges(ctx, len(obs), opt.Workers, 1, func(lo, hi int) error {
 		for i := lo; i < hi; i++ {
 			o := obs[i]
-			found[i] = a.planSavings(o.pass,
+			found[i] = planSavings(a.recOrder, o.pass,
 				func(k calls.Key) []Site { return o.asyncSites[k] },
 				func(k groupKey) []Site { return o.parSites[k] })
 		}
@@ -533,7 +612,7 @@ func (a *Accumulator) observePlan(batch []Request) []planSaving {
 	p.sitesOnly = true
 	aggs, _ := collectMakeAsync(p)
 	pa, _ := collectParallel(p)
-	return a.planSavings(p, func(k calls.Key) []Site {
+	return planSavings(a.recOrder, p, func(k calls.Key) []Site {
 		if ag := aggs[k]; ag != nil {
 			return ag.sites
 		}
@@ -546,15 +625,15 @@ func (a *Accumulator) observePlan(batch []Request) []planSaving {
 	})
 }
 
-// planSavings re-simulates the requests of p with the recommended changes
-// of their endpoints, given the sites of each make-async and parallelize
-// key in p.
-func (a *Accumulator) planSavings(p *Pass, asyncSites func(calls.Key) []Site, parSites func(groupKey) []Site) []planSaving {
+// planSavings re-simulates the requests of p with the changes of rec (the
+// recommended findings in rank order) of their endpoints, given the sites
+// of each make-async and parallelize key in p.
+func planSavings(rec []Finding, p *Pass, asyncSites func(calls.Key) []Site, parSites func(groupKey) []Site) []planSaving {
 	// The sites of every recommended finding, per endpoint, in rank order
 	// (as Pass.plan unions them).
 	byEP := map[calls.Endpoint][]Site{}
-	for i := range a.recOrder {
-		f := &a.recOrder[i]
+	for i := range rec {
+		f := &rec[i]
 		var ss []Site
 		if f.Action == report.MakeAsync {
 			ss = asyncSites(calls.Key{Endpoint: f.Endpoint, Caller: f.Caller, Callee: f.Callee})

@@ -13,16 +13,23 @@ import (
 	"github.com/syncaudit/syncaudit/trace"
 )
 
-// accumulate runs an Accumulator over the batches, both passes.
-func accumulate(t *testing.T, opt Options, batches [][]Request) *Result {
+// accumulate runs an Accumulator over the batches, both passes. With
+// speculate, it calls Speculate after the first batch and, when the guess
+// was right, runs pass 2 over the first batch only.
+func accumulate(t *testing.T, opt Options, batches [][]Request, speculate bool) *Result {
 	t.Helper()
 	acc, err := NewAccumulator(opt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, b := range batches {
+	for i, b := range batches {
 		if err := acc.Observe(b); err != nil {
 			t.Fatal(err)
+		}
+		if speculate && i == 0 {
+			if err := acc.Speculate(); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	res, err := acc.Finish()
@@ -32,8 +39,14 @@ func accumulate(t *testing.T, opt Options, batches [][]Request) *Result {
 	if err := acc.Observe(batches[0]); err == nil {
 		t.Error("Observe after Finish: no error")
 	}
+	if acc.Speculated() != (speculate && acc.Speculated()) {
+		t.Error("Speculated without Speculate")
+	}
 	// Pass 2 in another order: the plan must not depend on it.
 	for i := len(batches) - 1; i >= 0; i-- {
+		if i > 0 && acc.Speculated() {
+			continue // known from pass 1
+		}
 		if err := acc.ObservePlan(batches[i]); err != nil {
 			t.Fatal(err)
 		}
@@ -121,11 +134,14 @@ func TestAccumulatorMatchesRun(t *testing.T) {
 				})
 			}
 			for bname, batches := range batchings(in.traces) {
-				for _, workers := range []int{1, 3} {
+				for _, v := range []struct {
+					workers   int
+					speculate bool
+				}{{1, false}, {3, false}, {1, true}, {3, true}} {
 					opt := opt
-					opt.Workers = workers // 3: sub-batches observed concurrently
-					t.Run(fmt.Sprintf("%s/%s/%s/workers=%d", in.name, oname, bname, workers), func(t *testing.T) {
-						got := accumulate(t, opt, batches)
+					opt.Workers = v.workers // 3: sub-batches observed concurrently
+					t.Run(fmt.Sprintf("%s/%s/%s/workers=%d/speculate=%v", in.name, oname, bname, v.workers, v.speculate), func(t *testing.T) {
+						got := accumulate(t, opt, batches, v.speculate)
 						if !reflect.DeepEqual(got.Candidates(), want.Candidates()) {
 							t.Errorf("candidates\n%+v\nwant\n%+v", got.Candidates(), want.Candidates())
 						}
@@ -203,5 +219,66 @@ func TestSplitByTrace(t *testing.T) {
 		if workers > 1 && len(subs) < 2 {
 			t.Errorf("workers=%d: %d batch(es), want several", workers, len(subs))
 		}
+	}
+}
+
+// TestSpeculate: a right guess makes pass 2 over the first batch enough; a
+// wrong one is detected, and both give Run's result.
+func TestSpeculate(t *testing.T) {
+	var traces []*trace.Trace
+	for i := range 6 {
+		d := `order: POST /order 0 700
+  -> payment: POST /charge 0 100
+  -> email: POST /send 100 600`
+		if i > 0 {
+			d += `
+  -> analytics: POST /track 600 650`
+		}
+		traces = append(traces, build(t, uint64(i+1), d))
+	}
+	opt := DefaultOptions()
+	want, err := Run(requests(traces...), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		batches [][]Request
+		right   bool
+	}{
+		// The first batch has every kind of trace: the guess is right.
+		{"right", [][]Request{requests(traces[0], traces[1], traces[2]), requests(traces[3:]...)}, true},
+		// The first batch has no analytics call: the guess misses it.
+		{"wrong", [][]Request{requests(traces[0]), requests(traces[1:]...)}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			acc, err := NewAccumulator(opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, b := range tc.batches {
+				if err := acc.Observe(b); err != nil {
+					t.Fatal(err)
+				}
+				if i == 0 {
+					if err := acc.Speculate(); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			got := accumulate(t, opt, tc.batches, true)
+			if _, err := acc.Finish(); err != nil {
+				t.Fatal(err)
+			}
+			if acc.Speculated() != tc.right {
+				t.Fatalf("Speculated = %v, want %v", acc.Speculated(), tc.right)
+			}
+			if !reflect.DeepEqual(got.Candidates(), want.Candidates()) || !reflect.DeepEqual(got.Plan, want.Plan) {
+				t.Errorf("got\n%+v\n%+v\nwant\n%+v\n%+v", got.Candidates(), got.Plan, want.Candidates(), want.Plan)
+			}
+			if len(want.Plan) == 0 {
+				t.Fatal("no plan: the test would prove nothing")
+			}
+		})
 	}
 }

@@ -51,6 +51,10 @@ type Options struct {
 	// SpillDir is where partition files go (removed before Load returns);
 	// "" means os.TempDir().
 	SpillDir string
+	// Skip, when set, is asked before LoadPasses reads a spilled partition
+	// again in a pass after the first: true skips it (its callback is not
+	// called). The first pass reads every partition.
+	Skip func(pass, index int) bool
 }
 
 // Summary accounts for everything read.

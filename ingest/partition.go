@@ -125,6 +125,12 @@ func (s *sink) partitions(ctx context.Context, passes int, f func(pass int, p *P
 			if err := ctx.Err(); err != nil {
 				return err
 			}
+			if pass > 0 && s.opt.Skip != nil && s.opt.Skip(pass, i) {
+				if pass == passes-1 {
+					s.sp.drop(i)
+				}
+				continue
+			}
 			g, err := s.sp.load(i, pass < passes-1)
 			if err != nil {
 				return err
@@ -240,11 +246,18 @@ func (sp *spiller) load(i int, keep bool) (*trace.Grouper, error) {
 		return nil, fmt.Errorf("reading spilled spans from %s: %w: %d spans, wrote %d", f.Name(), errCorrupt, read, n)
 	}
 	if !keep {
+		sp.drop(i)
+	}
+	return g, nil
+}
+
+// drop closes and deletes partition file i.
+func (sp *spiller) drop(i int) {
+	if f := sp.files[i]; f != nil {
 		f.Close()
 		os.Remove(f.Name())
 		sp.files[i] = nil
 	}
-	return g, nil
 }
 
 // remove closes and deletes the partition files (errors closing files

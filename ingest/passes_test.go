@@ -100,3 +100,46 @@ func TestLoadPasses(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadPassesSkip: Options.Skip leaves out partitions of later passes
+// (never the first pass), and their files are still removed.
+func TestLoadPassesSkip(t *testing.T) {
+	var buf bytes.Buffer
+	if _, err := bench.Generate(&buf, bench.Options{Shape: bench.ShapeOrder, Traces: 120, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "orders.jsonl")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	spill := t.TempDir()
+	opt := ingest.Options{Repair: repair.DefaultOptions(), MemoryLimit: 20_000, SpillDir: spill,
+		Skip: func(pass, index int) bool { return index%2 == 1 }}
+	var got [2][]int
+	_, err := ingest.LoadPasses(context.Background(), []string{path}, nil, opt, 2, func(pass int, p *ingest.Partition) error {
+		got[pass] = append(got[pass], p.Index)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got[0]) < 3 {
+		t.Fatalf("pass 0 read partitions %v: want several", got[0])
+	}
+	for i, idx := range got[0] {
+		if idx != i {
+			t.Fatalf("pass 0 read partitions %v: want all", got[0])
+		}
+	}
+	for _, idx := range got[1] {
+		if idx%2 == 1 {
+			t.Errorf("pass 1 read skipped partition %d", idx)
+		}
+	}
+	if len(got[1]) != (len(got[0])+1)/2 {
+		t.Errorf("pass 1 read partitions %v of %d", got[1], len(got[0]))
+	}
+	if left, _ := os.ReadDir(spill); len(left) != 0 {
+		t.Errorf("spill directory keeps %d entries", len(left))
+	}
+}
