@@ -451,20 +451,29 @@ func (a *Accumulator) Finish() (*Result, error) {
 	all := makeAsyncFindings(a.async, asyncKeys, func(callee calls.Endpoint) (int, int) {
 		return a.asyncOps[callee], a.asyncServices[callee.Service]
 	})
-	for i := range all {
-		f := &all[i]
-		attach(f, a.asyncSaving[calls.Key{Endpoint: f.Endpoint, Caller: f.Caller, Callee: f.Callee}])
-	}
 	parKeys := make([]groupKey, 0, len(a.par))
 	for k := range a.par {
 		parKeys = append(parKeys, k)
 	}
 	pf := parallelFindings(a.par, parKeys)
-	for i := range pf {
-		f := &pf[i]
-		attach(f, a.parSaving[groupKeyOf(f)])
-	}
+	nAsync := len(all)
 	all = append(all, pf...)
+	// Each finding's percentiles sort its endpoint's latencies: findings
+	// are independent, so attach them in parallel.
+	err := parallel.Ranges(context.Background(), len(all), a.opt.Workers, 1, func(lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			f := &all[i]
+			if i < nAsync {
+				attach(f, a.asyncSaving[calls.Key{Endpoint: f.Endpoint, Caller: f.Caller, Callee: f.Callee}])
+			} else {
+				attach(f, a.parSaving[groupKeyOf(f)])
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
 	a.async, a.asyncSaving, a.par, a.parSaving = nil, nil, nil, nil
 
 	a.kept = selectFindings(all, a.opt, func(*Finding) {})
