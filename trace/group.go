@@ -50,7 +50,7 @@ func (g *Grouper) Add(spans ...Span) {
 		if p == nil || p.id != s.TraceID {
 			p = g.traces[s.TraceID]
 			if p == nil {
-				p = &pending{id: s.TraceID}
+				p = &pending{id: s.TraceID, cur: make([]Span, 0, g.firstBlock())}
 				g.traces[s.TraceID] = p
 			}
 			last = p
@@ -62,6 +62,19 @@ func (g *Grouper) Add(spans ...Span) {
 		p.cur = append(p.cur, *s)
 	}
 	g.spans += len(spans)
+}
+
+// firstBlock is the capacity a new trace starts with: the mean trace size
+// so far, rounded up to a power of two (2 to blockSpans), so that most
+// traces are held in one allocation instead of growing by doubling.
+func (g *Grouper) firstBlock() int {
+	n := 2
+	if len(g.traces) > 0 {
+		for mean := g.spans / len(g.traces); n < mean+1 && n < blockSpans; {
+			n *= 2
+		}
+	}
+	return n
 }
 
 // Spans is the number of spans added.

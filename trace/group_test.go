@@ -110,3 +110,29 @@ func TestGrouperDrain(t *testing.T) {
 		t.Error("error of f not returned")
 	}
 }
+
+// TestGrouperFirstBlock: new traces start with room for the mean trace
+// size so far, within bounds.
+func TestGrouperFirstBlock(t *testing.T) {
+	g := NewGrouper()
+	if n := g.firstBlock(); n != 2 {
+		t.Errorf("empty grouper: %d, want 2", n)
+	}
+	var spans []Span
+	for tr := range 10 {
+		for range 26 {
+			spans = append(spans, Span{TraceID: TraceID{byte(tr + 1)}})
+		}
+	}
+	g.Add(spans...)
+	if n := g.firstBlock(); n != 32 {
+		t.Errorf("after 26-span traces: %d, want 32", n)
+	}
+	g.Add(make([]Span, 3*blockSpans)...) // one huge trace (zero ID)
+	if n := g.firstBlock(); n > blockSpans {
+		t.Errorf("first block %d exceeds %d", n, blockSpans)
+	}
+	if got := len(g.Traces()); got != 11 {
+		t.Errorf("%d traces, want 11", got)
+	}
+}
