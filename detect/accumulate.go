@@ -56,12 +56,13 @@ type Accumulator struct {
 	recPar    map[groupKey]bool
 	recOrder  []Finding // recommended findings, in rank order
 	planSave  map[int]int64
+	pos       []int // index into reqs (pass 1) → canonical index
 
 	// Speculation (see Speculate): the guessed recommended findings, the
 	// plan savings simulated under the guess, and whether it was right.
 	guess       []Finding
 	speculating bool
-	specSave    []planSaving
+	specSave    []siteSaving // req: index into reqs (before Finish)
 	specOK      bool
 }
 
@@ -157,8 +158,11 @@ func (a *Accumulator) Observe(batch []Request) error {
 		return err
 	}
 	for _, o := range obs {
+		base := len(a.reqs)
 		a.merge(o)
-		a.specSave = append(a.specSave, o.spec...)
+		for _, sv := range o.spec {
+			a.specSave = append(a.specSave, siteSaving{req: base + sv.req, saving: sv.saving})
+		}
 	}
 	return nil
 }
@@ -233,7 +237,7 @@ type observation struct {
 	asyncSites map[calls.Key][]Site
 	parSites   map[groupKey][]Site
 	// spec are the plan savings under the speculated recommendations.
-	spec []planSaving
+	spec []siteSaving // req: index into reqs
 }
 
 // observe runs pass 1 over one batch. It reads only its arguments, so
@@ -413,6 +417,7 @@ func (a *Accumulator) Finish() (*Result, error) {
 	}
 	slices.SortStableFunc(perm, func(x, y int) int { return compareRecords(&a.reqs[x], &a.reqs[y]) })
 	pos := make([]int, n) // batch index → canonical index
+	a.pos = pos
 	a.sorted = make([]reqRecord, n)
 	for c, i := range perm {
 		pos[i] = c
@@ -493,8 +498,8 @@ func (a *Accumulator) Finish() (*Result, error) {
 	if a.speculating {
 		a.specOK = sameRecommendations(a.guess, a.recOrder)
 		if a.specOK {
-			if err := a.addPlan([][]planSaving{a.specSave}); err != nil {
-				return nil, err
+			for _, sv := range a.specSave {
+				a.planSave[a.pos[sv.req]] = sv.saving
 			}
 		}
 		a.specSave, a.guess = nil, nil
@@ -576,7 +581,9 @@ func RunParallel(ctx context.Context, reqs []Request, opt Options) (*Result, err
 	if err != nil {
 		return nil, err
 	}
-	for _, o := range obs {
+	bases := make([]int, len(obs))
+	for i, o := range obs {
+		bases[i] = len(a.reqs)
 		a.merge(o)
 	}
 	res, err := a.Finish()
@@ -587,7 +594,7 @@ func RunParallel(ctx context.Context, reqs []Request, opt Options) (*Result, err
 		res.Plan = a.Plan()
 		return res, nil
 	}
-	found := make([][]planSaving, len(obs))
+	found := make([][]siteSaving, len(obs))
 	err = parallel.Ranges(ctx, len(obs), opt.Workers, 1, func(lo, hi int) error {
 		for i := lo; i < hi; i++ {
 			o := obs[i]
@@ -600,8 +607,10 @@ func RunParallel(ctx context.Context, reqs []Request, opt Options) (*Result, err
 	if err != nil {
 		return nil, err
 	}
-	if err := a.addPlan(found); err != nil {
-		return nil, err
+	for i, ss := range found {
+		for _, sv := range ss {
+			a.planSave[a.pos[bases[i]+sv.req]] = sv.saving
+		}
 	}
 	res.Plan = a.Plan()
 	return res, nil
@@ -621,7 +630,7 @@ func (a *Accumulator) observePlan(batch []Request) []planSaving {
 	p.sitesOnly = true
 	aggs, _ := collectMakeAsync(p)
 	pa, _ := collectParallel(p)
-	return planSavings(a.recOrder, p, func(k calls.Key) []Site {
+	local := planSavings(a.recOrder, p, func(k calls.Key) []Site {
 		if ag := aggs[k]; ag != nil {
 			return ag.sites
 		}
@@ -632,12 +641,18 @@ func (a *Accumulator) observePlan(batch []Request) []planSaving {
 		}
 		return nil
 	})
+	out := make([]planSaving, len(local))
+	for k, sv := range local {
+		out[k] = planSaving{rec: recordOf(&p.Requests[sv.req]), saving: sv.saving}
+	}
+	return out
 }
 
 // planSavings re-simulates the requests of p with the changes of rec (the
 // recommended findings in rank order) of their endpoints, given the sites
-// of each make-async and parallelize key in p.
-func planSavings(rec []Finding, p *Pass, asyncSites func(calls.Key) []Site, parSites func(groupKey) []Site) []planSaving {
+// of each make-async and parallelize key in p. Requests are indices into
+// p.Requests.
+func planSavings(rec []Finding, p *Pass, asyncSites func(calls.Key) []Site, parSites func(groupKey) []Site) []siteSaving {
 	// The sites of every recommended finding, per endpoint, in rank order
 	// (as Pass.plan unions them).
 	byEP := map[calls.Endpoint][]Site{}
@@ -651,10 +666,10 @@ func planSavings(rec []Finding, p *Pass, asyncSites func(calls.Key) []Site, parS
 		}
 		byEP[f.Endpoint] = append(byEP[f.Endpoint], ss...)
 	}
-	var out []planSaving
+	var out []siteSaving
 	for _, ss := range byEP {
 		for _, s := range mergeSites(ss) {
-			out = append(out, planSaving{rec: recordOf(&p.Requests[s.Request]), saving: p.saving(s.Request, s.Change)})
+			out = append(out, siteSaving{req: s.Request, saving: p.saving(s.Request, s.Change)})
 		}
 	}
 	return out

@@ -77,13 +77,13 @@ func (s *sink) add(spans []trace.Span) error {
 		return nil
 	}
 	// Spill: size the partitions for the whole input, as far as it can
-	// be estimated from what was read, so that each holds about half the
-	// budget.
+	// be estimated from what was read, so that each holds about a quarter
+	// of the budget: two are in memory at once (see pass).
 	expected := s.held * 2
 	if s.read > 0 && s.inputBytes > s.read {
 		expected = max(expected, int64(float64(s.held)*float64(s.inputBytes)/float64(s.read)*1.25))
 	}
-	n := int(min(max(expected/max(s.budget/2, 1)+1, minParts), maxParts))
+	n := int(min(max(expected/max(s.budget/4, 1)+1, minParts), maxParts))
 	sp, err := newSpiller(s.opt.SpillDir, n)
 	if err != nil {
 		return err
@@ -121,23 +121,64 @@ func (s *sink) partitions(ctx context.Context, passes int, f func(pass int, p *P
 		return err
 	}
 	for pass := range passes {
+		// The partitions this pass reads, decided once the previous pass
+		// is done (Skip may depend on everything it saw).
+		var todo []int
 		for i := range s.sp.files {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
 			if pass > 0 && s.opt.Skip != nil && s.opt.Skip(pass, i) {
 				if pass == passes-1 {
 					s.sp.drop(i)
 				}
 				continue
 			}
-			g, err := s.sp.load(i, pass < passes-1)
-			if err != nil {
-				return err
+			todo = append(todo, i)
+		}
+		if err := s.pass(ctx, pass, passes, todo, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pass calls f for partitions todo of one pass, reading each partition
+// while f works on the one before: reading a partition file takes one
+// core, which f would otherwise leave idle between partitions. (Partitions
+// are sized so that two fit the memory budget.)
+func (s *sink) pass(ctx context.Context, pass, passes int, todo []int, f func(pass int, p *Partition, g *trace.Grouper) error) error {
+	type loaded struct {
+		g   *trace.Grouper
+		err error
+	}
+	keep := pass < passes-1
+	start := func(i int) chan loaded {
+		ch := make(chan loaded, 1)
+		go func() {
+			g, err := s.sp.load(i, keep)
+			ch <- loaded{g, err}
+		}()
+		return ch
+	}
+	var next chan loaded
+	if len(todo) > 0 {
+		next = start(todo[0])
+	}
+	for k, i := range todo {
+		l := <-next
+		next = nil
+		if l.err != nil {
+			return l.err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if k+1 < len(todo) {
+			next = start(todo[k+1])
+		}
+		if err := f(pass, &Partition{Index: i, Count: len(s.sp.files)}, l.g); err != nil {
+			if next != nil {
+				<-next // let the read finish before the files go
 			}
-			if err := f(pass, &Partition{Index: i, Count: len(s.sp.files)}, g); err != nil {
-				return err
-			}
+			return err
 		}
 	}
 	return nil
