@@ -118,32 +118,49 @@ func Run(ctx context.Context, res *ingest.Result, opt Options) (*report.Report, 
 	}
 	dopt := opt.Detect
 	dopt.Workers = opt.Workers
+	// The report's other parts do not depend on detection: compute them
+	// meanwhile (they run on one core each).
+	var parts reportParts
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		parts = reportParts{Endpoints(reqs), syncCallGroups(reqs), AsyncFlows(reqs)}
+	}()
 	found, err := detect.RunParallel(ctx, detectRequests(reqs), dopt)
+	<-done
 	if err != nil {
 		return nil, fmt.Errorf("detecting candidates: %w", err)
 	}
-	rep := newReport(reqs, found, syncCallGroups(reqs), AsyncFlows(reqs), opt)
+	rep := newReport(len(reqs), found, parts, opt)
 	rep.Summary.Summary = res.Summary
 	rep.Plan = found.Plan
 	rep.Waterfalls = Waterfalls(reqs, rep.Endpoints, rep.Candidates)
 	return rep, nil
 }
 
+// reportParts are the parts of the report that do not depend on
+// candidate detection, so they can be computed while it runs.
+type reportParts struct {
+	endpoints []report.Endpoint
+	groups    []*callGroup
+	flows     []report.AsyncFlow
+}
+
 // newReport builds the parts of the report Run and RunPartitioned compute
 // alike: summary counts and options, endpoints, candidates, asynchronous
-// flows and the checklist. reqs need only their endpoint, latency, failure
-// and metrics. The input summary, plan and waterfalls are left to the
-// caller.
-func newReport(reqs []Request, found *detect.Result, groups []*callGroup, flows []report.AsyncFlow, opt Options) *report.Report {
+// flows and the checklist, from the number of requests, the detection
+// result and the parts computed without it. The input summary, plan and
+// waterfalls are left to the caller.
+func newReport(requests int, found *detect.Result, parts reportParts, opt Options) *report.Report {
 	rep := &report.Report{
 		SchemaVersion: report.SchemaVersion,
-		Summary: report.Summary{Requests: len(reqs), JaegerCompat: opt.JaegerCompat,
+		Summary: report.Summary{Requests: requests, JaegerCompat: opt.JaegerCompat,
 			EnqueueCostMs: ms(opt.Detect.EnqueueCost.Nanoseconds())},
-		Endpoints:  Endpoints(reqs),
+		Endpoints:  parts.endpoints,
 		Candidates: found.Candidates(),
-		Async:      flows,
+		Async:      parts.flows,
 	}
-	rep.Checklist = checklist(groups, rep.Endpoints, rep.Candidates, rep.Async, opt.Thresholds)
+	rep.Checklist = checklist(parts.groups, rep.Endpoints, rep.Candidates, rep.Async, opt.Thresholds)
 	return rep
 }
 

@@ -58,11 +58,20 @@ func RunPartitioned(ctx context.Context, paths []string, stdin io.Reader, lopt i
 		finishErr error
 	)
 	finish := func() error {
+		// The report's other parts meanwhile (see Run).
+		var rp reportParts
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			rp = reportParts{Endpoints(reqs), groups.groups(), flows.flows()}
+		}()
 		var err error
-		if found, err = acc.Finish(); err != nil {
+		found, err = acc.Finish()
+		<-done
+		if err != nil {
 			return fmt.Errorf("detecting candidates: %w", err)
 		}
-		rep = newReport(reqs, found, groups.groups(), flows.flows(), opt)
+		rep = newReport(len(reqs), found, rp, opt)
 		targets = map[wfKey]int{}
 		if acc.Speculated() {
 			need = map[int]bool{0: true}
