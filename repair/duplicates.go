@@ -43,17 +43,19 @@ func dropDuplicates(t *trace.Trace) {
 		return
 	}
 	// Only spans whose ID occurs more than once can be copies; most traces
-	// have none, so count IDs first and build the wider key map only for those.
-	seen := make(map[trace.SpanID]int32, n)
-	multi := false
-	for i := range t.Spans {
-		c := seen[t.Spans[i].SpanID]
-		if c > 0 {
-			multi = true
+	// have none, so find repeated IDs first (in sorted IDs, they are
+	// neighbours) and build the wider key map only for those.
+	var repeated []bool
+	ids := spanIDs(t)
+	for k := 1; k < len(ids); k++ {
+		if ids[k].id == ids[k-1].id {
+			if repeated == nil {
+				repeated = make([]bool, n)
+			}
+			repeated[ids[k].pos], repeated[ids[k-1].pos] = true, true
 		}
-		seen[t.Spans[i].SpanID] = c + 1
 	}
-	if !multi {
+	if repeated == nil {
 		return
 	}
 	first := make(map[dupKey]int32)
@@ -63,7 +65,7 @@ func dropDuplicates(t *trace.Trace) {
 	for i := range t.Spans {
 		s := &t.Spans[i]
 		keep[i], to[i] = true, -1
-		if seen[s.SpanID] < 2 {
+		if !repeated[i] {
 			continue
 		}
 		k := dupKey{s.SpanID, floorDiv(s.Start, 1000), floorDiv(s.End-s.Start, 1000), s.Kind, s.Service, s.Name}

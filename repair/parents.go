@@ -36,27 +36,31 @@ func ChooseParents() Adjuster {
 
 func chooseParents(t *trace.Trace) {
 	fixParent(t)
-	index := make(map[trace.SpanID]int32, len(t.Spans))
-	for i := range t.Spans {
-		if _, ok := index[t.Spans[i].SpanID]; !ok {
-			index[t.Spans[i].SpanID] = int32(i)
-		}
-	}
+	ids := spanIDs(t)
 	for i := range t.Spans {
 		s := &t.Spans[i]
 		pid, typ := parentOf(t, s)
 		if pid.IsZero() {
-			pid, typ = linkParent(t, s, index)
+			pid, typ = linkParent(t, s, ids)
 		}
 		s.ParentID, s.ParentRef = pid, typ
 		t.Parent[i] = -1
-		if pid.IsZero() {
-			continue
+	}
+	// Resolve parent IDs to the first span holding them: the parent IDs,
+	// sorted, walked along the sorted span IDs.
+	pids := sortIDs(len(t.Spans), func(i int) trace.SpanID { return t.Spans[i].ParentID })
+	k := 0
+	for _, c := range pids {
+		if c.id == 0 {
+			continue // a root
 		}
-		if p, ok := index[pid]; ok {
-			t.Parent[i] = p
+		for k < len(ids) && ids[k].id < c.id {
+			k++
+		}
+		if k < len(ids) && ids[k].id == c.id {
+			t.Parent[c.pos] = ids[k].pos // the first holder: ids has equal IDs in position order
 		} else {
-			s.Warnings |= trace.WarnMissingParent
+			t.Spans[c.pos].Warnings |= trace.WarnMissingParent
 		}
 	}
 }
@@ -121,13 +125,13 @@ func parentOf(t *trace.Trace, s *trace.Span) (trace.SpanID, trace.RefType) {
 
 // linkParent returns the first same-trace span s links to that is present
 // in the trace, with RefLink, or a zero ID.
-func linkParent(t *trace.Trace, s *trace.Span, index map[trace.SpanID]int32) (trace.SpanID, trace.RefType) {
+func linkParent(t *trace.Trace, s *trace.Span, ids []idPos) (trace.SpanID, trace.RefType) {
 	for k := range s.Refs {
 		r := &s.Refs[k]
 		if r.Type != trace.RefLink || r.SpanID.IsZero() || r.SpanID == s.SpanID || !sameTrace(t, r.TraceID) {
 			continue
 		}
-		if _, ok := index[r.SpanID]; ok {
+		if firstHolder(ids, r.SpanID) >= 0 {
 			return r.SpanID, trace.RefLink
 		}
 	}

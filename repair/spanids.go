@@ -1,8 +1,10 @@
 package repair
 
 import (
+	"cmp"
 	"encoding/binary"
 	"hash/fnv"
+	"slices"
 
 	"github.com/syncaudit/syncaudit/trace"
 )
@@ -41,32 +43,39 @@ func dedupeSpanIDs(t *trace.Trace) {
 	if n < 2 {
 		return
 	}
-	used := make(map[trace.SpanID]int32, n) // ID -> first holder
-	var groups map[trace.SpanID][]int32     // IDs held more than once -> holders
-	var order []trace.SpanID                // group keys by first holder, for determinism
-	for i := range t.Spans {
-		id := t.Spans[i].SpanID
-		j, ok := used[id]
-		if !ok {
-			used[id] = int32(i)
-			continue
+	// The holders of each ID held more than once, in position order: runs
+	// of equal IDs in the sorted IDs. Most traces have none.
+	var groups [][]int32
+	ids := spanIDs(t)
+	for k := 0; k < len(ids); {
+		e := k + 1
+		for e < len(ids) && ids[e].id == ids[k].id {
+			e++
 		}
-		if groups == nil {
-			groups = make(map[trace.SpanID][]int32)
+		if e-k > 1 {
+			g := make([]int32, e-k)
+			for m := range g {
+				g[m] = ids[k+m].pos
+			}
+			groups = append(groups, g)
 		}
-		g, ok := groups[id]
-		if !ok {
-			g = []int32{j}
-			order = append(order, id)
-		}
-		groups[id] = append(g, int32(i))
+		k = e
 	}
-	if len(order) == 0 {
+	if len(groups) == 0 {
 		return
 	}
+	// Groups in the order a scan of the spans completes them (by their
+	// second holder), for determinism.
+	slices.SortFunc(groups, func(a, b []int32) int { return cmp.Compare(a[1], b[1]) })
+	used := make(map[trace.SpanID]int32, n) // ID -> first holder
+	for i := range t.Spans {
+		if _, ok := used[t.Spans[i].SpanID]; !ok {
+			used[t.Spans[i].SpanID] = int32(i)
+		}
+	}
 	serverOf := make(map[trace.SpanID]trace.SpanID) // shared ID -> server half's new ID
-	for _, id := range order {
-		g := groups[id]
+	for _, g := range groups {
+		id := t.Spans[g[0]].SpanID
 		client, server := sharedPair(t.Spans, g)
 		keeper := g[0]
 		if client >= 0 {
