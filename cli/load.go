@@ -91,6 +91,7 @@ func loadWith(ctx context.Context, ios *IOStreams, paths []string, f *loadFlags,
 		return nil, 0, err
 	}
 	opt.MemoryLimit = memoryLimit
+	opt.OnSpill = tightenMemoryLimit
 	if f.jaeger.enabled() {
 		path, cleanup, err := fetchForLoad(ctx, ios, &f.jaeger, len(paths) > 0)
 		if err != nil {

@@ -43,14 +43,21 @@ type Options struct {
 	Progress func(done, total, spans int)
 	// MemoryLimit, when positive, bounds the memory that spans waiting to
 	// be grouped may take: once the spans read would take more than a
-	// third of it (estimated from their size), they are partitioned by
-	// trace ID into temporary files, and grouped and repaired one
-	// partition at a time. The result is the same; only memory and time
-	// change. 0 keeps everything in memory.
+	// third of it (estimated from their size), or more than 512 MiB
+	// whatever the limit (past that, partition by partition is as fast or
+	// faster), they are partitioned by trace ID into temporary files, and
+	// grouped and repaired one partition at a time. The result is the
+	// same; only memory and time change. 0 keeps everything in memory.
 	MemoryLimit int64
 	// SpillDir is where partition files go (removed before Load returns);
 	// "" means os.TempDir().
 	SpillDir string
+	// OnSpill, when set, is called once, from the goroutine that called
+	// Load, when spans start spilling to partition files, with the
+	// budget of grouped spans that made them spill (see MemoryLimit):
+	// from then on the live data stays a small multiple of it, and the
+	// caller may tighten the runtime's memory limit.
+	OnSpill func(budget int64)
 	// Skip, when set, is asked before LoadPasses reads a spilled partition
 	// again in a pass after the first: true skips it (its callback is not
 	// called). The first pass reads every partition.

@@ -37,10 +37,23 @@ type sink struct {
 func newSink(opt Options, inputs []decode.Input) *sink {
 	s := &sink{opt: opt, g: trace.NewGrouper()}
 	if opt.MemoryLimit > 0 {
-		s.budget = max(opt.MemoryLimit/3, 1)
+		s.budget = budgetFor(opt.MemoryLimit)
 		s.inputBytes = estimateInputBytes(inputs)
 	}
 	return s
+}
+
+// maxBudget caps the spans held in memory before spilling, whatever the
+// memory limit: past it, analysing partition by partition is as fast as
+// in memory or faster (3M spans: 6.2 s both ways; 10M: 21 s against 34 s,
+// where a 9 GB heap spends more time faulting pages in and collecting
+// than partitioning costs).
+const maxBudget = 512 << 20
+
+// budgetFor returns the estimated bytes of grouped spans past which a
+// sink spills: a third of the memory limit, at most maxBudget.
+func budgetFor(limit int64) int64 {
+	return min(max(limit/3, 1), maxBudget)
 }
 
 // estimateInputBytes adds up the sizes of the input files, counting
@@ -89,6 +102,9 @@ func (s *sink) add(spans []trace.Span) error {
 		return err
 	}
 	s.sp = sp
+	if s.opt.OnSpill != nil {
+		s.opt.OnSpill(s.budget)
+	}
 	if err := s.g.Drain(sp.write); err != nil {
 		return err
 	}
