@@ -73,7 +73,9 @@ func Measure(t *trace.Trace, root int32, calls []Call, self []int64, onPath []bo
 
 	rs := &t.Spans[root]
 	rootEP := Endpoint{Service: rs.Service, Operation: UsefulName(rs)}
-	shares := map[Endpoint]int64{}
+	// Self time per innermost call (the last slot: the root's endpoint),
+	// merged by endpoint at the end: one map update per call, not per span.
+	perCall := make([]int64, len(calls)+1)
 	var total int64
 
 	// Per span: the innermost call containing it (-1: none), whether a
@@ -91,11 +93,11 @@ func Measure(t *trace.Trace, root int32, calls []Call, self []int64, onPath []bo
 		if on(i) {
 			ns := selfOf(i)
 			total += ns
-			ep := rootEP
 			if k := inner[i]; k >= 0 {
-				ep = calls[k].Callee
+				perCall[k] += ns
+			} else {
+				perCall[len(calls)] += ns
 			}
-			shares[ep] += ns
 			if inSync[i] {
 				m.SyncLatency += ns
 			}
@@ -126,7 +128,18 @@ func Measure(t *trace.Trace, root int32, calls []Call, self []int64, onPath []bo
 		}
 	}
 	if gap := rs.Duration() - total; gap > 0 {
-		shares[rootEP] += gap
+		perCall[len(calls)] += gap
+	}
+	shares := map[Endpoint]int64{}
+	for k, ns := range perCall {
+		if ns == 0 {
+			continue
+		}
+		if k == len(calls) {
+			shares[rootEP] += ns
+		} else {
+			shares[calls[k].Callee] += ns
+		}
 	}
 	for ep, ns := range shares {
 		if ns != 0 {

@@ -29,7 +29,21 @@ func sortIDs(n int, key func(i int) trace.SpanID) []idPos {
 	for i := range out {
 		out[i] = idPos{idNum(key(i)), int32(i)}
 	}
-	if n < radixMin {
+	switch {
+	case n <= 64:
+		// Insertion sort, stable: most traces are this small, and a
+		// comparison function call per step would cost more than the sort.
+		for i := 1; i < n; i++ {
+			x := out[i]
+			j := i
+			for j > 0 && out[j-1].id > x.id {
+				out[j] = out[j-1]
+				j--
+			}
+			out[j] = x
+		}
+		return out
+	case n < radixMin:
 		slices.SortFunc(out, func(a, b idPos) int { return cmp.Or(cmp.Compare(a.id, b.id), cmp.Compare(a.pos, b.pos)) })
 		return out
 	}

@@ -15,7 +15,7 @@ import (
 // IDs that share digits (skipped passes).
 func TestSortIDs(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	for _, n := range []int{0, 1, 5, radixMin - 1, radixMin, 3 * radixMin} {
+	for _, n := range []int{0, 1, 5, 64, 65, radixMin - 1, radixMin, 3 * radixMin} {
 		for _, pool := range []uint64{4, 1000, 1 << 62} {
 			keys := make([]trace.SpanID, n)
 			for i := range keys {
