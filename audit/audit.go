@@ -13,6 +13,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/syncaudit/syncaudit/calls"
 	"github.com/syncaudit/syncaudit/critpath"
@@ -65,10 +66,16 @@ func Analyze(ctx context.Context, traces []*trace.Trace, workers int) ([]Request
 // most requests.
 func analyze(ctx context.Context, traces []*trace.Trace, workers int, full bool) ([]Request, error) {
 	per := make([][]Request, len(traces))
+	var names sync.Pool // *calls.Names, one per worker at a time
 	err := parallel.Ranges(ctx, len(traces), workers, 1, func(lo, hi int) error {
-		for i := lo; i < hi; i++ {
-			per[i] = analyzeTrace(traces[i], full)
+		nm, _ := names.Get().(*calls.Names)
+		if nm == nil {
+			nm = &calls.Names{}
 		}
+		for i := lo; i < hi; i++ {
+			per[i] = analyzeTrace(traces[i], full, nm)
+		}
+		names.Put(nm)
 		return nil
 	})
 	if err != nil {
@@ -81,7 +88,7 @@ func analyze(ctx context.Context, traces []*trace.Trace, workers int, full bool)
 	return out, nil
 }
 
-func analyzeTrace(t *trace.Trace, full bool) []Request {
+func analyzeTrace(t *trace.Trace, full bool, names *calls.Names) []Request {
 	if len(t.Spans) == 0 {
 		return nil
 	}
@@ -89,14 +96,14 @@ func analyzeTrace(t *trace.Trace, full bool) []Request {
 	if full {
 		path = critpath.Compute(t)
 	}
-	cs := calls.Find(t)
+	cs := calls.FindWith(t, names)
 	out := make([]Request, 0, len(t.Roots))
 	for _, r := range t.Roots {
 		s := &t.Spans[r]
 		req := Request{
 			Trace:    t,
 			Root:     r,
-			Endpoint: calls.Endpoint{Service: s.Service, Operation: calls.UsefulName(s)},
+			Endpoint: calls.Endpoint{Service: s.Service, Operation: names.UsefulName(s)},
 			Latency:  s.Duration(),
 			Failed:   s.IsError(),
 			Path:     path,

@@ -95,13 +95,70 @@ type Call struct {
 // service, is absent, or is the client half of a call it serves.
 //
 // Find walks the trees iteratively and runs in O(n) for n spans.
-func Find(t *trace.Trace) []Call {
+func Find(t *trace.Trace) []Call { return FindWith(t, nil) }
+
+// FindWith is Find reusing names, a cache of UsefulName, across traces
+// (nil: none).
+func FindWith(t *trace.Trace, names *Names) []Call {
 	if t == nil || len(t.Spans) == 0 || len(t.Parent) != len(t.Spans) || len(t.Roots) == 0 {
 		return nil
 	}
-	f := finder{t: t, names: make(map[int32]string)}
+	f := finder{t: t, names: make(map[int32]string), cache: names}
 	f.walk()
 	return f.collect()
+}
+
+// Names caches UsefulName across spans and traces. UsefulName depends on
+// a span's name and attributes only; decoders share equal attribute lists
+// between spans, so the list's identity stands for its content, and
+// spans of one operation are named once instead of once each (naming a
+// database call parses its statement). It holds at most maxNames names,
+// forgetting all when full. The zero Names is ready to use; it is not
+// safe for concurrent use.
+type Names struct {
+	m map[nameKey]nameVal
+}
+
+const maxNames = 1 << 14
+
+type nameKey struct {
+	name  string
+	attrs *trace.Attr
+	n     int
+}
+
+type nameVal struct {
+	name string
+	bare bool
+}
+
+// useful is usefulName through the cache (c may be nil).
+func (c *Names) useful(s *trace.Span) (string, bool) {
+	if c == nil {
+		return usefulName(s)
+	}
+	k := nameKey{name: s.Name, n: len(s.Attrs)}
+	if k.n > 0 {
+		k.attrs = &s.Attrs[0]
+	}
+	if v, ok := c.m[k]; ok {
+		return v.name, v.bare
+	}
+	if c.m == nil || len(c.m) >= maxNames {
+		c.m = make(map[nameKey]nameVal, 64)
+	}
+	name, bare := usefulName(s)
+	c.m[k] = nameVal{name, bare}
+	return name, bare
+}
+
+// UsefulName is the package's UsefulName through the cache (c may be nil).
+func (c *Names) UsefulName(s *trace.Span) string {
+	if s == nil {
+		return "<unnamed>"
+	}
+	name, _ := c.useful(s)
+	return name
 }
 
 // Per-span states kept by the walk.
@@ -119,6 +176,7 @@ type finder struct {
 	srv   []int32 // CLIENT/PRODUCER spans: server child, -1 (untraced) or notCall
 	state []uint8
 	names map[int32]string // UsefulName of entry spans, computed once each
+	cache *Names           // UsefulName across traces, or nil
 	count int              // number of calls, to size the result
 }
 
@@ -247,7 +305,7 @@ func (f *finder) clientCall(i, cl, srvIdx, p int32) Call {
 		srv = &t.Spans[srvIdx]
 		c.Async = c.Async || srv.Async() || srv.Kind == trace.KindConsumer
 		c.Failed = c.Failed || srv.IsError()
-		op, bare := usefulName(srv)
+		op, bare := f.cache.useful(srv)
 		if bare {
 			if path := httpPath(s.Attrs); path != "" {
 				op += " " + path
@@ -255,7 +313,7 @@ func (f *finder) clientCall(i, cl, srvIdx, p int32) Call {
 		}
 		c.Callee = Endpoint{Service: srv.Service, Operation: op}
 	} else {
-		c.Callee.Operation = UsefulName(s)
+		c.Callee.Operation = f.cache.UsefulName(s)
 	}
 	if c.Callee.Service == "" {
 		c.Callee.Service = serviceFromAttrs(s)
@@ -280,7 +338,7 @@ func (f *finder) bareCall(i, p int32) Call {
 		Span:   i,
 		Server: i,
 		Caller: Endpoint{Service: ps.Service, Operation: f.entryName(f.entry[p])},
-		Callee: Endpoint{Service: s.Service, Operation: UsefulName(s)},
+		Callee: Endpoint{Service: s.Service, Operation: f.cache.UsefulName(s)},
 		Async:  f.state[i]&under != 0,
 		Failed: s.IsError(),
 	}
@@ -297,7 +355,7 @@ func (f *finder) entryName(e int32) string {
 	if name, ok := f.names[e]; ok {
 		return name
 	}
-	name := UsefulName(&f.t.Spans[e])
+	name := f.cache.UsefulName(&f.t.Spans[e])
 	f.names[e] = name
 	return name
 }
