@@ -113,11 +113,19 @@ func RunPartitioned(ctx context.Context, paths []string, stdin io.Reader, lopt i
 		}
 		dreqs := detectRequests(rs)
 		if pass == 0 {
-			if err := acc.Observe(dreqs); err != nil {
+			// The checklist's call groups and the asynchronous flows
+			// (one core) while detection observes the partition.
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				groups.add(rs)
+				flows.add(rs)
+			}()
+			err := acc.Observe(dreqs)
+			<-done
+			if err != nil {
 				return fmt.Errorf("detecting candidates: %w", err)
 			}
-			groups.add(rs)
-			flows.add(rs)
 			for i := range rs {
 				r := &rs[i]
 				reqs = append(reqs, Request{Root: r.Root, Endpoint: r.Endpoint, Latency: r.Latency, Failed: r.Failed, Metrics: r.Metrics})
