@@ -53,6 +53,8 @@ type spanWriter struct {
 	lists map[uintptr]listEntry
 	// listCount is the number of list entries (listMax at most).
 	listCount int
+	// recent caches dictionary strings by address (see str).
+	recent [256]recentStr
 	buf       []byte
 	spans     int
 }
@@ -91,7 +93,20 @@ func (sw *spanWriter) list(b []byte, a trace.Attrs) []byte {
 }
 
 func (sw *spanWriter) str(b []byte, s string) []byte {
+	// Spans decoded together share their names' memory: a string at the
+	// same address as one looked up lately is that string, and its
+	// dictionary entry is known without hashing it.
+	var e *recentStr
+	if len(s) > 0 {
+		e = &sw.recent[(uintptr(unsafe.Pointer(unsafe.StringData(s)))>>3^uintptr(len(s)))%uintptr(len(sw.recent))]
+		if len(e.s) == len(s) && unsafe.StringData(e.s) == unsafe.StringData(s) {
+			return binary.AppendUvarint(b, uint64(e.index)+1)
+		}
+	}
 	if i, ok := sw.dict[s]; ok {
+		if e != nil {
+			*e = recentStr{s, i}
+		}
 		return binary.AppendUvarint(b, uint64(i)+1)
 	}
 	b = append(b, 0)
@@ -101,6 +116,12 @@ func (sw *spanWriter) str(b []byte, s string) []byte {
 		sw.dict[s] = uint32(len(sw.dict))
 	}
 	return b
+}
+
+// recentStr is a string written lately and its dictionary entry.
+type recentStr struct {
+	s     string
+	index uint32
 }
 
 // write appends one span.
