@@ -86,7 +86,8 @@ func Measure(t *trace.Trace, root int32, calls []Call, self []int64, onPath []bo
 	inSync := make([]bool, n)
 	seen := make([]bool, n)
 	inner[root], seen[root] = -1, true
-	stack := []int32{root}
+	stack := make([]int32, 1, min(n, 64))
+	stack[0] = root
 	for len(stack) > 0 {
 		i := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
@@ -130,7 +131,7 @@ func Measure(t *trace.Trace, root int32, calls []Call, self []int64, onPath []bo
 	if gap := rs.Duration() - total; gap > 0 {
 		perCall[len(calls)] += gap
 	}
-	shares := map[Endpoint]int64{}
+	shares := make(map[Endpoint]int64, 8)
 	for k, ns := range perCall {
 		if ns == 0 {
 			continue
@@ -141,6 +142,7 @@ func Measure(t *trace.Trace, root int32, calls []Call, self []int64, onPath []bo
 			shares[calls[k].Callee] += ns
 		}
 	}
+	m.Breakdown = make([]Share, 0, len(shares))
 	for ep, ns := range shares {
 		if ns != 0 {
 			m.Breakdown = append(m.Breakdown, Share{Endpoint: ep, Nanos: ns})

@@ -134,7 +134,8 @@ func Compute(t *trace.Trace) *Path {
 	if len(t.Parent) != n {
 		return p
 	}
-	w := walker{t: t, p: p}
+	// Every span is pushed at most once: size the walker's lists once.
+	w := walker{t: t, p: p, byEnd: make([]child, 0, n), starts: make([]int64, 0, n), stack: make([]frame, 0, 16)}
 	for _, r := range t.Roots {
 		if r < 0 || int(r) >= n || p.OnPath[r] {
 			continue

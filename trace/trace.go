@@ -128,7 +128,11 @@ func (t *Trace) childOrder(a, b int32) int {
 // depth-first preorder (children in start order) and returns it. It uses an
 // explicit stack, so any depth is safe.
 func (t *Trace) Preorder(root int32, buf []int32) []int32 {
-	stack := []int32{root}
+	if cap(buf) == 0 {
+		buf = make([]int32, 0, len(t.Spans)) // the subtree's size at most: one allocation
+	}
+	stack := make([]int32, 1, 32)
+	stack[0] = root
 	for len(stack) > 0 {
 		i := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
