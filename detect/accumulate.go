@@ -141,7 +141,7 @@ func (a *Accumulator) Observe(batch []Request) error {
 	obs := make([]*observation, len(subs))
 	err := parallel.Ranges(context.Background(), len(subs), a.opt.Workers, 1, func(lo, hi int) error {
 		for i := lo; i < hi; i++ {
-			o := observe(subs[i], a.opt, a.speculating)
+			o := observe(subs[i], a.opt, a.speculating, innerWorkers(len(subs), a.opt.Workers))
 			if a.speculating {
 				// The combined plan under the guess, while the requests
 				// are at hand (see Speculate).
@@ -242,7 +242,11 @@ type observation struct {
 
 // observe runs pass 1 over one batch. It reads only its arguments, so
 // batches can be observed concurrently.
-func observe(batch []Request, opt Options, keep bool) *observation {
+//
+// With inner > 1 (the batch is all the work there is: one huge trace),
+// it uses inner goroutines itself: the two collectors run concurrently,
+// and so do the re-simulations.
+func observe(batch []Request, opt Options, keep bool, inner int) *observation {
 	p := newPass(batch, opt)
 	o := &observation{
 		reqs:          make([]reqRecord, len(p.Requests)),
@@ -264,25 +268,61 @@ func observe(batch []Request, opt Options, keep bool) *observation {
 	if keep {
 		o.pass, o.asyncSites, o.parSites = p, map[calls.Key][]Site{}, map[groupKey][]Site{}
 	}
-	o.aggs, o.keys = collectMakeAsync(p)
-	for _, k := range o.keys {
+	if inner > 1 {
+		q := p.fork()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			o.par, o.pkeys = collectParallel(q)
+		}()
+		o.aggs, o.keys = collectMakeAsync(p)
+		<-done
+	} else {
+		o.aggs, o.keys = collectMakeAsync(p)
+		o.par, o.pkeys = collectParallel(p)
+	}
+	// Re-simulate every key's sites (Model.Simulate may run concurrently).
+	asyncSaving := make([][]siteSaving, len(o.keys))
+	parSaving := make([][]siteSaving, len(o.pkeys))
+	_ = parallel.Ranges(context.Background(), len(o.keys)+len(o.pkeys), inner, 1, func(lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			if i < len(o.keys) {
+				asyncSaving[i] = savings(o.aggs[o.keys[i]].sites)
+			} else {
+				parSaving[i-len(o.keys)] = savings(o.par[o.pkeys[i-len(o.keys)]].sites)
+			}
+		}
+		return nil
+	})
+	for i, k := range o.keys {
 		b := o.aggs[k]
-		o.asyncSaving[k] = savings(b.sites)
+		o.asyncSaving[k] = asyncSaving[i]
 		if keep {
 			o.asyncSites[k] = b.sites
 		}
 		b.sites, b.lastTrace = nil, nil
 	}
-	o.par, o.pkeys = collectParallel(p)
-	for _, k := range o.pkeys {
+	for i, k := range o.pkeys {
 		b := o.par[k]
-		o.parSaving[k] = savings(b.sites)
+		o.parSaving[k] = parSaving[i]
 		if keep {
 			o.parSites[k] = b.sites
 		}
 		b.sites, b.lastTrace = nil, nil
 	}
 	return o
+}
+
+// innerWorkers is the goroutines each of n sub-batches may use itself:
+// all of them when there is one sub-batch.
+func innerWorkers(n, workers int) int {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	if n == 1 {
+		return workers
+	}
+	return 1
 }
 
 // merge adds an observation to the accumulator's state.
@@ -574,7 +614,7 @@ func RunParallel(ctx context.Context, reqs []Request, opt Options) (*Result, err
 	obs := make([]*observation, len(subs))
 	err = parallel.Ranges(ctx, len(subs), opt.Workers, 1, func(lo, hi int) error {
 		for i := lo; i < hi; i++ {
-			obs[i] = observe(subs[i], opt, true)
+			obs[i] = observe(subs[i], opt, true, innerWorkers(len(subs), opt.Workers))
 		}
 		return nil
 	})

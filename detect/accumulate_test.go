@@ -94,6 +94,8 @@ func TestAccumulatorMatchesRun(t *testing.T) {
 		seed = append(seed, build(t, uint64(i+1), d))
 	}
 	inputs = append(inputs, input{"seed", seed})
+	// One trace: one sub-batch, observed with every worker inside it.
+	inputs = append(inputs, input{"one trace", seed[:1]})
 	// The same call written with different methods: the reasons name the
 	// first in canonical order, whatever the batch order.
 	var methods []*trace.Trace

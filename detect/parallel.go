@@ -84,6 +84,10 @@ func collectParallel(p *Pass) (map[groupKey]*parallelAgg, []groupKey) {
 	aggs := map[groupKey]*parallelAgg{}
 	var keys []groupKey
 	var run []int // indices into the request's calls
+	// callAt: per span of the request's trace, the index of its sync call
+	// in cs, or -1; reset after each request.
+	var callAt []int32
+	var parents []int32
 	for r := range p.Requests {
 		req := &p.Requests[r]
 		cs := p.Calls(r)
@@ -91,14 +95,19 @@ func collectParallel(p *Pass) (map[groupKey]*parallelAgg, []groupKey) {
 		if len(cs) < 2 || p.Model(r) == nil {
 			continue
 		}
-		callAt := make(map[int32]int, len(cs))
-		var parents []int32
+		if n := len(t.Spans); len(callAt) < n {
+			callAt = make([]int32, n)
+			for i := range callAt {
+				callAt[i] = -1
+			}
+		}
+		parents = parents[:0]
 		for k := range cs {
 			c := &cs[k]
-			if c.Async {
+			if c.Async || c.Span < 0 || int(c.Span) >= len(t.Spans) {
 				continue
 			}
-			callAt[c.Span] = k
+			callAt[c.Span] = int32(k)
 			if par := t.Parent[c.Span]; par >= 0 {
 				parents = append(parents, par)
 			}
@@ -120,7 +129,7 @@ func collectParallel(p *Pass) (map[groupKey]*parallelAgg, []groupKey) {
 				if s.Async() {
 					continue
 				}
-				k, isCall := callAt[ch]
+				k, isCall := int(callAt[ch]), callAt[ch] >= 0
 				switch {
 				case !isCall:
 					// The caller's own work: allowed between the calls.
@@ -137,6 +146,11 @@ func collectParallel(p *Pass) (map[groupKey]*parallelAgg, []groupKey) {
 				}
 			}
 			flush()
+		}
+		for k := range cs {
+			if c := &cs[k]; c.Span >= 0 && int(c.Span) < len(t.Spans) {
+				callAt[c.Span] = -1
+			}
 		}
 	}
 	return aggs, keys

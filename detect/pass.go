@@ -275,6 +275,15 @@ func newTraceState(t *trace.Trace) *traceState {
 	return ts
 }
 
+// fork returns a Pass sharing p's state, which is read-only once built,
+// with classification caches of its own, so that two collectors can walk
+// the requests concurrently.
+func (p *Pass) fork() *Pass {
+	q := *p
+	q.classes, q.byID, q.keyBuf, q.srcBuf = map[string]Class{}, map[classID]Class{}, nil, nil
+	return &q
+}
+
 // Calls returns the calls of request r (an index into Requests) in span
 // order, async ones included. The slice must not be modified.
 func (p *Pass) Calls(r int) []calls.Call { return p.reqs[r].calls }
