@@ -88,15 +88,33 @@ func analyze(ctx context.Context, traces []*trace.Trace, workers int, full bool)
 	return out, nil
 }
 
+// bigTrace is the trace size from which analyzeTrace computes the critical
+// path and the calls concurrently.
+const bigTrace = 1 << 16
+
 func analyzeTrace(t *trace.Trace, full bool, names *calls.Names) []Request {
 	if len(t.Spans) == 0 {
 		return nil
 	}
 	var path *critpath.Path
-	if full {
+	var cs []calls.Call
+	switch {
+	case full && len(t.Spans) >= bigTrace:
+		// One huge trace may be all the work there is: its critical path
+		// and its calls are independent, compute them concurrently.
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			path = critpath.Compute(t)
+		}()
+		cs = calls.FindWith(t, names)
+		<-done
+	case full:
 		path = critpath.Compute(t)
+		cs = calls.FindWith(t, names)
+	default:
+		cs = calls.FindWith(t, names)
 	}
-	cs := calls.FindWith(t, names)
 	out := make([]Request, 0, len(t.Roots))
 	for _, r := range t.Roots {
 		s := &t.Spans[r]

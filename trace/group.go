@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"runtime"
 	"slices"
 
 	"github.com/syncaudit/syncaudit/internal/parallel"
@@ -127,7 +128,7 @@ func (p *pending) sorted(keys []spanKey) (*Trace, []spanKey) {
 	for i := range n {
 		keys = append(keys, spanKey{p.at(i).Start, int32(i)})
 	}
-	slices.SortFunc(keys, func(a, b spanKey) int {
+	compare := func(a, b spanKey) int {
 		if c := cmp.Compare(a.start, b.start); c != 0 {
 			return c
 		}
@@ -135,13 +136,64 @@ func (p *pending) sorted(keys []spanKey) (*Trace, []spanKey) {
 			return c
 		}
 		return cmp.Compare(a.idx, b.idx)
-	})
-	t := &Trace{ID: p.id, Spans: make([]Span, n), Parent: make([]int32, n)}
-	for i, k := range keys {
-		t.Spans[i] = *p.at(int(k.idx))
-		t.Parent[i] = -1
 	}
+	t := &Trace{ID: p.id, Spans: make([]Span, n), Parent: make([]int32, n)}
+	fill := func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			t.Spans[i] = *p.at(int(keys[i].idx))
+			t.Parent[i] = -1
+		}
+	}
+	if n < parallelSortMin {
+		slices.SortFunc(keys, compare)
+		fill(0, n)
+		return t, keys
+	}
+	// One huge trace is all the work there is: sort and copy it on every
+	// core. The order is total (the index breaks ties), so it does not
+	// depend on how the work is cut.
+	procs := runtime.GOMAXPROCS(0)
+	keys = sortParallel(keys, compare, procs)
+	_ = parallel.Ranges(context.Background(), n, procs, (n+procs-1)/procs, func(lo, hi int) error {
+		fill(lo, hi)
+		return nil
+	})
 	return t, keys
+}
+
+// parallelSortMin is the trace size from which sorted uses every core.
+const parallelSortMin = 1 << 16
+
+// sortParallel sorts keys with compare, cutting them into about ways
+// parts sorted concurrently and merged. It returns the sorted keys (keys
+// itself, or a new slice of the same length).
+func sortParallel(keys []spanKey, compare func(a, b spanKey) int, ways int) []spanKey {
+	if ways <= 1 || len(keys) < 2048 {
+		slices.SortFunc(keys, compare)
+		return keys
+	}
+	mid := len(keys) / 2
+	var left []spanKey
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		left = sortParallel(keys[:mid], compare, ways/2)
+	}()
+	right := sortParallel(keys[mid:], compare, ways-ways/2)
+	<-done
+	out := make([]spanKey, 0, len(keys))
+	i, j := 0, 0
+	for i < len(left) && j < len(right) {
+		if compare(right[j], left[i]) < 0 {
+			out = append(out, right[j])
+			j++
+		} else {
+			out = append(out, left[i])
+			i++
+		}
+	}
+	out = append(out, left[i:]...)
+	return append(out, right[j:]...)
 }
 
 // Drain calls f with the spans added so far, trace by trace in ID order,

@@ -2,6 +2,7 @@ package trace
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"math/rand/v2"
 	"reflect"
@@ -134,5 +135,52 @@ func TestGrouperFirstBlock(t *testing.T) {
 	}
 	if got := len(g.Traces()); got != 11 {
 		t.Errorf("%d traces, want 11", got)
+	}
+}
+
+// TestSortParallel: the parallel merge sort gives the sequential order for
+// any number of ways, with many equal start times.
+func TestSortParallel(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	keys := make([]spanKey, 100_000)
+	for i := range keys {
+		keys[i] = spanKey{start: int64(r.IntN(500)), idx: int32(i)}
+	}
+	r.Shuffle(len(keys), func(i, j int) { keys[i], keys[j] = keys[j], keys[i] })
+	compare := func(a, b spanKey) int {
+		return cmp.Or(cmp.Compare(a.start, b.start), cmp.Compare(a.idx, b.idx))
+	}
+	want := slices.Clone(keys)
+	slices.SortFunc(want, compare)
+	for _, ways := range []int{1, 2, 3, 8} {
+		if got := sortParallel(slices.Clone(keys), compare, ways); !slices.Equal(got, want) {
+			t.Errorf("ways=%d: order differs", ways)
+		}
+	}
+}
+
+// TestGrouperHugeTrace: a trace above parallelSortMin comes out in
+// canonical order, every span once.
+func TestGrouperHugeTrace(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	spans := make([]Span, parallelSortMin+1000)
+	for i := range spans {
+		spans[i] = Span{TraceID: TraceID{1}, SpanID: SpanID{7: byte(i), 6: byte(i >> 8), 5: byte(i >> 16)}, Start: int64(r.IntN(1000))}
+	}
+	g := NewGrouper()
+	g.Add(spans...)
+	tr := g.Traces()[0]
+	if len(tr.Spans) != len(spans) {
+		t.Fatalf("%d spans, want %d", len(tr.Spans), len(spans))
+	}
+	if !slices.IsSortedFunc(tr.Spans, func(a, b Span) int { return CompareSpans(&a, &b) }) {
+		t.Error("not in canonical order")
+	}
+	seen := map[SpanID]bool{}
+	for i := range tr.Spans {
+		seen[tr.Spans[i].SpanID] = true
+	}
+	if len(seen) != len(spans) {
+		t.Errorf("%d distinct spans, want %d", len(seen), len(spans))
 	}
 }
