@@ -36,17 +36,23 @@ type dupKey struct {
 	name           string
 }
 
-func dropDuplicates(t *trace.Trace) {
+func dropDuplicates(t *trace.Trace) { dropDuplicatesIn(t, nil) }
+
+// dropDuplicatesIn is dropDuplicates given t's sorted span IDs (nil: not
+// sorted yet). It reports whether it dropped spans (ids are then stale).
+func dropDuplicatesIn(t *trace.Trace, ids []idPos) bool {
 	fixParent(t)
 	n := len(t.Spans)
 	if n < 2 {
-		return
+		return false
 	}
 	// Only spans whose ID occurs more than once can be copies; most traces
 	// have none, so find repeated IDs first (in sorted IDs, they are
 	// neighbours) and build the wider key map only for those.
 	var repeated []bool
-	ids := spanIDs(t)
+	if ids == nil {
+		ids = spanIDs(t)
+	}
 	for k := 1; k < len(ids); k++ {
 		if ids[k].id == ids[k-1].id {
 			if repeated == nil {
@@ -56,7 +62,7 @@ func dropDuplicates(t *trace.Trace) {
 		}
 	}
 	if repeated == nil {
-		return
+		return false
 	}
 	first := make(map[dupKey]int32)
 	keep := make([]bool, n)
@@ -79,7 +85,7 @@ func dropDuplicates(t *trace.Trace) {
 		dropped++
 	}
 	if dropped == 0 {
-		return
+		return false
 	}
 	compact(t, keep, to)
 	resort(t) // a kept copy may have taken finer timestamps
@@ -87,6 +93,7 @@ func dropDuplicates(t *trace.Trace) {
 		t.Rejected = trace.Tally{}
 	}
 	t.Rejected.Add(trace.RejectDuplicate, dropped)
+	return true
 }
 
 // mergeInto copies into dst what the copy src knows and dst does not.

@@ -34,9 +34,15 @@ func ChooseParents() Adjuster {
 	return Func(chooseParents)
 }
 
-func chooseParents(t *trace.Trace) {
+func chooseParents(t *trace.Trace) { chooseParentsIn(t, nil) }
+
+// chooseParentsIn is chooseParents given t's sorted span IDs (nil: not
+// sorted yet).
+func chooseParentsIn(t *trace.Trace, ids []idPos) {
 	fixParent(t)
-	ids := spanIDs(t)
+	if ids == nil {
+		ids = spanIDs(t)
+	}
 	for i := range t.Spans {
 		s := &t.Spans[i]
 		pid, typ := parentOf(t, s)

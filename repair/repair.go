@@ -86,17 +86,10 @@ func DefaultOptions() Options {
 // in o count as 0.
 func Standard(o Options) Adjuster {
 	steps := []Adjuster{
-		// Exact copies (the same span exported twice, or read from two
-		// files) go first: DedupeSpanIDs would otherwise take them for
-		// different spans sharing one ID and give the copies new IDs.
-		DropDuplicates(),
-		// Span IDs must be unique before ChooseParents resolves parent IDs
-		// to indices. DedupeSpanIDs also sets the parent of a Zipkin server
-		// half (its client half) and re-points the server's children, which
-		// ChooseParents then keeps.
-		DedupeSpanIDs(),
-		// Sets ParentID, ParentRef and Parent from parent IDs and references.
-		ChooseParents(),
+		// DropDuplicates, DedupeSpanIDs and ChooseParents, in this order,
+		// sorting the span IDs once when they do not change (see
+		// spanIDSteps).
+		spanIDSteps(),
 		// Cycles exist only once Parent is set, and every later step walks
 		// the tree from its roots: spans on a cycle would be unreachable.
 		BreakCycles(),
@@ -130,4 +123,29 @@ func nonNegative(d time.Duration) time.Duration {
 		return 0
 	}
 	return d
+}
+
+// spanIDSteps runs DropDuplicates, DedupeSpanIDs and ChooseParents, which
+// all look spans up by ID, sorting the IDs again only after a step changed
+// them: most traces have neither copies nor shared IDs, and sorting a
+// million IDs takes 50 ms.
+//
+// Exact copies (the same span exported twice, or read from two files) go
+// first: DedupeSpanIDs would otherwise take them for different spans
+// sharing one ID and give the copies new IDs. Span IDs must be unique
+// before ChooseParents resolves parent IDs to indices. DedupeSpanIDs also
+// sets the parent of a Zipkin server half (its client half) and re-points
+// the server's children, which ChooseParents then keeps; ChooseParents
+// sets ParentID, ParentRef and Parent from parent IDs and references.
+func spanIDSteps() Adjuster {
+	return Func(func(t *trace.Trace) {
+		ids := spanIDs(t)
+		if dropDuplicatesIn(t, ids) {
+			ids = spanIDs(t)
+		}
+		if dedupeSpanIDsIn(t, ids) {
+			ids = spanIDs(t)
+		}
+		chooseParentsIn(t, ids)
+	})
 }

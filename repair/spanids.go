@@ -38,15 +38,21 @@ func DedupeSpanIDs() Adjuster {
 	return Func(dedupeSpanIDs)
 }
 
-func dedupeSpanIDs(t *trace.Trace) {
+func dedupeSpanIDs(t *trace.Trace) { dedupeSpanIDsIn(t, nil) }
+
+// dedupeSpanIDsIn is dedupeSpanIDs given t's sorted span IDs (nil: not
+// sorted yet). It reports whether it changed IDs (ids are then stale).
+func dedupeSpanIDsIn(t *trace.Trace, ids []idPos) bool {
 	n := len(t.Spans)
 	if n < 2 {
-		return
+		return false
 	}
 	// The holders of each ID held more than once, in position order: runs
 	// of equal IDs in the sorted IDs. Most traces have none.
 	var groups [][]int32
-	ids := spanIDs(t)
+	if ids == nil {
+		ids = spanIDs(t)
+	}
 	for k := 0; k < len(ids); {
 		e := k + 1
 		for e < len(ids) && ids[e].id == ids[k].id {
@@ -62,7 +68,7 @@ func dedupeSpanIDs(t *trace.Trace) {
 		k = e
 	}
 	if len(groups) == 0 {
-		return
+		return false
 	}
 	// Groups in the order a scan of the spans completes them (by their
 	// second holder), for determinism.
@@ -129,6 +135,7 @@ func dedupeSpanIDs(t *trace.Trace) {
 	// Span and parent IDs are sort keys: restore the canonical order.
 	fixParent(t)
 	resort(t)
+	return true
 }
 
 // sharedPair finds the client and server halves of a Zipkin shared span
