@@ -93,32 +93,50 @@ func candidateRanks(cands []report.Candidate) map[calls.Key]int {
 func drawWaterfall(r *Request, rank map[calls.Key]int) report.Waterfall {
 	ep := r.Endpoint
 	t := r.Trace
-	callRank := map[int32]int{}
-	for _, c := range r.Calls {
-		if k := rank[calls.Key{Endpoint: ep, Caller: c.Caller, Callee: c.Callee}]; k > 0 {
-			callRank[c.Span] = k
-			if c.Server >= 0 {
-				callRank[c.Server] = k
-			}
-		}
-	}
 	root := &t.Spans[r.Root]
 	w := report.Waterfall{Endpoint: ref(ep), TraceID: t.ID.String(), Percentile: "p95", DurationMs: ms(r.Latency)}
+	// The first maxWaterfallSpans spans in preorder, with their depths:
+	// a huge trace is not walked past them.
+	row := map[int32]int{}
 	depth := map[int32]int{r.Root: 0}
-	for _, i := range t.Preorder(r.Root, nil) {
-		if len(w.Spans) == maxWaterfallSpans {
-			break
-		}
+	stack := []int32{r.Root}
+	for len(stack) > 0 && len(w.Spans) < maxWaterfallSpans {
+		i := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
 		if p := t.Parent[i]; p >= 0 && i != r.Root {
 			depth[i] = depth[p] + 1
 		}
 		s := &t.Spans[i]
+		row[i] = len(w.Spans)
 		w.Spans = append(w.Spans, report.WaterfallSpan{
 			Depth: depth[i], Service: s.Service, Operation: calls.UsefulName(s), Kind: s.Kind.String(),
 			StartMs: ms(s.Start - root.Start), DurationMs: ms(s.Duration()),
 			CriticalMs: ms(r.Path.Self[i]), OnCriticalPath: r.Path.OnPath[i],
-			Async: s.Async(), Error: s.IsError(), Candidate: callRank[i],
+			Async: s.Async(), Error: s.IsError(),
 		})
+		c := t.Children(i)
+		for k := len(c) - 1; k >= 0; k-- {
+			stack = append(stack, c[k])
+		}
+	}
+	// The candidate rank of each drawn call (the last call naming a span
+	// wins, as calls are in span order).
+	for _, c := range r.Calls {
+		ri, okSpan := row[c.Span]
+		rs, okServer := row[c.Server]
+		if !okSpan && !(okServer && c.Server >= 0) {
+			continue
+		}
+		k := rank[calls.Key{Endpoint: ep, Caller: c.Caller, Callee: c.Callee}]
+		if k <= 0 {
+			continue
+		}
+		if okSpan {
+			w.Spans[ri].Candidate = k
+		}
+		if okServer && c.Server >= 0 {
+			w.Spans[rs].Candidate = k
+		}
 	}
 	return w
 }
