@@ -51,6 +51,8 @@ type converter struct {
 	// being built.
 	memo     attrMemo
 	recalled trace.Attrs
+	// resMemo remembers recent resources (see resourceMemo).
+	resMemo resourceMemo
 	// sets shares identical attribute lists between spans.
 	sets    decoder.AttrSets
 	st      spanState

@@ -167,7 +167,15 @@ func (f *fallback) resourceSpans() {
 				return
 			}
 			sawRes = true
+			if name, ok := c.resMemo.recall(s); ok {
+				svc = name
+				return
+			}
+			start, flags := s.pos, s.flags()
 			svc = f.resource()
+			if f.strict && s.err == nil && s.flags() == flags {
+				c.resMemo.remember(s.data[start:s.pos], svc)
+			}
 		case "scopeSpans", "scope_spans":
 			if (sawScope || key[5] == '_') && !f.giveUp() {
 				return

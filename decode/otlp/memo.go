@@ -86,3 +86,51 @@ func (m *attrMemo) remember(raw []byte, name string, c *converter, st *spanState
 	e.shared = c.sets.Share(c.scratch, c.copyAttrs)
 	e.errTag, e.tagStatus, e.tagKind = st.errTag, st.tagStatus, st.tagKind
 }
+
+// resourceMemo remembers the raw bytes of the few Resource objects read
+// strictly and used most recently, and the service name each gave: exporters repeat the
+// same resource (service, host, SDK) in every batch, down to one span a
+// batch, and comparing bytes replaces reading its attributes. Exact for
+// the reason attrMemo is.
+type resourceMemo struct {
+	ways [resourceWays]struct {
+		raw  []byte
+		svc  string
+		used uint64 // clock of the last use
+	}
+	clock uint64
+	// recalled counts the resources recalled instead of read.
+	recalled int
+}
+
+const resourceWays = 8
+
+// recall returns the service name of a remembered resource that the input
+// at s.pos starts with, advancing s past it.
+func (m *resourceMemo) recall(s *scanner) (string, bool) {
+	in := s.data[s.pos:]
+	for i := range m.ways {
+		if w := &m.ways[i]; len(w.raw) > 0 && bytes.HasPrefix(in, w.raw) {
+			s.pos += len(w.raw)
+			m.recalled++
+			m.clock++
+			w.used = m.clock
+			return w.svc, true
+		}
+	}
+	return "", false
+}
+
+// remember records raw, a resource just read strictly, and its service,
+// in place of the least recently used one.
+func (m *resourceMemo) remember(raw []byte, svc string) {
+	lru := 0
+	for i := range m.ways {
+		if m.ways[i].used < m.ways[lru].used {
+			lru = i
+		}
+	}
+	w := &m.ways[lru]
+	m.clock++
+	w.raw, w.svc, w.used = append(w.raw[:0], raw...), svc, m.clock
+}

@@ -320,3 +320,35 @@ func TestAttrMemo(t *testing.T) {
 		t.Errorf("%d of the 240 POST arrays recalled, want all but the first few", c.memo.recalled)
 	}
 }
+
+// TestResourceMemo: resources repeated across batches, more distinct
+// ones than the memo keeps, with and without service.name, decode as with
+// pdata first, and repeated ones are recalled rather than read.
+func TestResourceMemo(t *testing.T) {
+	var b bytes.Buffer
+	for line := range 60 {
+		svc := line % (resourceWays + 3)
+		res := fmt.Sprintf(`{"attributes":[{"key":"service.name","value":{"stringValue":"svc-%d"}},{"key":"host.name","value":{"stringValue":"h"}}]}`, svc)
+		if svc == 0 {
+			res = `{"attributes":[{"key":"host.name","value":{"stringValue":"h"}}]}` // no service name
+		}
+		if line%2 == 0 {
+			svc = 1 // every other line repeats one resource
+			res = `{"attributes":[{"key":"service.name","value":{"stringValue":"svc-1"}}]}`
+		}
+		fmt.Fprintf(&b, `{"resourceSpans":[{"resource":%s,"scopeSpans":[{"spans":[{"traceId":"%032x","spanId":"%016x","name":"op","startTimeUnixNano":"1","endTimeUnixNano":"2"}]}]}]}`+"\n", res, line+1, line+1)
+	}
+	spans := decodeBoth(t, b.Bytes())
+	if len(spans) != 60 || spans[0].Service != "svc-1" {
+		t.Fatalf("%d spans, first of %q", len(spans), spans[0].Service)
+	}
+	c := newConverter(&decoder.Collect{}, nil)
+	for line := range bytes.Lines(b.Bytes()) {
+		if doc := bytes.TrimRight(line, "\n"); !readStrict(doc, c, 64) {
+			t.Fatalf("strict read gave up on %.80q", doc)
+		}
+	}
+	if c.resMemo.recalled < 29 {
+		t.Errorf("%d resources recalled, want at least the 29 repeats", c.resMemo.recalled)
+	}
+}
