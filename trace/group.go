@@ -58,7 +58,7 @@ func (g *Grouper) Add(spans ...Span) {
 		}
 		if len(p.cur) == blockSpans {
 			p.blocks = append(p.blocks, p.cur)
-			p.cur = nil
+			p.cur = make([]Span, 0, blockSpans) // a large trace: full blocks from now on
 		}
 		p.cur = append(p.cur, *s)
 	}
