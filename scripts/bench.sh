@@ -15,8 +15,9 @@
 #   order-10m-gz                    the 10M input gzip-compressed (only with -gz)
 #   order-10m-gomemlimit            the 10M input with GOMEMLIMIT=4GiB (what --memory-limit sets)
 #   order-Nm-partitioned            bin/syncaudit analyze --memory-limit 1536MiB on the 1M/3M/10M
-#                                   input: spans spill to partition files and the whole analysis
-#                                   runs partition by partition in two passes (same report)
+#                                   input: spans past a third of the limit spill to partition files
+#                                   and the analysis runs partition by partition (same report). The
+#                                   default run spills too, past 512 MiB of spans (3M and 10M here).
 #
 # Before each run the input is read once (cat > /dev/null) so that it is
 # in the page cache when it fits: the runs measure the pipeline, not the disk.
