@@ -48,7 +48,7 @@ func addProfileFlags(cmd *cobra.Command) func() error {
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&p.cpuFile, flagCPUProfile, "", "write a CPU profile (pprof) of the run to `FILE`")
 	pf.StringVar(&p.memFile, flagMemProfile, "", "write a heap profile (pprof) at the end of the run to `FILE`")
-	pf.StringVar(&p.limit, flagMemoryLimit, "auto", "memory `LIMIT` (e.g. 2GiB, 1500MB; auto: 80% of available memory; off): the Go runtime's soft limit, and for analyze the point past which spans spill to partition files")
+	pf.StringVar(&p.limit, flagMemoryLimit, "auto", "memory `LIMIT` (e.g. 2GiB, 1500MB; auto: 80% of available memory; off): the Go runtime's soft limit; analyze spills spans to partition files past a third of it (at most 512 MiB of spans)")
 	prev := cmd.PersistentPreRunE
 	cmd.PersistentPreRunE = func(c *cobra.Command, args []string) error {
 		if err := p.start(); err != nil {
