@@ -55,8 +55,8 @@ type spanWriter struct {
 	listCount int
 	// recent caches dictionary strings by address (see str).
 	recent [256]recentStr
-	buf       []byte
-	spans     int
+	buf    []byte
+	spans  int
 }
 
 // listEntry is a list written to the dictionary: its index and a copy of
