@@ -27,8 +27,12 @@ import (
 // (confidence, ranking, the recommended set) and each endpoint's p95
 // request chosen. Pass 2 reads the partitions again to simulate the
 // combined plan with the recommended set and to draw the p95 requests'
-// waterfalls. When everything fits in one partition, the traces are kept
-// and analysed in memory by Run.
+// waterfalls. Partitions are random samples of the traces, so after the
+// first one detection guesses the recommended set (Accumulator.Speculate)
+// and simulates the plan of the later partitions during pass 1: when the
+// guess was right, pass 2 reads only the first partition and those
+// holding a waterfall's request (lopt.Skip is set). When everything fits
+// in one partition, the traces are kept and analysed in memory by Run.
 //
 // The returned ingest.Result has the Summary and Errors of the input and
 // no Traces.

@@ -62,5 +62,17 @@
 // from (mergeable counts, and the first occurrence in canonical order
 // where the order matters); Finish scores, ranks and selects; ObservePlan
 // re-simulates each request with its endpoint's recommended changes; Plan
-// returns the combined plan.
+// returns the combined plan. Speculate, after a first batch, guesses the
+// recommendations so that later batches simulate the plan in pass 1;
+// ObservePlan is then needed only for the first batch when the guess was
+// right (Speculated).
+//
+// # Parallelism
+//
+// Observe cuts its batch into sub-batches of whole traces, observed on
+// Options.Workers goroutines and merged in canonical order; RunParallel
+// is Run computed that way over requests held in memory (its Findings'
+// Sites carry request indices only). A lone sub-batch (one huge trace)
+// uses the goroutines itself. Results do not depend on the number of
+// workers.
 package detect
