@@ -214,3 +214,24 @@ func TestProfileFlagsWired(t *testing.T) {
 		}
 	}
 }
+
+// TestColorOK: the NO_COLOR convention, as System applies it.
+func TestColorOK(t *testing.T) {
+	env := func(v string) func(string) string {
+		return func(k string) string {
+			if k == "NO_COLOR" {
+				return v
+			}
+			return ""
+		}
+	}
+	for _, tc := range []struct {
+		tty     bool
+		noColor string
+		want    bool
+	}{{true, "", true}, {true, "1", false}, {true, "0", false}, {false, "", false}} {
+		if got := colorOK(tc.tty, env(tc.noColor)); got != tc.want {
+			t.Errorf("tty=%v NO_COLOR=%q: %v, want %v", tc.tty, tc.noColor, got, tc.want)
+		}
+	}
+}

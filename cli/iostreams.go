@@ -28,9 +28,15 @@ func System() *IOStreams {
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 		OutTTY: outTTY,
 		ErrTTY: term.IsTerminal(int(os.Stderr.Fd())),
-		Color:  outTTY && os.Getenv("NO_COLOR") == "",
+		Color:  colorOK(outTTY, os.Getenv),
 		Getenv: os.Getenv,
 	}
+}
+
+// colorOK reports whether colour may be used on an output: a terminal,
+// and NO_COLOR unset or empty (https://no-color.org).
+func colorOK(tty bool, getenv func(string) string) bool {
+	return tty && getenv("NO_COLOR") == ""
 }
 
 // Test returns streams backed by the given writers, not a terminal.
