@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/syncaudit/syncaudit/calls"
 	"github.com/syncaudit/syncaudit/critpath"
@@ -110,8 +111,20 @@ func RunPartitioned(ctx context.Context, paths []string, stdin io.Reader, lopt i
 			return finishErr
 		}
 		// Pass 2 needs the calls only (and the critical path of the
-		// requests drawn): the metrics were kept from pass 1.
-		rs, err := analyze(ctx, p.Traces, opt.Workers, pass == 0)
+		// requests drawn): the metrics were kept from pass 1. A partition
+		// whose plan was speculated is read for its waterfalls only.
+		traces := p.Traces
+		if pass == 1 && p.Index != 0 && acc.Speculated() {
+			traces = slices.DeleteFunc(slices.Clone(traces), func(t *trace.Trace) bool {
+				for _, r := range t.Roots {
+					if _, ok := targets[wfKey{t.ID, r}]; ok {
+						return false
+					}
+				}
+				return true
+			})
+		}
+		rs, err := analyze(ctx, traces, opt.Workers, pass == 0)
 		if err != nil {
 			return err
 		}
