@@ -27,7 +27,9 @@ type Trace struct {
 // Len is the number of spans.
 func (t *Trace) Len() int { return len(t.Spans) }
 
-// Linked reports whether Link has built the tree for the current spans.
+// Linked reports whether Link has built a tree for as many spans as t has.
+// It cannot see a change of Parent alone: whoever changes Parent after
+// Link calls Link again (as repair's steps do).
 func (t *Trace) Linked() bool {
 	return len(t.childOff) == len(t.Spans)+1 && len(t.Parent) == len(t.Spans)
 }
