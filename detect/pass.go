@@ -155,6 +155,10 @@ type endpointState struct {
 
 const minInt64 = -1 << 63
 
+// bigTrace is the trace size from which newTraceState builds the what-if
+// model concurrently with the rest.
+const bigTrace = 1 << 16
+
 // linked reports whether t can be walked: it has spans and Link has built
 // its tree index.
 func linked(t *trace.Trace) bool {
@@ -241,11 +245,22 @@ func newTraceState(t *trace.Trace) *traceState {
 	n := len(t.Spans)
 	ts := &traceState{
 		t:         t,
-		model:     whatif.NewModel(t),
 		last1:     make([]int64, n),
 		last2:     make([]int64, n),
 		last1Span: make([]int32, n),
 		rootOf:    make([]int32, n),
+	}
+	if n >= bigTrace {
+		// One huge trace may be all the work there is: build its model
+		// while the rest is computed (both only read t).
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			ts.model = whatif.NewModel(t)
+		}()
+		defer func() { <-done }()
+	} else {
+		ts.model = whatif.NewModel(t)
 	}
 	for i := range n {
 		ts.last1[i], ts.last2[i], ts.last1Span[i], ts.rootOf[i] = minInt64, minInt64, -1, -1
