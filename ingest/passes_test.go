@@ -16,11 +16,10 @@ import (
 	"github.com/syncaudit/syncaudit/trace"
 )
 
-// TestLoadPasses: every pass sees the same partitions with equal traces,
-// the summary counts them once, and the spill files are removed after the
-// last pass (or an error); without spilling every pass gets the one
-// partition.
-func TestLoadPasses(t *testing.T) {
+// ordersFile writes 120 generated "order" traces as OTLP/JSON lines and
+// returns the file's path.
+func ordersFile(t *testing.T) string {
+	t.Helper()
 	var buf bytes.Buffer
 	if _, err := bench.Generate(&buf, bench.Options{Shape: bench.ShapeOrder, Traces: 120, Seed: 5}); err != nil {
 		t.Fatal(err)
@@ -29,6 +28,15 @@ func TestLoadPasses(t *testing.T) {
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return path
+}
+
+// TestLoadPasses: every pass sees the same partitions with equal traces,
+// the summary counts them once, and the spill files are removed after the
+// last pass (or an error); without spilling every pass gets the one
+// partition.
+func TestLoadPasses(t *testing.T) {
+	path := ordersFile(t)
 	ctx := context.Background()
 	for _, limit := range []int64{0, 20_000} {
 		t.Run(fmt.Sprintf("limit=%d", limit), func(t *testing.T) {
@@ -104,14 +112,7 @@ func TestLoadPasses(t *testing.T) {
 // TestLoadPassesSkip: Options.Skip leaves out partitions of later passes
 // (never the first pass), and their files are still removed.
 func TestLoadPassesSkip(t *testing.T) {
-	var buf bytes.Buffer
-	if _, err := bench.Generate(&buf, bench.Options{Shape: bench.ShapeOrder, Traces: 120, Seed: 5}); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "orders.jsonl")
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := ordersFile(t)
 	spill := t.TempDir()
 	opt := ingest.Options{Repair: repair.DefaultOptions(), MemoryLimit: 20_000, SpillDir: spill,
 		Skip: func(pass, index int) bool { return index%2 == 1 }}
