@@ -136,3 +136,20 @@ func TestProfileFlagsErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestTightenMemoryLimit: once spans spill, the runtime limit comes down
+// to spillHeadroom times the budget, never up.
+func TestTightenMemoryLimit(t *testing.T) {
+	prev := debug.SetMemoryLimit(-1)
+	defer debug.SetMemoryLimit(prev)
+	debug.SetMemoryLimit(8 << 30)
+	tightenMemoryLimit(512 << 20)
+	if got := debug.SetMemoryLimit(-1); got != spillHeadroom*(512<<20) {
+		t.Errorf("limit %d, want %d", got, spillHeadroom*(512<<20))
+	}
+	debug.SetMemoryLimit(1 << 30)
+	tightenMemoryLimit(512 << 20)
+	if got := debug.SetMemoryLimit(-1); got != 1<<30 {
+		t.Errorf("a lower limit was raised to %d", got)
+	}
+}

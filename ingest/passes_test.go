@@ -110,12 +110,15 @@ func TestLoadPasses(t *testing.T) {
 }
 
 // TestLoadPassesSkip: Options.Skip leaves out partitions of later passes
-// (never the first pass), and their files are still removed.
+// (never the first pass), and their files are still removed; OnSpill is
+// called once, with the budget.
 func TestLoadPassesSkip(t *testing.T) {
 	path := ordersFile(t)
 	spill := t.TempDir()
+	var spilled []int64
 	opt := ingest.Options{Repair: repair.DefaultOptions(), MemoryLimit: 20_000, SpillDir: spill,
-		Skip: func(pass, index int) bool { return index%2 == 1 }}
+		Skip:    func(pass, index int) bool { return index%2 == 1 },
+		OnSpill: func(budget int64) { spilled = append(spilled, budget) }}
 	var got [2][]int
 	_, err := ingest.LoadPasses(context.Background(), []string{path}, nil, opt, 2, func(pass int, p *ingest.Partition) error {
 		got[pass] = append(got[pass], p.Index)
@@ -142,5 +145,8 @@ func TestLoadPassesSkip(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(spill); len(left) != 0 {
 		t.Errorf("spill directory keeps %d entries", len(left))
+	}
+	if len(spilled) != 1 || spilled[0] != 20_000/3 {
+		t.Errorf("OnSpill calls %v, want one with the budget %d", spilled, 20_000/3)
 	}
 }
