@@ -99,10 +99,7 @@ func drawWaterfall(r *Request, rank map[calls.Key]int) report.Waterfall {
 	// a huge trace is not walked past them.
 	row := map[int32]int{}
 	depth := map[int32]int{r.Root: 0}
-	stack := []int32{r.Root}
-	for len(stack) > 0 && len(w.Spans) < maxWaterfallSpans {
-		i := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
+	for _, i := range t.PreorderN(r.Root, nil, maxWaterfallSpans) {
 		if p := t.Parent[i]; p >= 0 && i != r.Root {
 			depth[i] = depth[p] + 1
 		}
@@ -114,10 +111,6 @@ func drawWaterfall(r *Request, rank map[calls.Key]int) report.Waterfall {
 			CriticalMs: ms(r.Path.Self[i]), OnCriticalPath: r.Path.OnPath[i],
 			Async: s.Async(), Error: s.IsError(),
 		})
-		c := t.Children(i)
-		for k := len(c) - 1; k >= 0; k-- {
-			stack = append(stack, c[k])
-		}
 	}
 	// The candidate rank of each drawn call (the last call naming a span
 	// wins, as calls are in span order).

@@ -130,12 +130,18 @@ func (t *Trace) childOrder(a, b int32) int {
 // depth-first preorder (children in start order) and returns it. It uses an
 // explicit stack, so any depth is safe.
 func (t *Trace) Preorder(root int32, buf []int32) []int32 {
+	return t.PreorderN(root, buf, len(t.Spans))
+}
+
+// PreorderN is Preorder stopped after n spans: a caller that needs the
+// first few spans of a huge subtree does not walk the rest.
+func (t *Trace) PreorderN(root int32, buf []int32, n int) []int32 {
 	if cap(buf) == 0 {
-		buf = make([]int32, 0, len(t.Spans)) // the subtree's size at most: one allocation
+		buf = make([]int32, 0, min(n, len(t.Spans))) // the subtree's size at most: one allocation
 	}
 	stack := make([]int32, 1, 32)
 	stack[0] = root
-	for len(stack) > 0 {
+	for added := 0; len(stack) > 0 && added < n; added++ {
 		i := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		buf = append(buf, i)

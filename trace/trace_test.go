@@ -162,3 +162,20 @@ func TestLinked(t *testing.T) {
 		t.Fatal("linked trace reports not Linked")
 	}
 }
+
+// TestPreorderN: the first n spans of Preorder, and all of them for n at
+// least the subtree's size.
+func TestPreorderN(t *testing.T) {
+	tr := &Trace{Spans: make([]Span, 6), Parent: []int32{-1, 0, 1, 0, 3, 3}}
+	for i := range tr.Spans {
+		tr.Spans[i].Start = int64(i)
+	}
+	tr.Link()
+	all := tr.Preorder(0, nil)
+	for n := 0; n <= 8; n++ {
+		got := tr.PreorderN(0, nil, n)
+		if want := all[:min(n, len(all))]; !slices.Equal(got, want) {
+			t.Errorf("n=%d: %v, want %v", n, got, want)
+		}
+	}
+}
