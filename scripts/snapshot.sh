@@ -29,7 +29,7 @@ while (($#)); do
 done
 [[ -n $out ]] || die "-o DIR is needed"
 mkdir -p "$out"
-CORPUS=$ROOT/../shared/corpus
+CORPUS=$(realpath -m "$ROOT/../shared/corpus")
 
 # render NAME ARGS... runs analyze and tree on ARGS (paths and flags).
 render() {
@@ -89,4 +89,6 @@ if ((big)); then
 		"$bin" analyze -o json "$ROOT/out/bench/order-10m.jsonl" >"$out/bench-order-10m/analyze.json"
 	fi
 fi
+# Paths in messages name the checkout: make them comparable across checkouts.
+find "$out" -name '*stderr' -exec sed -i "s#$ROOT/#ROOT/#g" {} +
 log "snapshot written to $out"
