@@ -151,14 +151,14 @@ func Run(ctx context.Context, res *ingest.Result, opt Options) (*report.Report, 
 		defer close(done)
 		parts = reportParts{Endpoints(reqs), syncCallGroups(reqs), AsyncFlows(reqs)}
 	}()
-	found, err := detect.RunParallel(ctx, detectRequests(reqs), dopt)
+	found, err := detect.Run(ctx, detectRequests(reqs), dopt)
 	<-done
 	if err != nil {
 		return nil, fmt.Errorf("detecting candidates: %w", err)
 	}
 	rep := newReport(len(reqs), found, parts, opt)
 	rep.Summary.Summary = res.Summary
-	rep.Plan = found.Plan
+	rep.Plan = plan(found.Plan)
 	rep.Waterfalls = Waterfalls(reqs, rep.Endpoints, rep.Candidates)
 	return rep, nil
 }
@@ -182,7 +182,7 @@ func newReport(requests int, found *detect.Result, parts reportParts, opt Option
 		Summary: report.Summary{Requests: requests, JaegerCompat: opt.JaegerCompat,
 			EnqueueCostMs: ms(opt.Detect.EnqueueCost.Nanoseconds())},
 		Endpoints:  parts.endpoints,
-		Candidates: found.Candidates(),
+		Candidates: candidates(found.Findings),
 		Async:      parts.flows,
 	}
 	rep.Checklist = checklist(parts.groups, rep.Endpoints, rep.Candidates, rep.Async, opt.Thresholds)

@@ -40,7 +40,7 @@ import (
 func RunPartitioned(ctx context.Context, paths []string, stdin io.Reader, lopt ingest.Options, opt Options) (*report.Report, *ingest.Result, error) {
 	dopt := opt.Detect
 	dopt.Workers = opt.Workers
-	acc, err := detect.NewAccumulator(dopt)
+	acc, err := detect.NewState(dopt)
 	if err != nil {
 		return nil, nil, fmt.Errorf("detecting candidates: %w", err)
 	}
@@ -71,7 +71,7 @@ func RunPartitioned(ctx context.Context, paths []string, stdin io.Reader, lopt i
 			rp = reportParts{Endpoints(reqs), groups.groups(), flows.flows()}
 		}()
 		var err error
-		found, err = acc.Finish()
+		found, err = acc.Finish(ctx)
 		<-done
 		if err != nil {
 			return fmt.Errorf("detecting candidates: %w", err)
@@ -138,7 +138,7 @@ func RunPartitioned(ctx context.Context, paths []string, stdin io.Reader, lopt i
 				groups.add(rs)
 				flows.add(rs)
 			}()
-			err := acc.Observe(dreqs)
+			err := acc.Observe(ctx, dreqs)
 			<-done
 			if err != nil {
 				return fmt.Errorf("detecting candidates: %w", err)
@@ -153,7 +153,7 @@ func RunPartitioned(ctx context.Context, paths []string, stdin io.Reader, lopt i
 				// Partitions are random samples of the traces: guess the
 				// recommendations from the first, and simulate the
 				// combined plan of the others while they are in memory.
-				if err := acc.Speculate(); err != nil {
+				if err := acc.Speculate(ctx); err != nil {
 					return fmt.Errorf("detecting candidates: %w", err)
 				}
 			}
@@ -165,7 +165,7 @@ func RunPartitioned(ctx context.Context, paths []string, stdin io.Reader, lopt i
 			}
 		}
 		if p.Index == 0 || !acc.Speculated() {
-			if err := acc.ObservePlan(dreqs); err != nil {
+			if err := acc.ObservePlan(ctx, dreqs); err != nil {
 				return fmt.Errorf("detecting candidates: %w", err)
 			}
 		}
@@ -190,7 +190,7 @@ func RunPartitioned(ctx context.Context, paths []string, stdin io.Reader, lopt i
 		return rep, res, err
 	}
 	rep.Summary.Summary = res.Summary
-	rep.Plan = acc.Plan()
+	rep.Plan = plan(acc.Plan())
 	for _, w := range falls {
 		if w != nil {
 			rep.Waterfalls = append(rep.Waterfalls, *w)
