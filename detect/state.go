@@ -59,7 +59,9 @@ type State struct {
 	specSave    []siteSaving // req: index into reqs (before Finish)
 	specOK      bool
 
-	// retained are the observations of Run, kept for its plan.
+	// retain keeps each sub-batch's pass for PlanRetained; retained are
+	// those observations.
+	retain   bool
 	retained []*observation
 }
 
@@ -90,10 +92,7 @@ var errFinished = errors.New("detect: Observe after Finish")
 // batch is cut into sub-batches of whole traces, observed on up to
 // Options.Workers goroutines and merged in canonical order.
 func (s *State) Observe(ctx context.Context, batch []Request) error {
-	return s.observeBatch(ctx, batch, false)
-}
-
-func (s *State) observeBatch(ctx context.Context, batch []Request, keep bool) error {
+	keep := s.retain
 	if s.finished {
 		return errFinished
 	}
@@ -582,42 +581,63 @@ func after(ep *endpointState, saving map[int]int64) Latency {
 	return latencyOf(stats.Of(lat))
 }
 
-// Run is detection over requests held in memory: one State observing
-// them as one batch (on opt.Workers goroutines, sub-batches of whole
-// traces), finished, with the plan simulated from what the first pass
-// kept instead of reading the requests again. Each Finding's Sites hold
-// request indices in canonical order, without their Change.
+// Retain makes later Observe calls keep what they computed of each
+// request (its trace's what-if model and its sites), so that after Finish
+// PlanRetained simulates the combined plan without the requests being
+// observed again: for requests held in memory anyway. A retaining State
+// holds its traces until PlanRetained.
+func (s *State) Retain() { s.retain = true }
+
+// PlanRetained is ObservePlan over every request observed since Retain,
+// from what Observe kept; it then releases it.
+func (s *State) PlanRetained(ctx context.Context) error {
+	if !s.finished {
+		return errors.New("detect: PlanRetained before Finish")
+	}
+	obs := s.retained
+	s.retained = nil
+	if !s.NeedsPlan() {
+		return nil
+	}
+	found := make([][]siteSaving, len(obs))
+	err := parallel.Ranges(ctx, len(obs), s.opt.Workers, 1, func(lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			found[i] = planSavings(s.recOrder, obs[i].pass, obs[i].sites)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i, ss := range found {
+		for _, sv := range ss {
+			s.planSave[s.pos[obs[i].base+sv.req]] = sv.saving
+		}
+	}
+	return nil
+}
+
+// Run is detection over requests held in memory: one retaining State
+// observing them as one batch (on opt.Workers goroutines, sub-batches of
+// whole traces), finished, with the plan simulated from what the first
+// pass kept. Each Finding's Sites hold request indices in canonical
+// order, without their Change.
 func Run(ctx context.Context, reqs []Request, opt Options) (*Result, error) {
 	s, err := NewState(opt)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.observeBatch(ctx, reqs, true); err != nil {
+	s.Retain()
+	if err := s.Observe(ctx, reqs); err != nil {
 		return nil, err
 	}
 	res, err := s.Finish(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if s.NeedsPlan() {
-		obs := s.retained
-		found := make([][]siteSaving, len(obs))
-		err = parallel.Ranges(ctx, len(obs), opt.Workers, 1, func(lo, hi int) error {
-			for i := lo; i < hi; i++ {
-				found[i] = planSavings(s.recOrder, obs[i].pass, obs[i].sites)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		for i, ss := range found {
-			for _, sv := range ss {
-				s.planSave[s.pos[obs[i].base+sv.req]] = sv.saving
-			}
-		}
+	if err := s.PlanRetained(ctx); err != nil {
+		return nil, err
 	}
-	s.retained = nil
 	res.Plan = s.Plan()
 	return res, nil
 }
