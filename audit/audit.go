@@ -2,23 +2,23 @@
 // report model: critical path → calls and synchronous latency → what-if
 // simulation → candidate detection and ranking.
 //
-// Input: an *ingest.Result (Run), or input paths and ingest.Options
-// (RunPartitioned, which analyses partition by partition when the input
-// does not fit in memory). Output: a *report.Report whose content does
-// not depend on input order, the number of cores or the partitioning.
+// Input: the partitions of an *ingest.Source, fed to one driver
+// (Analysis: Observe, Finish, ObservePlan, Report; Audit runs it over a
+// Source), or traces in memory (Run, the one-partition case). Output: a
+// *report.Report whose content does not depend on input order, the number
+// of cores or the partitioning. The report model is built here, once, at
+// the end: the analysis packages know nothing of it.
 package audit
 
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"slices"
 	"sync"
 
 	"github.com/syncaudit/syncaudit/calls"
 	"github.com/syncaudit/syncaudit/critpath"
 	"github.com/syncaudit/syncaudit/detect"
-	"github.com/syncaudit/syncaudit/ingest"
 	"github.com/syncaudit/syncaudit/internal/parallel"
 	"github.com/syncaudit/syncaudit/report"
 	"github.com/syncaudit/syncaudit/stats"
@@ -135,34 +135,6 @@ func analyzeTrace(t *trace.Trace, full bool, names *calls.Names) []Request {
 	return out
 }
 
-// Run analyses res and returns the report.
-func Run(ctx context.Context, res *ingest.Result, opt Options) (*report.Report, error) {
-	reqs, err := Analyze(ctx, res.Traces, opt.Workers)
-	if err != nil {
-		return nil, err
-	}
-	dopt := opt.Detect
-	dopt.Workers = opt.Workers
-	// The report's other parts do not depend on detection: compute them
-	// meanwhile (they run on one core each).
-	var parts reportParts
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		parts = reportParts{Endpoints(reqs), syncCallGroups(reqs), AsyncFlows(reqs)}
-	}()
-	found, err := detect.RunParallel(ctx, detectRequests(reqs), dopt)
-	<-done
-	if err != nil {
-		return nil, fmt.Errorf("detecting candidates: %w", err)
-	}
-	rep := newReport(len(reqs), found, parts, opt)
-	rep.Summary.Summary = res.Summary
-	rep.Plan = found.Plan
-	rep.Waterfalls = Waterfalls(reqs, rep.Endpoints, rep.Candidates)
-	return rep, nil
-}
-
 // reportParts are the parts of the report that do not depend on
 // candidate detection, so they can be computed while it runs.
 type reportParts struct {
@@ -182,7 +154,7 @@ func newReport(requests int, found *detect.Result, parts reportParts, opt Option
 		Summary: report.Summary{Requests: requests, JaegerCompat: opt.JaegerCompat,
 			EnqueueCostMs: ms(opt.Detect.EnqueueCost.Nanoseconds())},
 		Endpoints:  parts.endpoints,
-		Candidates: found.Candidates(),
+		Candidates: candidates(found.Findings),
 		Async:      parts.flows,
 	}
 	rep.Checklist = checklist(parts.groups, rep.Endpoints, rep.Candidates, rep.Async, opt.Thresholds)

@@ -143,14 +143,20 @@ func analyzeRun(cmd *cobra.Command, opts *AnalyzeOptions) error {
 		return usageErrorf("--%s: %v", flagMemoryLimit, err)
 	}
 	// With a memory limit, ingest spills the spans to partition files when
-	// they would not fit, and RunPartitioned analyses them partition by
+	// they would not fit, and the audit analyses them partition by
 	// partition; the report is the same as in memory.
 	var rep *report.Report
 	_, code, err := loadWith(cmd.Context(), opts.IO, opts.Paths, &opts.load, limit,
 		func(ctx context.Context, paths []string, stdin io.Reader, lo ingest.Options) (*ingest.Result, error) {
-			r, res, err := audit.RunPartitioned(ctx, paths, stdin, lo, ao)
-			rep = r
-			return res, err
+			src, err := ingest.Open(ctx, paths, stdin, lo)
+			if err != nil {
+				return nil, err
+			}
+			defer src.Close()
+			if rep, err = audit.Audit(ctx, src, ao); err != nil {
+				return nil, err
+			}
+			return src.Result(), nil
 		})
 	if err != nil {
 		return err

@@ -80,7 +80,7 @@ func load(ctx context.Context, ios *IOStreams, paths []string, f *loadFlags) (*i
 }
 
 // loader reads inputs as ingest.Load does; it may analyse them on the way
-// (audit.RunPartitioned).
+// (audit.Audit).
 type loader func(ctx context.Context, paths []string, stdin io.Reader, opt ingest.Options) (*ingest.Result, error)
 
 // loadWith is load with a memory limit for ingest (0: none) and the

@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"context"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -11,7 +12,6 @@ import (
 
 	"github.com/syncaudit/syncaudit/calls"
 	"github.com/syncaudit/syncaudit/detect/policy"
-	"github.com/syncaudit/syncaudit/report"
 	"github.com/syncaudit/syncaudit/trace"
 )
 
@@ -39,16 +39,16 @@ func TestSeedExamples(t *testing.T) {
 	tests := []struct {
 		name, desc  string
 		callee      string
-		wantSavings report.Savings
-		wantAfter   report.LatencyAfter
+		wantSavings msSav
+		wantAfter   msLat
 		wantConf    float64
 	}{
 		{"sequential email", seedSequential, "email POST /send",
-			report.Savings{Mean: 500, P50: 500, P95: 500, P99: 500, Total: 500}, report.LatencyAfter{P50: 150, P95: 150, P99: 150}, 0.65},
+			msSav{Mean: 500, P50: 500, P95: 500, P99: 500, Total: 500}, msLat{P50: 150, P95: 150, P99: 150}, 0.65},
 		{"sequential analytics", seedSequential, "analytics POST /track",
-			report.Savings{Mean: 50, P50: 50, P95: 50, P99: 50, Total: 50}, report.LatencyAfter{P50: 600, P95: 600, P99: 600}, 0.80},
+			msSav{Mean: 50, P50: 50, P95: 50, P99: 50, Total: 50}, msLat{P50: 600, P95: 600, P99: 600}, 0.80},
 		{"email alongside payment", seedParallel, "email POST /send",
-			report.Savings{Mean: 400, P50: 400, P95: 400, P99: 400, Total: 400}, report.LatencyAfter{P50: 150, P95: 150, P99: 150}, 0.65},
+			msSav{Mean: 400, P50: 400, P95: 400, P99: 400, Total: 400}, msLat{P50: 150, P95: 150, P99: 150}, 0.65},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -57,10 +57,10 @@ func TestSeedExamples(t *testing.T) {
 			if f == nil {
 				t.Fatalf("no make-async finding for %s in %v", tc.callee, res.Findings)
 			}
-			if f.Savings != tc.wantSavings {
+			if savMs(f.Savings) != tc.wantSavings {
 				t.Errorf("savings = %+v, want %+v", f.Savings, tc.wantSavings)
 			}
-			if f.LatencyAfter != tc.wantAfter {
+			if latMs(f.LatencyAfter) != tc.wantAfter {
 				t.Errorf("latency after = %+v, want %+v", f.LatencyAfter, tc.wantAfter)
 			}
 			if f.Confidence != tc.wantConf || !f.Recommended {
@@ -105,18 +105,14 @@ func TestSeedRankingAndPlan(t *testing.T) {
 	if email.Share != 500.0/650 {
 		t.Errorf("share = %v, want %v", email.Share, 500.0/650)
 	}
-	want := []report.PlanEndpoint{{
-		Endpoint: report.Ref{Service: "order", Operation: "POST /order"},
+	want := []PlanEndpoint{{
+		Endpoint: calls.Endpoint{Service: "order", Operation: "POST /order"},
 		Changes:  []int{1, 2},
-		BeforeMs: report.LatencyAfter{P50: 650, P95: 650, P99: 650},
-		AfterMs:  report.LatencyAfter{P50: 100, P95: 100, P99: 100}, // payment only: savings are not added
+		Before:   Latency{P50: 650 * time.Millisecond, P95: 650 * time.Millisecond, P99: 650 * time.Millisecond},
+		After:    Latency{P50: 100 * time.Millisecond, P95: 100 * time.Millisecond, P99: 100 * time.Millisecond}, // payment only: savings are not added
 	}}
 	if !reflect.DeepEqual(res.Plan, want) {
 		t.Errorf("plan = %+v, want %+v", res.Plan, want)
-	}
-	c := res.Candidates()
-	if len(c) != 2 || c[0].Action != report.MakeAsync || c[0].Callee.Service != "email" || c[0].SavingsMs.Mean != 500 {
-		t.Errorf("candidates = %+v", c)
 	}
 }
 
@@ -126,7 +122,7 @@ func TestEnqueueCost(t *testing.T) {
 		want float64
 	}{{0, 500}, {time.Millisecond, 499}, {10 * time.Millisecond, 490}} {
 		res := runDesc(t, Options{EnqueueCost: tc.cost, MinConfidence: 0.5}, seedSequential)
-		if f := find(res, "make-async", "email POST /send"); f == nil || f.Savings.Mean != tc.want {
+		if f := find(res, "make-async", "email POST /send"); f == nil || savMs(f.Savings).Mean != tc.want {
 			t.Errorf("cost %v: email finding %+v, want mean saving %v", tc.cost, f, tc.want)
 		}
 	}
@@ -155,11 +151,11 @@ order: POST /order 0 1700
 		if f == nil {
 			t.Fatal("no email finding")
 		}
-		if f.Calls != 3 || f.Traces != 1 || f.Savings.Mean != tc.want || f.Savings.Total != tc.want {
+		if f.Calls != 3 || f.Traces != 1 || savMs(f.Savings).Mean != tc.want || savMs(f.Savings).Total != tc.want {
 			t.Errorf("cost %v: calls %d traces %d savings %+v; want 3, 1, %v", tc.cost, f.Calls, f.Traces, f.Savings, tc.want)
 		}
-		if len(f.Sites) != 1 || len(f.Sites[0].Change.Detach) != 3 {
-			t.Errorf("sites = %+v, want one request with three detached spans", f.Sites)
+		if len(f.Sites) != 1 || f.Savings.Count != 1 {
+			t.Errorf("sites = %+v, savings %+v, want one request", f.Sites, f.Savings)
 		}
 		if want := "publish events to a queue instead of calling email POST /send (up to 3 times per request)"; f.Fix != want {
 			t.Errorf("fix = %q", f.Fix)
@@ -189,8 +185,8 @@ order: POST /order 0 400
 			}
 			t.Fatalf("no finding for %q; findings: %q", tc.callee, got)
 		}
-		if f.Reasons[0] != tc.reason || f.Savings.Mean != tc.saving || !f.Recommended {
-			t.Errorf("%s: reasons %q, saving %v, recommended %v", tc.callee, f.Reasons, f.Savings.Mean, f.Recommended)
+		if f.Reasons[0] != tc.reason || savMs(f.Savings).Mean != tc.saving || !f.Recommended {
+			t.Errorf("%s: reasons %q, saving %v, recommended %v", tc.callee, f.Reasons, savMs(f.Savings).Mean, f.Recommended)
 		}
 	}
 }
@@ -215,7 +211,7 @@ web: GET /page 0 300
 	if b.Confidence != 0.65 || !b.Recommended {
 		t.Errorf("svc-b confidence %v recommended %v; want 0.65, true", b.Confidence, b.Recommended)
 	}
-	if b.Calls != 10 || b.Traces != 10 || b.Savings.Total != 1500 {
+	if b.Calls != 10 || b.Traces != 10 || savMs(b.Savings).Total != 1500 {
 		t.Errorf("svc-b calls %d traces %d savings %+v", b.Calls, b.Traces, b.Savings)
 	}
 	// svc-a never fails: a neutral write is not enough.
@@ -308,7 +304,7 @@ shop: POST /buy 0 16000
 	}
 	res := runDesc(t, Options{MinConfidence: 0}, descs...) // everything else recommended
 	for _, f := range res.Findings {
-		if f.Action != report.MakeAsync {
+		if f.Action != ActionMakeAsync {
 			continue
 		}
 		switch f.Callee.Service {
@@ -319,7 +315,7 @@ shop: POST /buy 0 16000
 	if f := find(res, "make-async", "email POST /send"); f == nil || !f.Recommended {
 		t.Errorf("email = %+v", f)
 	}
-	if len(res.Plan) != 1 || res.Plan[0].AfterMs.P50 != 15900 {
+	if len(res.Plan) != 1 || latMs(res.Plan[0].After).P50 != 15900 {
 		t.Errorf("plan = %+v, want only email detached (16000 → 15900)", res.Plan)
 	}
 }
@@ -373,7 +369,7 @@ product: GET /product 0 300
 			res := runDesc(t, free, tc.desc)
 			var par []Finding
 			for _, f := range res.Findings {
-				if f.Action == report.Parallelize {
+				if f.Action == ActionParallelize {
 					par = append(par, f)
 				}
 			}
@@ -391,8 +387,8 @@ product: GET /product 0 300
 			for _, c := range f.Callees {
 				names = append(names, c.String())
 			}
-			if got := strings.Join(names, " + "); got != tc.callee || f.Savings.Mean != tc.saving || f.Confidence != tc.conf {
-				t.Errorf("got %q saving %v confidence %v; want %q %v %v", got, f.Savings.Mean, f.Confidence, tc.callee, tc.saving, tc.conf)
+			if got := strings.Join(names, " + "); got != tc.callee || savMs(f.Savings).Mean != tc.saving || f.Confidence != tc.conf {
+				t.Errorf("got %q saving %v confidence %v; want %q %v %v", got, savMs(f.Savings).Mean, f.Confidence, tc.callee, tc.saving, tc.conf)
 			}
 			if !slices.Contains(f.Reasons, tc.wantReason) {
 				t.Errorf("reasons %q lack %q", f.Reasons, tc.wantReason)
@@ -409,11 +405,11 @@ product: GET /product 0 300
   -> stock: GET /level 200 300
 `)
 	f := res.Findings[0]
-	if want := "call catalog GET /items, reviews GET /reviews and stock GET /level concurrently instead of one after another"; f.Action != report.Parallelize || f.Fix != want {
+	if want := "call catalog GET /items, reviews GET /reviews and stock GET /level concurrently instead of one after another"; f.Action != ActionParallelize || f.Fix != want {
 		t.Errorf("top finding %s %q, want parallelize %q", f.Action, f.Fix, want)
 	}
-	if f.Savings.Mean != 200 || len(f.Callees) != 3 {
-		t.Errorf("saving %v callees %v", f.Savings.Mean, f.Callees)
+	if savMs(f.Savings).Mean != 200 || len(f.Callees) != 3 {
+		t.Errorf("saving %v callees %v", savMs(f.Savings).Mean, f.Callees)
 	}
 }
 
@@ -468,7 +464,7 @@ func TestTop(t *testing.T) {
 	if len(res.Findings) != 1 || res.Findings[0].Callee.Service != "email" {
 		t.Fatalf("findings = %+v", res.Findings)
 	}
-	if len(res.Plan) != 1 || !slices.Equal(res.Plan[0].Changes, []int{1}) || res.Plan[0].AfterMs.P50 != 150 {
+	if len(res.Plan) != 1 || !slices.Equal(res.Plan[0].Changes, []int{1}) || latMs(res.Plan[0].After).P50 != 150 {
 		t.Errorf("plan = %+v", res.Plan)
 	}
 }
@@ -480,7 +476,7 @@ func TestMinConfidence(t *testing.T) {
 			t.Errorf("%s: confidence %v recommended %v", f.Callee, f.Confidence, f.Recommended)
 		}
 	}
-	if len(res.Plan) != 1 || !slices.Equal(res.Plan[0].Changes, []int{2}) || res.Plan[0].AfterMs.P50 != 600 {
+	if len(res.Plan) != 1 || !slices.Equal(res.Plan[0].Changes, []int{2}) || latMs(res.Plan[0].After).P50 != 600 {
 		t.Errorf("plan = %+v, want analytics only", res.Plan)
 	}
 }
@@ -515,7 +511,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 
 func TestDeterministicUnderShuffle(t *testing.T) {
 	reqs := mixed(t)
-	first, err := Run(reqs, DefaultOptions())
+	first, err := Run(context.Background(), reqs, DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -526,12 +522,12 @@ func TestDeterministicUnderShuffle(t *testing.T) {
 	for k := 0; k < 5; k++ {
 		shuffled := slices.Clone(reqs)
 		rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-		got, err := Run(shuffled, DefaultOptions())
+		got, err := Run(context.Background(), shuffled, DefaultOptions())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !reflect.DeepEqual(got.Candidates(), first.Candidates()) || !reflect.DeepEqual(got.Plan, first.Plan) {
-			t.Fatalf("shuffle %d changed the result:\n%+v\nvs\n%+v", k, got.Candidates(), first.Candidates())
+		if !reflect.DeepEqual(got.Findings, first.Findings) || !reflect.DeepEqual(got.Plan, first.Plan) {
+			t.Fatalf("shuffle %d changed the result:\n%+v\nvs\n%+v", k, got.Findings, first.Findings)
 		}
 	}
 	for i, f := range first.Findings {
@@ -562,40 +558,25 @@ func TestRunErrors(t *testing.T) {
 	reqs := requests(build(t, 1, seedSequential))
 	bad := []Options{{EnqueueCost: -1}, {MinConfidence: 1.5}, {MinConfidence: -0.1}, {Top: -1}}
 	for _, o := range bad {
-		if _, err := Run(reqs, o); err == nil {
+		if _, err := Run(context.Background(), reqs, o); err == nil {
 			t.Errorf("options %+v accepted", o)
 		}
 	}
-	noop := func(*Pass) ([]Finding, error) { return nil, nil }
+	noop := func() DetectorState { return nil }
 	for _, ds := range [][]*Detector{
 		{nil},
-		{{Name: "Bad Name", Doc: "x", Run: noop}},
-		{{Name: "x", Doc: "", Run: noop}},
+		{{Name: "Bad Name", Doc: "x", New: noop}},
+		{{Name: "x", Doc: "", New: noop}},
 		{{Name: "x", Doc: "x"}},
-		{{Name: "x", Doc: "x", Run: noop}, {Name: "x", Doc: "x", Run: noop}},
+		{{Name: "x", Doc: "x", New: noop}, {Name: "x", Doc: "x", New: noop}},
 	} {
-		if _, err := Run(reqs, free, ds...); err == nil {
+		o := free
+		o.Detectors = ds
+		if _, err := Run(context.Background(), reqs, o); err == nil {
 			t.Errorf("detectors %+v accepted", ds)
 		}
 	}
-	// A failing detector does not stop the others.
-	failing := &Detector{Name: "broken", Doc: "always fails", Run: func(*Pass) ([]Finding, error) {
-		return nil, errTest
-	}}
-	res, err := Run(reqs, free, failing, MakeAsync())
-	if err == nil || !strings.Contains(err.Error(), "detect: broken: test failure") {
-		t.Errorf("err = %v", err)
-	}
-	if res == nil || len(res.Findings) != 2 {
-		t.Errorf("result = %+v", res)
-	}
 }
-
-type testError string
-
-func (e testError) Error() string { return string(e) }
-
-const errTest = testError("test failure")
 
 func TestDetectorDocs(t *testing.T) {
 	for _, d := range Standard() {
@@ -618,22 +599,22 @@ func TestBadInput(t *testing.T) {
 		{Trace: good, Root: -1, Endpoint: ep},
 	}
 	reqs = append(reqs, requests(good)...)
-	res, err := Run(reqs, free)
+	res, err := Run(context.Background(), reqs, free)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f := find(res, "make-async", "email POST /send")
-	if f == nil || f.Savings.Total != 500 || f.Traces != 1 {
+	if f == nil || savMs(f.Savings).Total != 500 || f.Traces != 1 {
 		t.Fatalf("email = %+v", f)
 	}
 	// The unusable requests still count in the endpoint's latency.
-	if f.LatencyAfter.P99 != 150 || f.LatencyAfter.P50 != 0 {
+	if latMs(f.LatencyAfter).P99 != 150 || latMs(f.LatencyAfter).P50 != 0 {
 		t.Errorf("latency after = %+v", f.LatencyAfter)
 	}
 	// Calls left nil are found by the pass.
 	noCalls := requests(build(t, 2, seedSequential))
 	noCalls[0].Calls = nil
-	res, err = Run(noCalls, free)
+	res, err = Run(context.Background(), noCalls, free)
 	if err != nil || find(res, "make-async", "email POST /send") == nil {
 		t.Errorf("nil Calls: %v, %+v", err, res)
 	}

@@ -2,24 +2,28 @@
 // could be made asynchronous or run concurrently, with projected savings.
 //
 // Input: requests (one per root of a repaired, linked *trace.Trace, with
-// the calls calls.Find returned) and Options. Output: ranked Findings,
-// convertible to report.Candidate, and the combined plan per endpoint
-// (report.PlanEndpoint).
+// the calls calls.Find returned) and Options. Output: ranked Findings
+// (durations as time.Duration, endpoints as calls.Endpoint, actions as
+// detector names) and the combined plan per endpoint (PlanEndpoint). The
+// package knows nothing of reports: the audit package turns a Result into
+// the report model.
 //
-//	res, err := detect.Run(reqs, detect.DefaultOptions())
+//	res, err := detect.Run(ctx, reqs, detect.DefaultOptions())
 //	for _, f := range res.Findings {
-//		fmt.Println(f.Rank, f.Action, f.Callee, f.Savings.Mean, f.Confidence, f.Fix)
-//		// 1 make-async email POST /send 500 0.65 publish an event to a queue instead of calling email POST /send
+//		fmt.Println(f.Rank, f.Action, f.Callee, time.Duration(f.Savings.Mean()), f.Confidence, f.Fix)
+//		// 1 make-async email POST /send 500ms 0.65 publish an event to a queue instead of calling email POST /send
 //	}
-//	rep.Candidates, rep.Plan = res.Candidates(), res.Plan
 //
 // # Detectors
 //
-// A Detector is a value with a Name, a Doc and a Run function, as in
-// golang.org/x/tools/go/analysis. Detectors share one Pass, computed once:
-// the requests in canonical order, each trace's what-if model and sibling
+// A Detector is a value with a Name, a Doc and a constructor of its
+// DetectorState, as a golang.org/x/tools/go/analysis Analyzer is a value.
+// A state observes requests through a Pass (computed once per batch: the
+// requests in canonical order, each trace's what-if model and sibling
 // index, each request's calls, their classification (Classifier) and
-// read/write access (AccessOf). Standard returns the two built-in ones:
+// read/write access (AccessOf)), reports the sites of each Group it
+// finds, merges with the state of other requests, encodes itself, and
+// turns itself into findings. Standard returns the two built-in ones:
 //
 //   - MakeAsync: synchronous calls that could be published to a queue
 //     instead, grouped per (endpoint, caller, callee);
@@ -53,26 +57,29 @@
 //
 // Results do not depend on the order of the requests.
 //
-// # Batches
+// # One driver: batches, partitions, processes
 //
-// Run holds every request's trace. For inputs larger than memory, an
-// Accumulator gives the same result over batches of requests (one
-// partition of traces at a time) in two passes: Observe keeps, per
-// finding, each request's saving and the evidence confidence is computed
-// from (mergeable counts, and the first occurrence in canonical order
-// where the order matters); Finish scores, ranks and selects; ObservePlan
-// re-simulates each request with its endpoint's recommended changes; Plan
-// returns the combined plan. Speculate, after a first batch, guesses the
-// recommendations so that later batches simulate the plan in pass 1;
-// ObservePlan is then needed only for the first batch when the guess was
-// right (Speculated).
+// State is the one driver. Observe adds a batch of requests (pass 1): the
+// detectors' evidence, and every site's saving, re-simulated while the
+// trace is at hand; the State keeps a small Record per request and one
+// saving per site, never a trace. Merge adds the State of other requests
+// (another partition, another process: MarshalBinary and UnmarshalBinary
+// give a versioned, canonical encoding). Finish scores, ranks and selects;
+// ObservePlan re-simulates each request with its endpoint's recommended
+// changes (pass 2); Plan returns the combined plan. Speculate, after a
+// first batch, guesses the recommendations so that later batches simulate
+// the plan in pass 1; ObservePlan is then needed only for the first batch
+// when the guess was right (Speculated). Run is the in-memory case: one
+// batch, whose plan reuses what pass 1 kept. Evidence that depends on
+// order (the first occurrence of a write, a read, a class) is kept by the
+// request's canonical Record, so the result does not depend on how the
+// requests were batched, merged or ordered.
 //
 // # Parallelism
 //
 // Observe cuts its batch into sub-batches of whole traces, observed on
-// Options.Workers goroutines and merged in canonical order; RunParallel
-// is Run computed that way over requests held in memory (its Findings'
-// Sites carry request indices only). A lone sub-batch (one huge trace)
-// uses the goroutines itself. Results do not depend on the number of
-// workers.
+// Options.Workers goroutines and merged in canonical order. A lone
+// sub-batch (one huge trace) uses the goroutines itself. Results do not
+// depend on the number of workers. Observe, Finish and ObservePlan take a
+// context: cancelling it stops them between sub-batches.
 package detect

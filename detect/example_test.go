@@ -1,6 +1,7 @@
 package detect_test
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -58,21 +59,20 @@ func ExampleRun() {
 		Latency:  root.Duration(),
 		Calls:    calls.Find(t),
 	}}
-	res, err := detect.Run(reqs, detect.DefaultOptions())
+	res, err := detect.Run(context.Background(), reqs, detect.DefaultOptions())
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	for _, f := range res.Findings {
-		fmt.Printf("%d. %s %s: saves %.0f ms, confidence %.2f\n", f.Rank, f.Action, f.Callee, f.Savings.Mean, f.Confidence)
+		fmt.Printf("%d. %s %s: saves %d ms, confidence %.2f\n", f.Rank, f.Action, f.Callee, time.Duration(f.Savings.Mean()).Milliseconds(), f.Confidence)
 		for _, r := range f.Reasons {
 			fmt.Println("   -", r)
 		}
 		fmt.Println("   fix:", f.Fix)
 	}
 	for _, p := range res.Plan {
-		fmt.Printf("plan for %s %s (changes %v): p50 %.0f ms -> %.0f ms\n",
-			p.Endpoint.Service, p.Endpoint.Operation, p.Changes, p.BeforeMs.P50, p.AfterMs.P50)
+		fmt.Printf("plan for %s (changes %v): p50 %v -> %v\n", p.Endpoint, p.Changes, p.Before.P50, p.After.P50)
 	}
 	// Output:
 	// 1. make-async email POST /send: saves 499 ms, confidence 0.65
@@ -84,5 +84,5 @@ func ExampleRun() {
 	//    - tail position: the caller waits for nothing after it in 1 of 1 calls
 	//    - write: changes state (POST) in 1 of 1 calls
 	//    fix: publish an event to a queue instead of calling analytics POST /track
-	// plan for order POST /order (changes [1 2]): p50 650 ms -> 102 ms
+	// plan for order POST /order (changes [1 2]): p50 650ms -> 102ms
 }

@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"context"
 	"encoding/binary"
 	"strconv"
 	"strings"
@@ -210,7 +211,7 @@ func runDesc(tb testing.TB, opt Options, descs ...string) *Result {
 	for i, d := range descs {
 		ts = append(ts, build(tb, uint64(i+1), d))
 	}
-	res, err := Run(requests(ts...), opt)
+	res, err := Run(context.Background(), requests(ts...), opt)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -235,4 +236,17 @@ func repeat(n int, desc string) []string {
 		out[i] = desc
 	}
 	return out
+}
+
+// msSav and msLat are Savings and Latency in milliseconds, as tests
+// write them by hand.
+type msSav struct{ Mean, P50, P95, P99, Total float64 }
+type msLat struct{ P50, P95, P99 float64 }
+
+func savMs(s Savings) msSav {
+	return msSav{Mean: s.Mean() / 1e6, P50: ms(int64(s.P50)), P95: ms(int64(s.P95)), P99: ms(int64(s.P99)), Total: ms(int64(s.Total))}
+}
+
+func latMs(l Latency) msLat {
+	return msLat{P50: ms(int64(l.P50)), P95: ms(int64(l.P95)), P99: ms(int64(l.P99))}
 }

@@ -8,7 +8,6 @@ import (
 	"strconv"
 
 	"github.com/syncaudit/syncaudit/calls"
-	"github.com/syncaudit/syncaudit/report"
 	"github.com/syncaudit/syncaudit/trace"
 	"github.com/syncaudit/syncaudit/whatif"
 )
@@ -68,14 +67,15 @@ Reasons are listed strongest first (by the size of their contribution).`
 // MakeAsync returns the make-async detector. Its Doc explains the
 // projection and the confidence scoring.
 func MakeAsync() *Detector {
-	return &Detector{Name: string(report.MakeAsync), Doc: makeAsyncDoc, Run: runMakeAsync}
+	return &Detector{Name: ActionMakeAsync, Doc: makeAsyncDoc,
+		New: func() DetectorState { return &asyncState{aggs: map[calls.Key]*asyncAgg{}} }}
 }
 
 // asyncAgg accumulates the occurrences of one calls.Key.
 type asyncAgg struct {
 	key       calls.Key
 	class     Class
-	sites     []Site
+	sites     []Site // while observing one pass
 	calls     int
 	traces    int
 	lastTrace *trace.Trace
@@ -89,22 +89,22 @@ type asyncAgg struct {
 	writeHow  string
 	readHow   string
 	protocol  string
-	// classAt, writeAt, readAt and firstAt are the requests (indices into
-	// Pass.Requests, or into an Accumulator's requests once merged) where
-	// class, writeHow, readHow and protocol were set: merging keeps the
-	// earliest in canonical order, as one pass over every request does.
-	classAt, writeAt, readAt, firstAt int
+	// classAt, writeAt, readAt and firstAt are the requests where class,
+	// writeHow, readHow and protocol were set: merging keeps the earliest
+	// in canonical order, as one pass over every request does.
+	classAt, writeAt, readAt, firstAt Record
 }
 
-func runMakeAsync(p *Pass) ([]Finding, error) {
-	aggs, keys := collectMakeAsync(p)
-	return makeAsyncFindings(aggs, keys, p.AsyncElsewhere), nil
+// asyncState is the make-async detector's state: one aggregate per
+// (endpoint, caller, callee).
+type asyncState struct {
+	aggs map[calls.Key]*asyncAgg
 }
 
-// collectMakeAsync aggregates the synchronous calls of every request of p
-// per calls.Key, with Sites; keys are in order of first occurrence.
-func collectMakeAsync(p *Pass) (map[calls.Key]*asyncAgg, []calls.Key) {
-	aggs := map[calls.Key]*asyncAgg{}
+// Observe aggregates the synchronous calls of every request of p per
+// calls.Key and returns their sites.
+func (s *asyncState) Observe(p *Pass) []Sites {
+	local := map[calls.Key]*asyncAgg{}
 	var keys []calls.Key
 	for r := range p.Requests {
 		req := &p.Requests[r]
@@ -115,16 +115,19 @@ func collectMakeAsync(p *Pass) (map[calls.Key]*asyncAgg, []calls.Key) {
 				continue
 			}
 			key := calls.Key{Endpoint: req.Endpoint, Caller: c.Caller, Callee: c.Callee}
-			a := aggs[key]
+			a := local[key]
 			if a == nil {
-				a = &asyncAgg{key: key, protocol: c.Protocol, firstAt: r}
-				aggs[key] = a
+				a = &asyncAgg{key: key, protocol: c.Protocol}
+				if !p.SitesOnly {
+					a.firstAt = p.Record(r)
+				}
+				local[key] = a
 				keys = append(keys, key)
 			}
-			if p.sitesOnly {
-				// Only the sites are wanted (Accumulator.ObservePlan).
+			if p.SitesOnly {
+				// Only the sites are wanted (the plan pass).
 			} else if cls := p.Classify(r, c); a.calls == 0 || cls.Lean > a.class.Lean {
-				a.class, a.classAt = cls, r
+				a.class, a.classAt = cls, p.Record(r)
 			}
 			a.calls++
 			if n := len(a.sites); n > 0 && a.sites[n-1].Request == r {
@@ -135,7 +138,7 @@ func collectMakeAsync(p *Pass) (map[calls.Key]*asyncAgg, []calls.Key) {
 				a.perReq = 1
 			}
 			a.maxPerReq = max(a.maxPerReq, a.perReq)
-			if p.sitesOnly {
+			if p.SitesOnly {
 				continue
 			}
 			if req.Trace != a.lastTrace {
@@ -155,35 +158,91 @@ func collectMakeAsync(p *Pass) (map[calls.Key]*asyncAgg, []calls.Key) {
 			case Write:
 				a.writes++
 				if a.writeHow == "" {
-					a.writeHow, a.writeAt = how, r
+					a.writeHow, a.writeAt = how, p.Record(r)
 				}
 			case Read:
 				a.reads++
 				if a.readHow == "" {
-					a.readHow, a.readAt = how, r
+					a.readHow, a.readAt = how, p.Record(r)
 				}
 			}
 		}
 	}
-	return aggs, keys
+	out := make([]Sites, len(keys))
+	for i, k := range keys {
+		a := local[k]
+		out[i] = Sites{Group: Group{Action: ActionMakeAsync, Endpoint: k.Endpoint, Caller: k.Caller, Callees: k.Callee.String()}, Sites: a.sites}
+		a.sites, a.lastTrace = nil, nil
+	}
+	if !p.SitesOnly {
+		s.add(local)
+	}
+	return out
 }
 
-// elsewhereFunc is Pass.AsyncElsewhere, or its equivalent over merged
-// batches.
-type elsewhereFunc func(callee calls.Endpoint) (sameOperation, sameService int)
+// add merges aggregates into the state.
+func (s *asyncState) add(aggs map[calls.Key]*asyncAgg) {
+	for k, b := range aggs {
+		m := s.aggs[k]
+		if m == nil {
+			s.aggs[k] = b
+			continue
+		}
+		less := func(x, y *Record) bool { return compareRecords(x, y) < 0 }
+		if b.class.Lean > m.class.Lean || b.class.Lean == m.class.Lean && less(&b.classAt, &m.classAt) {
+			m.class, m.classAt = b.class, b.classAt
+		}
+		if b.writeHow != "" && (m.writeHow == "" || less(&b.writeAt, &m.writeAt)) {
+			m.writeHow, m.writeAt = b.writeHow, b.writeAt
+		}
+		if b.readHow != "" && (m.readHow == "" || less(&b.readAt, &m.readAt)) {
+			m.readHow, m.readAt = b.readHow, b.readAt
+		}
+		if less(&b.firstAt, &m.firstAt) {
+			m.protocol, m.firstAt = b.protocol, b.firstAt
+		}
+		m.calls += b.calls
+		m.traces += b.traces
+		m.maxPerReq = max(m.maxPerReq, b.maxPerReq)
+		m.failed += b.failed
+		m.tolerated += b.tolerated
+		m.tail += b.tail
+		m.writes += b.writes
+		m.reads += b.reads
+	}
+}
 
-// makeAsyncFindings turns the aggregates into findings, sorted by key.
-func makeAsyncFindings(aggs map[calls.Key]*asyncAgg, keys []calls.Key, elsewhere elsewhereFunc) []Finding {
+// Merge adds another make-async state (see DetectorState).
+func (s *asyncState) Merge(o DetectorState) error {
+	t, ok := o.(*asyncState)
+	if !ok {
+		return fmt.Errorf("detect: make-async: cannot merge a %T", o)
+	}
+	cp := make(map[calls.Key]*asyncAgg, len(t.aggs))
+	for k, a := range t.aggs {
+		b := *a
+		cp[k] = &b
+	}
+	s.add(cp)
+	return nil
+}
+
+// Findings turns the aggregates into findings, sorted by key.
+func (s *asyncState) Findings(sh *Shared) []Finding {
+	keys := make([]calls.Key, 0, len(s.aggs))
+	for k := range s.aggs {
+		keys = append(keys, k)
+	}
 	slices.SortFunc(keys, calls.Key.Compare)
 	var out []Finding
 	for _, k := range keys {
-		a := aggs[k]
+		a := s.aggs[k]
 		if a.class.Lean == Critical {
 			continue // never recommended: see the Doc
 		}
-		conf, reasons := a.confidence(elsewhere)
+		conf, reasons := a.confidence(sh.AsyncElsewhere)
 		out = append(out, Finding{
-			Action:     report.MakeAsync,
+			Action:     ActionMakeAsync,
 			Endpoint:   k.Endpoint,
 			Caller:     k.Caller,
 			Callee:     k.Callee,
@@ -193,11 +252,69 @@ func makeAsyncFindings(aggs map[calls.Key]*asyncAgg, keys []calls.Key, elsewhere
 			Confidence: conf,
 			Reasons:    reasons,
 			Fix:        a.fix(),
-			Sites:      a.sites,
 		})
 	}
 	return out
 }
+
+// AppendBinary encodes the aggregates in key order.
+func (s *asyncState) AppendBinary(b []byte) ([]byte, error) {
+	keys := make([]calls.Key, 0, len(s.aggs))
+	for k := range s.aggs {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, calls.Key.Compare)
+	e := enc{b: b}
+	e.uint(uint64(len(keys)))
+	for _, k := range keys {
+		a := s.aggs[k]
+		e.endpoint(k.Endpoint)
+		e.endpoint(k.Caller)
+		e.endpoint(k.Callee)
+		e.class(&a.class)
+		for _, v := range [...]int{a.calls, a.traces, a.maxPerReq, a.failed, a.tolerated, a.tail, a.writes, a.reads} {
+			e.uint(uint64(v))
+		}
+		e.str(a.writeHow)
+		e.str(a.readHow)
+		e.str(a.protocol)
+		for _, r := range [...]*Record{&a.classAt, &a.writeAt, &a.readAt, &a.firstAt} {
+			e.record(r)
+		}
+	}
+	return e.b, nil
+}
+
+// UnmarshalBinary decodes what AppendBinary wrote.
+func (s *asyncState) UnmarshalBinary(b []byte) error {
+	d := dec{b: b}
+	n := d.count(8)
+	s.aggs = make(map[calls.Key]*asyncAgg, n)
+	for range n {
+		a := &asyncAgg{}
+		a.key = calls.Key{Endpoint: d.endpoint(), Caller: d.endpoint(), Callee: d.endpoint()}
+		a.class = d.class()
+		for _, v := range [...]*int{&a.calls, &a.traces, &a.maxPerReq, &a.failed, &a.tolerated, &a.tail, &a.writes, &a.reads} {
+			*v = d.nonneg()
+		}
+		a.writeHow, a.readHow, a.protocol = d.str(), d.str(), d.str()
+		for _, r := range [...]*Record{&a.classAt, &a.writeAt, &a.readAt, &a.firstAt} {
+			*r = d.record()
+		}
+		if d.err != nil {
+			break
+		}
+		if _, dup := s.aggs[a.key]; dup {
+			d.fail("duplicate make-async key")
+			break
+		}
+		s.aggs[a.key] = a
+	}
+	return d.done()
+}
+
+// elsewhereFunc is Shared.AsyncElsewhere.
+type elsewhereFunc func(callee calls.Endpoint) (sameOperation, sameService int)
 
 // reason is one confidence contribution and its explanation.
 type reason struct {

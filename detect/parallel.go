@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/syncaudit/syncaudit/calls"
-	"github.com/syncaudit/syncaudit/report"
 	"github.com/syncaudit/syncaudit/trace"
 	"github.com/syncaudit/syncaudit/whatif"
 )
@@ -51,7 +50,8 @@ inventory, ...) may be parallelized: they stay synchronous.`
 // Parallelize returns the parallelize detector. Its Doc explains what it
 // finds and the confidence scoring.
 func Parallelize() *Detector {
-	return &Detector{Name: string(report.Parallelize), Doc: parallelizeDoc, Run: runParallelize}
+	return &Detector{Name: ActionParallelize, Doc: parallelizeDoc,
+		New: func() DetectorState { return &parallelState{aggs: map[groupKey]*parallelAgg{}} }}
 }
 
 type groupKey struct {
@@ -73,9 +73,136 @@ type parallelAgg struct {
 	maxSize   int
 }
 
-func runParallelize(p *Pass) ([]Finding, error) {
+// parallelState is the parallelize detector's state: one aggregate per
+// (endpoint, caller, set of callees).
+type parallelState struct {
+	aggs map[groupKey]*parallelAgg
+}
+
+// Observe aggregates the sequential runs of every request of p and
+// returns their sites.
+func (s *parallelState) Observe(p *Pass) []Sites {
 	aggs, keys := collectParallel(p)
-	return parallelFindings(aggs, keys), nil
+	out := make([]Sites, len(keys))
+	for i, k := range keys {
+		a := aggs[k]
+		out[i] = Sites{Group: Group{Action: ActionParallelize, Endpoint: k.endpoint, Caller: k.caller, Callees: k.callees}, Sites: a.sites}
+		a.sites, a.lastTrace = nil, nil
+	}
+	if !p.SitesOnly {
+		s.add(aggs)
+	}
+	return out
+}
+
+// add merges aggregates into the state.
+func (s *parallelState) add(aggs map[groupKey]*parallelAgg) {
+	for k, b := range aggs {
+		m := s.aggs[k]
+		if m == nil {
+			s.aggs[k] = b
+			continue
+		}
+		m.runs += b.runs
+		m.traces += b.traces
+		m.distinct = m.distinct && b.distinct
+		m.explicit = m.explicit && b.explicit
+		m.busy += b.busy
+		m.critical = m.critical || b.critical
+		m.maxSize = max(m.maxSize, b.maxSize)
+	}
+}
+
+// Merge adds another parallelize state (see DetectorState).
+func (s *parallelState) Merge(o DetectorState) error {
+	t, ok := o.(*parallelState)
+	if !ok {
+		return fmt.Errorf("detect: parallelize: cannot merge a %T", o)
+	}
+	cp := make(map[groupKey]*parallelAgg, len(t.aggs))
+	for k, a := range t.aggs {
+		b := *a
+		cp[k] = &b
+	}
+	s.add(cp)
+	return nil
+}
+
+// Findings turns the aggregates into findings, sorted by key.
+func (s *parallelState) Findings(*Shared) []Finding {
+	keys := make([]groupKey, 0, len(s.aggs))
+	for k := range s.aggs {
+		keys = append(keys, k)
+	}
+	return parallelFindings(s.aggs, keys)
+}
+
+func compareGroupKeys(a, b groupKey) int {
+	return cmp.Or(a.endpoint.Compare(b.endpoint), a.caller.Compare(b.caller), cmp.Compare(a.callees, b.callees))
+}
+
+// AppendBinary encodes the aggregates in key order.
+func (s *parallelState) AppendBinary(b []byte) ([]byte, error) {
+	keys := make([]groupKey, 0, len(s.aggs))
+	for k := range s.aggs {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, compareGroupKeys)
+	e := enc{b: b}
+	e.uint(uint64(len(keys)))
+	for _, k := range keys {
+		a := s.aggs[k]
+		e.endpoint(k.endpoint)
+		e.endpoint(k.caller)
+		e.uint(uint64(len(a.callees)))
+		for _, c := range a.callees {
+			e.endpoint(c)
+		}
+		for _, v := range [...]int{a.runs, a.traces, a.busy, a.maxSize} {
+			e.uint(uint64(v))
+		}
+		e.bool(a.distinct)
+		e.bool(a.explicit)
+		e.bool(a.critical)
+	}
+	return e.b, nil
+}
+
+// UnmarshalBinary decodes what AppendBinary wrote.
+func (s *parallelState) UnmarshalBinary(b []byte) error {
+	d := dec{b: b}
+	n := d.count(8)
+	s.aggs = make(map[groupKey]*parallelAgg, n)
+	for range n {
+		a := &parallelAgg{}
+		ep, caller := d.endpoint(), d.endpoint()
+		nc := d.count(2)
+		a.callees = make([]calls.Endpoint, 0, nc)
+		names := make([]string, 0, nc)
+		for range nc {
+			c := d.endpoint()
+			a.callees = append(a.callees, c)
+			names = append(names, c.String())
+		}
+		for _, v := range [...]*int{&a.runs, &a.traces, &a.busy, &a.maxSize} {
+			*v = d.nonneg()
+		}
+		a.distinct, a.explicit, a.critical = d.bool(), d.bool(), d.bool()
+		if d.err != nil {
+			break
+		}
+		if a.runs == 0 || !slices.IsSortedFunc(a.callees, calls.Endpoint.Compare) {
+			d.fail("bad parallelize aggregate")
+			break
+		}
+		a.key = groupKey{endpoint: ep, caller: caller, callees: strings.Join(names, "\x00")}
+		if _, dup := s.aggs[a.key]; dup {
+			d.fail("duplicate parallelize key")
+			break
+		}
+		s.aggs[a.key] = a
+	}
+	return d.done()
 }
 
 // collectParallel aggregates the sequential runs of every request of p per
@@ -158,9 +285,7 @@ func collectParallel(p *Pass) (map[groupKey]*parallelAgg, []groupKey) {
 
 // parallelFindings turns the aggregates into findings, sorted by key.
 func parallelFindings(aggs map[groupKey]*parallelAgg, keys []groupKey) []Finding {
-	slices.SortFunc(keys, func(a, b groupKey) int {
-		return cmp.Or(a.endpoint.Compare(b.endpoint), a.caller.Compare(b.caller), cmp.Compare(a.callees, b.callees))
-	})
+	slices.SortFunc(keys, compareGroupKeys)
 	out := make([]Finding, 0, len(keys))
 	for _, k := range keys {
 		a := aggs[k]
@@ -171,7 +296,7 @@ func parallelFindings(aggs map[groupKey]*parallelAgg, keys []groupKey) []Finding
 			services[i], ops[i] = c.Service, c.Operation
 		}
 		out = append(out, Finding{
-			Action:     report.Parallelize,
+			Action:     ActionParallelize,
 			Endpoint:   k.endpoint,
 			Caller:     k.caller,
 			Callee:     calls.Endpoint{Service: strings.Join(services, " + "), Operation: strings.Join(ops, " + ")},
@@ -182,7 +307,6 @@ func parallelFindings(aggs map[groupKey]*parallelAgg, keys []groupKey) []Finding
 			Critical:   a.critical,
 			Reasons:    reasons,
 			Fix:        a.fix(),
-			Sites:      a.sites,
 		})
 	}
 	return out
@@ -202,7 +326,7 @@ func (p *Pass) addRun(aggs map[groupKey]*parallelAgg, keys *[]groupKey, r int, c
 		callees = append(callees, c.Callee)
 		group = append(group, c.Span)
 		services[c.Callee.Service] = true
-		if !p.sitesOnly {
+		if !p.SitesOnly {
 			if acc, _ := p.Access(r, c); acc != Read {
 				explicit = false
 			}

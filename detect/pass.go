@@ -6,13 +6,12 @@ import (
 	"time"
 
 	"github.com/syncaudit/syncaudit/calls"
-	"github.com/syncaudit/syncaudit/report"
-	"github.com/syncaudit/syncaudit/stats"
 	"github.com/syncaudit/syncaudit/trace"
 	"github.com/syncaudit/syncaudit/whatif"
 )
 
-// Pass is the shared state detectors run over, computed once per Run: the
+// Pass is the shared state detectors observe, computed once per batch
+// of requests (a sub-batch of whole traces, see State.Observe): the
 // requests in canonical order, and per trace its what-if model, which
 // request each span belongs to and the latest sync child start under each
 // span; per request its calls and baseline latency. Detectors must not
@@ -23,16 +22,18 @@ type Pass struct {
 	// ID, root start and index); Site.Request indexes them.
 	Requests []Request
 
+	// SitesOnly tells detectors to report sites only, without the
+	// evidence (classification, access, tail) confidence needs: the plan
+	// pass.
+	SitesOnly bool
+
 	classifier *Classifier
-	// sitesOnly makes the collectors record sites only, without the
-	// evidence (classification, access, tail) confidence needs.
-	sitesOnly bool
-	reqs      []reqState
-	endpoints map[calls.Endpoint]*endpointState
-	// async counts calls made asynchronously, per callee endpoint and per
-	// callee service.
-	asyncOps      map[calls.Endpoint]int
-	asyncServices map[string]int
+	reqs       []reqState
+	// shared counts calls made asynchronously, per callee endpoint and
+	// per callee service.
+	shared *Shared
+	// records are the requests' Records, same order.
+	records []Record
 	// classes caches Classify by its key; keyBuf and srcBuf are reused
 	// to build keys.
 	classes map[string]Class
@@ -167,20 +168,29 @@ func linked(t *trace.Trace) bool {
 
 func newPass(in []Request, opt Options) *Pass {
 	p := &Pass{
-		Options:       opt,
-		Requests:      slices.Clone(in),
-		classifier:    NewClassifier(opt.Policy),
-		asyncOps:      map[calls.Endpoint]int{},
-		asyncServices: map[string]int{},
-		classes:       map[string]Class{},
-		byID:          map[classID]Class{},
+		Options:    opt,
+		Requests:   slices.Clone(in),
+		classifier: NewClassifier(opt.Policy),
+		shared:     newShared(),
+		classes:    map[string]Class{},
+		byID:       map[classID]Class{},
 	}
-	slices.SortStableFunc(p.Requests, func(a, b Request) int { return compareRequests(&a, &b) })
+	p.records = make([]Record, len(p.Requests))
+	for i := range p.Requests {
+		p.records[i] = RecordOf(&p.Requests[i])
+	}
+	// Sort requests and records together, by record.
+	perm := make([]int, len(p.Requests))
+	for i := range perm {
+		perm[i] = i
+	}
+	slices.SortStableFunc(perm, func(a, b int) int { return compareRecords(&p.records[a], &p.records[b]) })
+	reqs, recs := make([]Request, len(perm)), make([]Record, len(perm))
+	for c, i := range perm {
+		reqs[c], recs[c] = p.Requests[i], p.records[i]
+	}
+	p.Requests, p.records = reqs, recs
 	p.reqs = make([]reqState, len(p.Requests))
-
-	p.endpoints = endpointIndex(len(p.Requests), func(i int) (calls.Endpoint, int64) {
-		return p.Requests[i].Endpoint, p.Requests[i].Latency
-	})
 	traces := map[*trace.Trace]*traceState{}
 	found := map[*trace.Trace][]calls.Call{}
 	for i := range p.Requests {
@@ -208,8 +218,8 @@ func newPass(in []Request, opt Options) *Pass {
 		st.baseline = ts.model.Baseline(r.Root)
 		for k := range st.calls {
 			if c := &st.calls[k]; c.Async {
-				p.asyncOps[c.Callee]++
-				p.asyncServices[c.Callee.Service]++
+				p.shared.asyncOps[c.Callee]++
+				p.shared.asyncServices[c.Callee.Service]++
 			}
 		}
 	}
@@ -392,10 +402,14 @@ func (p *Pass) classifyByText(t *trace.Trace, c *calls.Call) Class {
 	return cls
 }
 
-// AsyncElsewhere returns how many calls in all requests reach callee's
-// service and operation asynchronously, and how many reach its service.
+// Record returns request r's canonical Record.
+func (p *Pass) Record(r int) Record { return p.records[r] }
+
+// AsyncElsewhere returns how many calls in the pass's requests reach
+// callee's service and operation asynchronously, and how many reach its
+// service.
 func (p *Pass) AsyncElsewhere(callee calls.Endpoint) (sameOperation, sameService int) {
-	return p.asyncOps[callee], p.asyncServices[callee.Service]
+	return p.shared.AsyncElsewhere(callee)
 }
 
 // TailTolerance is how long a caller may go on after a call for the call
@@ -437,38 +451,6 @@ func (p *Pass) Access(r int, c *calls.Call) (Access, string) {
 	return AccessOf(t, c)
 }
 
-func ms(ns int64) float64 { return float64(ns) / 1e6 }
-
-// project computes f's savings by re-simulating each request in f.Sites,
-// and the endpoint's latency with the change applied to every request.
-func (p *Pass) project(f *Finding) {
-	sites := mergeSites(f.Sites)
-	f.Sites = sites
-	saving := make(map[int]int64, len(sites))
-	xs := make([]int64, 0, len(sites))
-	for _, s := range sites {
-		v := p.saving(s.Request, s.Change)
-		saving[s.Request] = v
-		xs = append(xs, v)
-	}
-	applySavings(f, xs, saving, p.endpoints[f.Endpoint])
-}
-
-// applySavings sets f's savings from the per-site savings xs (sorted in
-// place), and its share and latency after from its endpoint's requests
-// (ep may be nil) with saving per request index.
-func applySavings(f *Finding, xs []int64, saving map[int]int64, ep *endpointState) {
-	d := stats.Of(xs)
-	f.Savings = report.Savings{Mean: d.Mean / 1e6, P50: ms(d.P50), P95: ms(d.P95), P99: ms(d.P99), Total: ms(d.Sum)}
-	if ep == nil {
-		return
-	}
-	if ep.meanLatency > 0 {
-		f.Share = d.Mean / ep.meanLatency
-	}
-	f.LatencyAfter = after(ep, saving)
-}
-
 // saving is request r's latency minus its re-simulated latency under ch.
 func (p *Pass) saving(r int, ch whatif.Change) int64 {
 	st := &p.reqs[r]
@@ -477,17 +459,6 @@ func (p *Pass) saving(r int, ch whatif.Change) int64 {
 	}
 	d := st.tr.model.Simulate(p.Requests[r].Root, ch, int64(p.Options.EnqueueCost))
 	return st.baseline - d
-}
-
-// after returns the percentiles of an endpoint's latencies, each reduced
-// by its request's saving.
-func after(ep *endpointState, saving map[int]int64) report.LatencyAfter {
-	lat := make([]int64, len(ep.reqs))
-	for k, r := range ep.reqs {
-		lat[k] = ep.latencies[k] - saving[r]
-	}
-	d := stats.Of(lat)
-	return report.LatencyAfter{P50: ms(d.P50), P95: ms(d.P95), P99: ms(d.P99)}
 }
 
 // mergeSites sorts sites by request and merges those of the same request.
@@ -514,56 +485,5 @@ func union(a, b whatif.Change) whatif.Change {
 	return whatif.Change{
 		Detach:   append(slices.Clip(a.Detach), b.Detach...),
 		Parallel: append(slices.Clip(a.Parallel), b.Parallel...),
-	}
-}
-
-// plan simulates, per endpoint, every recommended finding together.
-func (p *Pass) plan(fs []Finding) []report.PlanEndpoint {
-	type epPlan struct {
-		ep      calls.Endpoint
-		changes []int
-		sites   []Site
-	}
-	byEP := map[calls.Endpoint]*epPlan{}
-	var eps []*epPlan
-	for i := range fs {
-		f := &fs[i]
-		if !f.Recommended {
-			continue
-		}
-		pl := byEP[f.Endpoint]
-		if pl == nil {
-			pl = &epPlan{ep: f.Endpoint}
-			byEP[f.Endpoint] = pl
-			eps = append(eps, pl) // fs is ranked: eps is in order of best rank
-		}
-		pl.changes = append(pl.changes, f.Rank)
-		pl.sites = append(pl.sites, f.Sites...)
-	}
-	out := make([]report.PlanEndpoint, 0, len(eps))
-	for _, pl := range eps {
-		ep := p.endpoints[pl.ep]
-		if ep == nil {
-			continue
-		}
-		saving := map[int]int64{}
-		for _, s := range mergeSites(pl.sites) {
-			saving[s.Request] = p.saving(s.Request, s.Change)
-		}
-		out = append(out, planEndpoint(pl.ep, ep, pl.changes, saving))
-	}
-	return out
-}
-
-// planEndpoint is the plan of one endpoint: the ranks of its recommended
-// changes and its latency before and after (saving per request index).
-func planEndpoint(e calls.Endpoint, ep *endpointState, changes []int, saving map[int]int64) report.PlanEndpoint {
-	before := stats.Of(slices.Clone(ep.latencies))
-	slices.Sort(changes)
-	return report.PlanEndpoint{
-		Endpoint: ref(e),
-		Changes:  changes,
-		BeforeMs: report.LatencyAfter{P50: ms(before.P50), P95: ms(before.P95), P99: ms(before.P99)},
-		AfterMs:  after(ep, saving),
 	}
 }

@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"context"
 	"encoding/binary"
 	"testing"
 
@@ -32,7 +33,7 @@ func TestDeepChain(t *testing.T) {
 			newSpan(s, c, trace.KindServer, "api", "GET /next", int64(s)*1000, int64(2*n-s)*1000))
 	}
 	link(t, tr)
-	res, err := Run(requests(tr), free)
+	res, err := Run(context.Background(), requests(tr), free)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,18 +65,18 @@ func TestWideFanOut(t *testing.T) {
 		tr.Spans = append(tr.Spans, s)
 	}
 	link(t, tr)
-	res, err := Run(requests(tr), free)
+	res, err := Run(context.Background(), requests(tr), free)
 	if err != nil {
 		t.Fatal(err)
 	}
 	par := find(res, "parallelize", "rows GET /rows/{id}")
-	if par == nil || par.Calls != 1 || len(par.Sites[0].Change.Parallel[0]) != width {
+	if par == nil || par.Calls != 1 || len(par.Sites) != 1 {
 		t.Fatalf("parallel finding = %+v", par)
 	}
 	// Started together, the reads take 0.9 ms instead of 200 s; the root's
 	// own 1.1 ms after the last read remain.
-	if want := float64(width*1000+1000-2000) / 1e6; par.Savings.Mean != want {
-		t.Errorf("parallel saving %v, want %v", par.Savings.Mean, want)
+	if want := float64(width*1000+1000-2000) / 1e6; savMs(par.Savings).Mean != want {
+		t.Errorf("parallel saving %v, want %v", savMs(par.Savings).Mean, want)
 	}
 	if f := find(res, "make-async", "rows GET /rows/{id}"); f == nil || f.Calls != width {
 		t.Errorf("make-async finding = %+v", f)

@@ -19,7 +19,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"runtime"
 	"slices"
 
 	"github.com/syncaudit/syncaudit/decode"
@@ -58,10 +57,6 @@ type Options struct {
 	// from then on the live data stays a small multiple of it, and the
 	// caller may tighten the runtime's memory limit.
 	OnSpill func(budget int64)
-	// Skip, when set, is asked before LoadPasses reads a spilled partition
-	// again in a pass after the first: true skips it (its callback is not
-	// called). The first pass reads every partition.
-	Skip func(pass, index int) bool
 }
 
 // Summary accounts for everything read.
@@ -129,99 +124,20 @@ func Load(ctx context.Context, paths []string, stdin io.Reader, opt Options) (*R
 // is exactly what Load returns. An error from fn stops loading and is
 // returned.
 func LoadPartitions(ctx context.Context, paths []string, stdin io.Reader, opt Options, fn func(*Partition) error) (*Result, error) {
-	return LoadPasses(ctx, paths, stdin, opt, 1, func(_ int, p *Partition) error { return fn(p) })
-}
-
-// LoadPasses is LoadPartitions for analyses that need several passes over
-// the traces: it reads the inputs once and calls fn with every partition,
-// passes times over (pass 0, 1, ..., partitions in order within a pass;
-// passes < 1 counts as 1). When the loader spilled, the partition files
-// are kept until the last pass, and each pass reads, groups and repairs
-// them again, so a partition's traces are equal (not identical) from one
-// pass to the next and memory stays bounded by the largest partition.
-// Without spilling, every pass gets the same single partition. The
-// Summary counts the traces once.
-func LoadPasses(ctx context.Context, paths []string, stdin io.Reader, opt Options, passes int, fn func(pass int, p *Partition) error) (*Result, error) {
-	passes = max(passes, 1)
-	inputs, errs := decode.Expand(paths, stdin)
-	res := &Result{Errors: errs}
-	res.Summary.Files = len(inputs)
-	res.Summary.FilesFailed = len(errs)
-	res.Summary.Formats = map[decode.Format]int{}
-	res.Summary.Rejected = map[trace.Reason]int{}
-	res.Summary.Warnings = map[string]int{}
-
-	workers := opt.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	sk := newSink(opt, inputs)
-	defer sk.close()
-	rejected := trace.Tally{}
-	add := func(spans []trace.Span, chunkBytes int) error {
-		sk.consumed(chunkBytes)
-		if opt.TraceID.IsZero() {
-			return sk.add(spans)
-		}
-		kept := spans[:0]
-		for i := range spans {
-			if spans[i].TraceID == opt.TraceID {
-				kept = append(kept, spans[i])
-			} else {
-				rejected.Add(trace.RejectFiltered, 1)
-			}
-		}
-		return sk.add(kept)
-	}
-	done := 0
-	err := decodeAll(ctx, inputs, opt.Decode, workers, func(f *fileResult) {
-		if f.err != nil {
-			res.Errors = append(res.Errors, f.err)
-			if f.spans == 0 {
-				res.Summary.FilesFailed++
-			}
-		}
-		if f.format != "" {
-			res.Summary.Formats[f.format]++
-		}
-		res.Summary.SpansRead += f.spans + f.rejected.Total()
-		rejected.Merge(f.rejected)
-		done++
-		if opt.Progress != nil {
-			opt.Progress(done, len(inputs), res.Summary.SpansRead)
-		}
-	}, add)
+	src, err := Open(ctx, paths, stdin, opt)
 	if err != nil {
 		return nil, err
 	}
-	var single []*trace.Trace // the one partition, for later passes
-	err = sk.partitions(ctx, passes, func(pass int, p *Partition, g *trace.Grouper) error {
-		if g == nil {
-			p.Traces = single
-			return fn(pass, p)
+	defer src.Close()
+	for p, err := range src.Partitions(ctx, nil) {
+		if err != nil {
+			return nil, err
 		}
-		traces := g.Traces()
-		if err := repairAll(ctx, traces, opt.Repair, workers); err != nil {
-			return err
+		if err := fn(p); err != nil {
+			return nil, err
 		}
-		if pass == 0 {
-			p.Traces = account(res, rejected, traces)
-		} else {
-			p.Traces = withSpans(traces)
-		}
-		if p.Count == 1 && passes > 1 {
-			single = p.Traces
-		}
-		return fn(pass, p)
-	})
-	if err != nil {
-		return nil, err
 	}
-	for r, n := range rejected {
-		res.Summary.Rejected[r] = n
-	}
-	res.Summary.SpansRejected = rejected.Total()
-	return res, nil
+	return src.Result(), nil
 }
 
 // account adds repaired traces to the summary and returns those with spans.

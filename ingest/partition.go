@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -115,61 +116,29 @@ func (s *sink) add(spans []trace.Span) error {
 // consumed records that a chunk of n decompressed bytes was merged.
 func (s *sink) consumed(n int) { s.read += int64(n) }
 
-// partitions calls f for each partition with a Grouper holding its spans,
-// passes times over (pass 0, 1, ...). Spilled partition files are kept
-// until the last pass reads them; without spilling, the one Grouper is
-// handed over in pass 0 and later passes get a nil Grouper.
-func (s *sink) partitions(ctx context.Context, passes int, f func(pass int, p *Partition, g *trace.Grouper) error) error {
+// pass calls f for partitions todo: without spilling, the one Grouper
+// (handed over once: todo is {0}); spilled, each partition file read
+// while f works on the one before (reading a partition file takes one
+// core, which f would otherwise leave idle between partitions; partitions
+// are sized so that two fit the memory budget). Files are kept until
+// close, for later passes.
+func (s *sink) pass(ctx context.Context, todo []int, f func(p *Partition, g *trace.Grouper) error) error {
 	if s.sp == nil {
 		g := s.g
 		s.g = nil
-		for pass := range passes {
-			if pass > 0 {
-				g = nil
-			}
-			if err := f(pass, &Partition{Index: 0, Count: 1}, g); err != nil {
-				return err
-			}
+		if g == nil {
+			return errors.New("ingest: the in-memory partition was already handed over")
 		}
-		return nil
+		return f(&Partition{Index: 0, Count: 1}, g)
 	}
-	if err := s.sp.finish(); err != nil {
-		return err
-	}
-	for pass := range passes {
-		// The partitions this pass reads, decided once the previous pass
-		// is done (Skip may depend on everything it saw).
-		var todo []int
-		for i := range s.sp.files {
-			if pass > 0 && s.opt.Skip != nil && s.opt.Skip(pass, i) {
-				if pass == passes-1 {
-					s.sp.drop(i)
-				}
-				continue
-			}
-			todo = append(todo, i)
-		}
-		if err := s.pass(ctx, pass, passes, todo, f); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// pass calls f for partitions todo of one pass, reading each partition
-// while f works on the one before: reading a partition file takes one
-// core, which f would otherwise leave idle between partitions. (Partitions
-// are sized so that two fit the memory budget.)
-func (s *sink) pass(ctx context.Context, pass, passes int, todo []int, f func(pass int, p *Partition, g *trace.Grouper) error) error {
 	type loaded struct {
 		g   *trace.Grouper
 		err error
 	}
-	keep := pass < passes-1
 	start := func(i int) chan loaded {
 		ch := make(chan loaded, 1)
 		go func() {
-			g, err := s.sp.load(i, keep)
+			g, err := s.sp.load(i, true)
 			ch <- loaded{g, err}
 		}()
 		return ch
@@ -190,7 +159,7 @@ func (s *sink) pass(ctx context.Context, pass, passes int, todo []int, f func(pa
 		if k+1 < len(todo) {
 			next = start(todo[k+1])
 		}
-		if err := f(pass, &Partition{Index: i, Count: len(s.sp.files)}, l.g); err != nil {
+		if err := f(&Partition{Index: i, Count: len(s.sp.files)}, l.g); err != nil {
 			if next != nil {
 				<-next // let the read finish before the files go
 			}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -35,7 +36,7 @@ func ordersFile(t *testing.T) string {
 // the summary counts them once, and the spill files are removed after the
 // last pass (or an error); without spilling every pass gets the one
 // partition.
-func TestLoadPasses(t *testing.T) {
+func TestSourcePasses(t *testing.T) {
 	path := ordersFile(t)
 	ctx := context.Background()
 	for _, limit := range []int64{0, 20_000} {
@@ -53,7 +54,7 @@ func TestLoadPasses(t *testing.T) {
 			seen := make([]map[trace.TraceID]bool, 3)
 			calls := make([]int, 3)
 			count := 0
-			res, err := ingest.LoadPasses(ctx, []string{path}, nil, opt, 3, func(pass int, p *ingest.Partition) error {
+			res, err := loadPasses(ctx, []string{path}, nil, opt, 3, func(pass int, p *ingest.Partition) error {
 				if seen[pass] == nil {
 					seen[pass] = map[trace.TraceID]bool{}
 				}
@@ -94,7 +95,7 @@ func TestLoadPasses(t *testing.T) {
 				t.Errorf("spill directory keeps %d entries", len(left))
 			}
 			stop := errors.New("enough")
-			if _, err := ingest.LoadPasses(ctx, []string{path}, nil, opt, 2, func(pass int, _ *ingest.Partition) error {
+			if _, err := loadPasses(ctx, []string{path}, nil, opt, 2, func(pass int, _ *ingest.Partition) error {
 				if pass == 1 {
 					return stop
 				}
@@ -109,18 +110,17 @@ func TestLoadPasses(t *testing.T) {
 	}
 }
 
-// TestLoadPassesSkip: Options.Skip leaves out partitions of later passes
+// TestLoadPassesSkip: Partitions' want leaves out partitions of later passes
 // (never the first pass), and their files are still removed; OnSpill is
 // called once, with the budget.
-func TestLoadPassesSkip(t *testing.T) {
+func TestSourcePassesSkip(t *testing.T) {
 	path := ordersFile(t)
 	spill := t.TempDir()
 	var spilled []int64
 	opt := ingest.Options{Repair: repair.DefaultOptions(), MemoryLimit: 20_000, SpillDir: spill,
-		Skip:    func(pass, index int) bool { return index%2 == 1 },
 		OnSpill: func(budget int64) { spilled = append(spilled, budget) }}
 	var got [2][]int
-	_, err := ingest.LoadPasses(context.Background(), []string{path}, nil, opt, 2, func(pass int, p *ingest.Partition) error {
+	_, err := loadPassesSkip(context.Background(), []string{path}, nil, opt, 2, func(_, index int) bool { return index%2 == 1 }, func(pass int, p *ingest.Partition) error {
 		got[pass] = append(got[pass], p.Index)
 		return nil
 	})
@@ -149,4 +149,35 @@ func TestLoadPassesSkip(t *testing.T) {
 	if len(spilled) != 1 || spilled[0] != 20_000/3 {
 		t.Errorf("OnSpill calls %v, want one with the budget %d", spilled, 20_000/3)
 	}
+}
+
+// loadPasses reads paths once (Open) and calls fn with every partition,
+// passes times over.
+func loadPasses(ctx context.Context, paths []string, stdin io.Reader, opt ingest.Options, passes int, fn func(pass int, p *ingest.Partition) error) (*ingest.Result, error) {
+	return loadPassesSkip(ctx, paths, stdin, opt, passes, nil, fn)
+}
+
+// loadPassesSkip is loadPasses leaving out, in passes after the first,
+// the partitions skip names.
+func loadPassesSkip(ctx context.Context, paths []string, stdin io.Reader, opt ingest.Options, passes int, skip func(pass, index int) bool, fn func(pass int, p *ingest.Partition) error) (*ingest.Result, error) {
+	src, err := ingest.Open(ctx, paths, stdin, opt)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	for pass := range passes {
+		var want func(int) bool
+		if skip != nil {
+			want = func(i int) bool { return !skip(pass, i) }
+		}
+		for p, err := range src.Partitions(ctx, want) {
+			if err != nil {
+				return nil, err
+			}
+			if err := fn(pass, p); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return src.Result(), nil
 }

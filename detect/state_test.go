@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
-	"slices"
 	"testing"
 
 	"github.com/syncaudit/syncaudit/ingest"
@@ -13,45 +12,94 @@ import (
 	"github.com/syncaudit/syncaudit/trace"
 )
 
-// accumulate runs an Accumulator over the batches, both passes. With
-// speculate, it calls Speculate after the first batch and, when the guess
-// was right, runs pass 2 over the first batch only.
+// accumulate runs a State over the batches, both passes. With speculate,
+// it calls Speculate after the first batch and, when the guess was right,
+// runs pass 2 over the first batch only.
 func accumulate(t *testing.T, opt Options, batches [][]Request, speculate bool) *Result {
 	t.Helper()
-	acc, err := NewAccumulator(opt)
+	ctx := context.Background()
+	acc, err := NewState(opt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i, b := range batches {
-		if err := acc.Observe(b); err != nil {
+		if err := acc.Observe(ctx, b); err != nil {
 			t.Fatal(err)
 		}
 		if speculate && i == 0 {
-			if err := acc.Speculate(); err != nil {
+			if err := acc.Speculate(ctx); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
-	res, err := acc.Finish()
+	res, err := acc.Finish(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := acc.Observe(batches[0]); err == nil {
+	if err := acc.Observe(ctx, batches[0]); err == nil {
 		t.Error("Observe after Finish: no error")
 	}
 	if acc.Speculated() != (speculate && acc.Speculated()) {
 		t.Error("Speculated without Speculate")
 	}
-	// Pass 2 in another order: the plan must not depend on it.
+	planPass(t, acc, res, batches, acc.Speculated())
+	return res
+}
+
+// planPass runs pass 2 over the batches in reverse order (the plan must
+// not depend on it), skipping all but the first when speculated.
+func planPass(t *testing.T, acc *State, res *Result, batches [][]Request, speculated bool) {
+	t.Helper()
 	for i := len(batches) - 1; i >= 0; i-- {
-		if i > 0 && acc.Speculated() {
+		if i > 0 && speculated {
 			continue // known from pass 1
 		}
-		if err := acc.ObservePlan(batches[i]); err != nil {
+		if err := acc.ObservePlan(context.Background(), batches[i]); err != nil {
 			t.Fatal(err)
 		}
 	}
 	res.Plan = acc.Plan()
+}
+
+// separately observes each batch into a State of its own, as separate
+// processes would, encodes and decodes each, and merges the decoded
+// states in reverse order into one; then both passes as accumulate.
+func separately(t *testing.T, opt Options, batches [][]Request) *Result {
+	t.Helper()
+	ctx := context.Background()
+	var encoded [][]byte
+	for _, b := range batches {
+		st, err := NewState(opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Observe(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		data, err := st.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		encoded = append(encoded, data)
+	}
+	merged, err := NewState(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := len(encoded) - 1; i >= 0; i-- {
+		st, _ := NewState(opt)
+		if err := st.UnmarshalBinary(encoded[i]); err != nil {
+			t.Fatalf("batch %d: %v", i, err)
+		}
+		if err := merged.Merge(st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := merged.Finish(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	planPass(t, merged, res, batches, false)
 	return res
 }
 
@@ -73,9 +121,11 @@ func batchings(traces []*trace.Trace) map[string][][]Request {
 	return out
 }
 
-// TestAccumulatorMatchesRun: detection over batches, in any order, gives
-// Run's findings (with their sites' request indices) and plan.
-func TestAccumulatorMatchesRun(t *testing.T) {
+// TestStateMatchesRun: detection over batches, in any order, with any
+// number of workers, with or without speculation, and over states
+// observed separately, encoded, decoded and merged, gives Run's findings
+// (with their sites' request indices) and plan.
+func TestStateMatchesRun(t *testing.T) {
 	type input struct {
 		name   string
 		traces []*trace.Trace
@@ -112,7 +162,7 @@ func TestAccumulatorMatchesRun(t *testing.T) {
 	top.Top = 3
 	for _, in := range inputs {
 		for oname, opt := range map[string]Options{"default": DefaultOptions(), "all recommended": all, "top 3": top} {
-			want, err := Run(requests(in.traces...), opt)
+			want, err := Run(context.Background(), requests(in.traces...), opt)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -120,19 +170,14 @@ func TestAccumulatorMatchesRun(t *testing.T) {
 				t.Fatalf("%s: no findings: the comparison would prove nothing", in.name)
 			}
 			for _, workers := range []int{1, 3} {
-				t.Run(fmt.Sprintf("%s/%s/RunParallel/workers=%d", in.name, oname, workers), func(t *testing.T) {
+				t.Run(fmt.Sprintf("%s/%s/Run/workers=%d", in.name, oname, workers), func(t *testing.T) {
 					opt := opt
 					opt.Workers = workers
-					got, err := RunParallel(context.Background(), requests(in.traces...), opt)
+					got, err := Run(context.Background(), requests(in.traces...), opt)
 					if err != nil {
 						t.Fatal(err)
 					}
-					if !reflect.DeepEqual(got.Candidates(), want.Candidates()) {
-						t.Errorf("candidates\n%+v\nwant\n%+v", got.Candidates(), want.Candidates())
-					}
-					if !reflect.DeepEqual(got.Plan, want.Plan) {
-						t.Errorf("plan\n%+v\nwant\n%+v", got.Plan, want.Plan)
-					}
+					sameResult(t, got, want)
 				})
 			}
 			for bname, batches := range batchings(in.traces) {
@@ -143,47 +188,62 @@ func TestAccumulatorMatchesRun(t *testing.T) {
 					opt := opt
 					opt.Workers = v.workers // 3: sub-batches observed concurrently
 					t.Run(fmt.Sprintf("%s/%s/%s/workers=%d/speculate=%v", in.name, oname, bname, v.workers, v.speculate), func(t *testing.T) {
-						got := accumulate(t, opt, batches, v.speculate)
-						if !reflect.DeepEqual(got.Candidates(), want.Candidates()) {
-							t.Errorf("candidates\n%+v\nwant\n%+v", got.Candidates(), want.Candidates())
-						}
-						if !reflect.DeepEqual(got.Plan, want.Plan) {
-							t.Errorf("plan\n%+v\nwant\n%+v", got.Plan, want.Plan)
-						}
-						for i := range min(len(got.Findings), len(want.Findings)) {
-							g := got.Findings[i].Sites
-							w := want.Findings[i].Sites
-							if !slices.EqualFunc(g, w, func(a, b Site) bool { return a.Request == b.Request }) {
-								t.Errorf("finding %d: sites %v, want requests of %v", i+1, g, w)
-							}
-						}
+						sameResult(t, accumulate(t, opt, batches, v.speculate), want)
 					})
 				}
+				t.Run(fmt.Sprintf("%s/%s/%s/encoded and merged", in.name, oname, bname), func(t *testing.T) {
+					sameResult(t, separately(t, opt, batches), want)
+				})
 			}
 		}
 	}
 }
 
-func TestAccumulatorErrors(t *testing.T) {
-	if _, err := NewAccumulator(Options{MinConfidence: 2}); err == nil {
+// sameResult compares two results: findings (sites by request index) and plan.
+func sameResult(t *testing.T, got, want *Result) {
+	t.Helper()
+	if !reflect.DeepEqual(got.Findings, want.Findings) {
+		t.Errorf("findings\n%+v\nwant\n%+v", got.Findings, want.Findings)
+	}
+	if !reflect.DeepEqual(got.Plan, want.Plan) {
+		t.Errorf("plan\n%+v\nwant\n%+v", got.Plan, want.Plan)
+	}
+}
+
+func TestStateErrors(t *testing.T) {
+	ctx := context.Background()
+	if _, err := NewState(Options{MinConfidence: 2}); err == nil {
 		t.Error("invalid options: no error")
 	}
-	acc, err := NewAccumulator(DefaultOptions())
+	acc, err := NewState(DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := acc.ObservePlan(nil); err == nil {
+	if err := acc.ObservePlan(ctx, nil); err == nil {
 		t.Error("ObservePlan before Finish: no error")
 	}
 	if acc.Plan() != nil || acc.NeedsPlan() {
 		t.Error("plan before Finish")
 	}
-	res, err := acc.Finish()
+	res, err := acc.Finish(ctx)
 	if err != nil || len(res.Findings) != 0 {
 		t.Fatalf("empty: %v, %d findings", err, len(res.Findings))
 	}
-	if _, err := acc.Finish(); err == nil {
+	if _, err := acc.Finish(ctx); err == nil {
 		t.Error("Finish twice: no error")
+	}
+	if _, err := acc.MarshalBinary(); err == nil {
+		t.Error("MarshalBinary after Finish: no error")
+	}
+	other, _ := NewState(DefaultOptions())
+	if err := other.Merge(acc); err == nil {
+		t.Error("Merge of a finished state: no error")
+	}
+	cheap := DefaultOptions()
+	cheap.EnqueueCost = 0
+	c, _ := NewState(cheap)
+	if err := other.Merge(c); err == nil {
+		t.Error("Merge of states with other enqueue costs: no error")
 	}
 }
 
@@ -239,7 +299,7 @@ func TestSpeculate(t *testing.T) {
 		traces = append(traces, build(t, uint64(i+1), d))
 	}
 	opt := DefaultOptions()
-	want, err := Run(requests(traces...), opt)
+	want, err := Run(context.Background(), requests(traces...), opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,30 +314,29 @@ func TestSpeculate(t *testing.T) {
 		{"wrong", [][]Request{requests(traces[0]), requests(traces[1:]...)}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			acc, err := NewAccumulator(opt)
+			ctx := context.Background()
+			acc, err := NewState(opt)
 			if err != nil {
 				t.Fatal(err)
 			}
 			for i, b := range tc.batches {
-				if err := acc.Observe(b); err != nil {
+				if err := acc.Observe(ctx, b); err != nil {
 					t.Fatal(err)
 				}
 				if i == 0 {
-					if err := acc.Speculate(); err != nil {
+					if err := acc.Speculate(ctx); err != nil {
 						t.Fatal(err)
 					}
 				}
 			}
 			got := accumulate(t, opt, tc.batches, true)
-			if _, err := acc.Finish(); err != nil {
+			if _, err := acc.Finish(ctx); err != nil {
 				t.Fatal(err)
 			}
 			if acc.Speculated() != tc.right {
 				t.Fatalf("Speculated = %v, want %v", acc.Speculated(), tc.right)
 			}
-			if !reflect.DeepEqual(got.Candidates(), want.Candidates()) || !reflect.DeepEqual(got.Plan, want.Plan) {
-				t.Errorf("got\n%+v\n%+v\nwant\n%+v\n%+v", got.Candidates(), got.Plan, want.Candidates(), want.Plan)
-			}
+			sameResult(t, got, want)
 			if len(want.Plan) == 0 {
 				t.Fatal("no plan: the test would prove nothing")
 			}

@@ -25,7 +25,7 @@ func reportJSON(t *testing.T, rep *report.Report) []byte {
 	return buf.Bytes()
 }
 
-// checkPartitioned compares the report of RunPartitioned with a memory
+// checkPartitioned compares the report of Audit with a memory
 // limit of limit bytes (forcing the loader to spill; 0: no limit) with
 // Run's over ingest.Load, byte for byte.
 func checkPartitioned(t *testing.T, paths []string, limit int64, aopt audit.Options) {
@@ -54,10 +54,16 @@ func checkPartitioned(t *testing.T, paths []string, limit int64, aopt audit.Opti
 		t.Fatalf("memory limit %d gave %d partition(s): the test must spill", limit, parts)
 	}
 	lopt.MemoryLimit, lopt.SpillDir = limit, t.TempDir()
-	got, gres, err := audit.RunPartitioned(ctx, paths, nil, lopt, aopt)
+	src, err := ingest.Open(ctx, paths, nil, lopt)
 	if err != nil {
 		t.Fatal(err)
 	}
+	got, err := audit.Audit(ctx, src, aopt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gres := src.Result()
+	src.Close()
 	if len(gres.Errors) != len(res.Errors) || gres.Traces != nil {
 		t.Errorf("result: %d errors (want %d), %d traces (want none)", len(gres.Errors), len(res.Errors), len(gres.Traces))
 	}
@@ -77,7 +83,7 @@ func checkPartitioned(t *testing.T, paths []string, limit int64, aopt audit.Opti
 	}
 }
 
-func TestRunPartitionedFixtures(t *testing.T) {
+func TestAuditPartitionedFixtures(t *testing.T) {
 	low := audit.DefaultOptions()
 	low.Detect.MinConfidence = 0 // every finding recommended: a larger plan
 	top := audit.DefaultOptions()
@@ -100,7 +106,7 @@ func TestRunPartitionedFixtures(t *testing.T) {
 	}
 }
 
-func TestRunPartitionedGenerated(t *testing.T) {
+func TestAuditPartitionedGenerated(t *testing.T) {
 	var buf bytes.Buffer
 	if _, err := bench.Generate(&buf, bench.Options{Shape: bench.ShapeOrder, Traces: 600, Seed: 11}); err != nil {
 		t.Fatal(err)
@@ -112,7 +118,7 @@ func TestRunPartitionedGenerated(t *testing.T) {
 	checkPartitioned(t, []string{path}, 200_000, audit.DefaultOptions())
 }
 
-func TestRunPartitionedCorpus(t *testing.T) {
+func TestAuditPartitionedCorpus(t *testing.T) {
 	dir := corpus.Dir(t)
 	if testing.Short() {
 		t.Skip("corpus comparison skipped in -short mode")

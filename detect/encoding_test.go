@@ -1,0 +1,136 @@
+package detect
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/syncaudit/syncaudit/trace"
+)
+
+// encodeBatches observes each batch into one State, in order, and encodes it.
+func encodeBatches(t *testing.T, opt Options, batches [][]Request) []byte {
+	t.Helper()
+	st, err := NewState(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range batches {
+		if err := st.Observe(context.Background(), b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data, err := st.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// TestStateEncodingCanonical: the same requests encode to the same bytes
+// whatever the batching, and decoding then encoding gives them back.
+func TestStateEncodingCanonical(t *testing.T) {
+	traces := seedTraces(t)
+	opt := DefaultOptions()
+	var want []byte
+	for name, batches := range batchings(traces) {
+		got := encodeBatches(t, opt, batches)
+		if want == nil {
+			want = got
+		} else if !bytes.Equal(got, want) {
+			t.Errorf("%s: encoding differs from another batching's", name)
+		}
+		st, _ := NewState(opt)
+		if err := st.UnmarshalBinary(got); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		again, err := st.MarshalBinary()
+		if err != nil || !bytes.Equal(again, got) {
+			t.Errorf("%s: round trip changed the encoding (%v)", name, err)
+		}
+	}
+	if len(want) < 100 {
+		t.Fatalf("encoding of %d bytes: the state holds nothing", len(want))
+	}
+}
+
+func TestStateDecodeErrors(t *testing.T) {
+	opt := DefaultOptions()
+	good := encodeBatches(t, opt, [][]Request{requests(seedTraces(t)...)})
+	other := opt
+	other.EnqueueCost = 0
+	for _, tc := range []struct {
+		name string
+		data []byte
+		opt  Options
+	}{
+		{"empty", nil, opt},
+		{"not a state", []byte("{}"), opt},
+		{"truncated", good[:len(good)/2], opt},
+		{"trailing bytes", append(append([]byte{}, good...), 0), opt},
+		{"other version", append([]byte(stateMagic), 99), opt},
+		{"other enqueue cost", good, other},
+		{"one detector", good, Options{EnqueueCost: opt.EnqueueCost, Detectors: []*Detector{MakeAsync()}}},
+	} {
+		st, err := NewState(tc.opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.UnmarshalBinary(tc.data); err == nil {
+			t.Errorf("%s: no error", tc.name)
+		}
+		if st.Requests() != 0 {
+			t.Errorf("%s: a failed decode left %d requests", tc.name, st.Requests())
+		}
+	}
+	st, _ := NewState(opt)
+	err := st.UnmarshalBinary(good[:len(good)-3])
+	if !errors.Is(err, errCorrupt) {
+		t.Errorf("truncated: %v, want errCorrupt", err)
+	}
+}
+
+// seedTraces are the seed's sequential and parallel checkouts.
+func seedTraces(tb testing.TB) []*trace.Trace {
+	var out []*trace.Trace
+	for i, d := range []string{seedSequential, seedParallel, seedSequential} {
+		out = append(out, build(tb, uint64(i+1), d))
+	}
+	return out
+}
+
+// FuzzStateUnmarshal: decoding never panics nor allocates without bound,
+// and whatever decodes encodes canonically: decoding that encoding gives
+// the same bytes again.
+func FuzzStateUnmarshal(f *testing.F) {
+	opt := DefaultOptions()
+	f.Add([]byte(stateMagic))
+	st, _ := NewState(opt)
+	if err := st.Observe(context.Background(), requests(seedTraces(f)...)); err != nil {
+		f.Fatal(err)
+	}
+	good, err := st.MarshalBinary()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		st, _ := NewState(opt)
+		if st.UnmarshalBinary(data) != nil {
+			return
+		}
+		once, err := st.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		st2, _ := NewState(opt)
+		if err := st2.UnmarshalBinary(once); err != nil {
+			t.Fatalf("re-encoded state does not decode: %v", err)
+		}
+		twice, err := st2.MarshalBinary()
+		if err != nil || !bytes.Equal(once, twice) {
+			t.Errorf("encoding is not canonical (%v)", err)
+		}
+	})
+}
