@@ -234,7 +234,7 @@ func (a *Analysis) ObservePlan(ctx context.Context, p *ingest.Partition) error {
 // pass 2 when NeedsPass2).
 func (a *Analysis) Report(sum ingest.Summary) *report.Report {
 	rep := a.rep
-	rep.Summary.Summary = sum
+	rep.Summary.Input = input(sum)
 	rep.Plan = plan(a.det.Plan())
 	for _, w := range a.falls {
 		if w != nil {

@@ -16,6 +16,8 @@ import (
 	"github.com/syncaudit/syncaudit/detect"
 	"github.com/syncaudit/syncaudit/detect/policy"
 	"github.com/syncaudit/syncaudit/ingest"
+	"github.com/syncaudit/syncaudit/render/html"
+	"github.com/syncaudit/syncaudit/render/text"
 	"github.com/syncaudit/syncaudit/report"
 )
 
@@ -199,11 +201,11 @@ func writeReport(ios *IOStreams, format, outFile string, rep *report.Report) err
 	case "json":
 		err = report.WriteJSON(w, rep)
 	case "markdown":
-		err = report.WriteMarkdown(w, rep)
+		err = text.WriteMarkdown(w, rep)
 	case "html":
-		err = report.WriteHTML(w, rep)
+		err = html.WriteHTML(w, rep)
 	default:
-		err = report.WriteTable(w, rep, report.TableOptions{TTY: ios.OutTTY && outFile == "", Color: ios.Color && outFile == ""})
+		err = text.WriteTable(w, rep, text.TableOptions{TTY: ios.OutTTY && outFile == "", Color: ios.Color && outFile == ""})
 	}
 	if err != nil {
 		return fmt.Errorf("writing report: %w", err)

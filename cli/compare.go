@@ -7,6 +7,7 @@ import (
 
 	"github.com/syncaudit/syncaudit/audit"
 	"github.com/syncaudit/syncaudit/detect"
+	"github.com/syncaudit/syncaudit/render/text"
 	"github.com/syncaudit/syncaudit/report"
 )
 
@@ -87,9 +88,9 @@ func compareRun(cmd *cobra.Command, opts *CompareOptions) error {
 	case "json":
 		err = report.WriteComparisonJSON(opts.IO.Out, c)
 	case "markdown":
-		err = report.WriteComparisonMarkdown(opts.IO.Out, c)
+		err = text.WriteComparisonMarkdown(opts.IO.Out, c)
 	default:
-		err = report.WriteComparisonTable(opts.IO.Out, c, report.TableOptions{TTY: opts.IO.OutTTY, Color: opts.IO.Color})
+		err = text.WriteComparisonTable(opts.IO.Out, c, text.TableOptions{TTY: opts.IO.OutTTY, Color: opts.IO.Color})
 	}
 	if err != nil {
 		return fmt.Errorf("writing comparison: %w", err)

@@ -11,8 +11,8 @@ import (
 
 	"github.com/syncaudit/syncaudit/decode"
 	"github.com/syncaudit/syncaudit/ingest"
+	"github.com/syncaudit/syncaudit/render/format"
 	"github.com/syncaudit/syncaudit/repair"
-	"github.com/syncaudit/syncaudit/report"
 	"github.com/syncaudit/syncaudit/trace"
 )
 
@@ -142,10 +142,10 @@ func printSummary(w io.Writer, s *ingest.Summary) {
 	fmt.Fprintf(w, "read %d file(s), %d span(s): %d in %d trace(s) (%d partial), %d rejected",
 		s.Files, s.SpansRead, s.SpansInTraces, s.Traces, s.PartialTraces, s.SpansRejected)
 	if len(s.Rejected) > 0 {
-		fmt.Fprintf(w, " (%s)", report.JoinCounts(s.Rejected))
+		fmt.Fprintf(w, " (%s)", format.JoinCounts(s.Rejected))
 	}
 	fmt.Fprintln(w)
 	if len(s.Warnings) > 0 {
-		fmt.Fprintf(w, "repairs: %s\n", report.JoinCounts(s.Warnings))
+		fmt.Fprintf(w, "repairs: %s\n", format.JoinCounts(s.Warnings))
 	}
 }

@@ -4,7 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/syncaudit/syncaudit/critpath"
-	"github.com/syncaudit/syncaudit/report/treeview"
+	"github.com/syncaudit/syncaudit/render/treeview"
 )
 
 // TreeOptions are the options of `syncaudit tree`.

@@ -1,13 +1,13 @@
-// Package report holds syncaudit's report model and its renderers.
+// Package report holds syncaudit's report model and its JSON schema: what
+// one analysis produced, independent of how it is shown.
 //
-// Input: a *Report built by the audit package (per-endpoint latency and
-// synchronous-call breakdown, ranked candidates, the combined plan). Output:
-// the same model rendered as a terminal table, versioned JSON, a Markdown
-// design-review document or a self-contained HTML page. Renderers never
-// compute anything the model does not hold.
+// Input: a *Report built by the audit package (input accounting,
+// per-endpoint latency and synchronous-call breakdown, ranked candidates,
+// the combined plan, the checklist). Output: the versioned JSON document
+// (WriteJSON, report.schema.json). The renderers of the render/...
+// packages read the model and never compute anything it does not hold.
+// The package imports no pipeline stage.
 package report
-
-import "github.com/syncaudit/syncaudit/ingest"
 
 // SchemaVersion is the version of the JSON document. It changes only when a
 // field is removed or changes meaning; new fields keep the version.
@@ -41,9 +41,24 @@ type RuleResult struct {
 	Offenders []string `json:"offenders"`
 }
 
+// Input accounts for everything read: files, formats, spans analysed or
+// rejected (with reasons), traces and repair warnings by kind.
+type Input struct {
+	Files         int            `json:"files"`
+	FilesFailed   int            `json:"filesFailed"`
+	Formats       map[string]int `json:"formats"`
+	SpansRead     int            `json:"spansRead"`
+	SpansInTraces int            `json:"spansInTraces"`
+	SpansRejected int            `json:"spansRejected"`
+	Rejected      map[string]int `json:"rejected"`
+	Traces        int            `json:"traces"`
+	PartialTraces int            `json:"partialTraces"`
+	Warnings      map[string]int `json:"warnings"`
+}
+
 // Summary accounts for the input and the analysis.
 type Summary struct {
-	ingest.Summary
+	Input
 	// Requests is the number of requests analysed (one per trace root).
 	Requests int `json:"requests"`
 	// EnqueueCostMs is the cost charged to a caller for publishing instead of calling.

@@ -1,4 +1,4 @@
-package report
+package report_test
 
 import (
 	"bytes"
@@ -12,6 +12,8 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/syncaudit/syncaudit/decode"
+	"github.com/syncaudit/syncaudit/report"
+	"github.com/syncaudit/syncaudit/report/reporttest"
 	"github.com/syncaudit/syncaudit/trace"
 )
 
@@ -42,10 +44,10 @@ func compileSchema(t *testing.T) *jsonschema.Schema {
 }
 
 // reportDoc renders r with WriteJSON and decodes it for the validator.
-func reportDoc(t *testing.T, r *Report) any {
+func reportDoc(t *testing.T, r *report.Report) any {
 	t.Helper()
 	var b bytes.Buffer
-	if err := WriteJSON(&b, r); err != nil {
+	if err := report.WriteJSON(&b, r); err != nil {
 		t.Fatal(err)
 	}
 	doc, err := jsonschema.UnmarshalJSON(&b)
@@ -57,15 +59,15 @@ func reportDoc(t *testing.T, r *Report) any {
 
 func TestSchemaAcceptsReports(t *testing.T) {
 	sch := compileSchema(t)
-	minimal := &Report{
-		SchemaVersion: SchemaVersion,
-		Endpoints:     []Endpoint{}, Candidates: []Candidate{}, Plan: []PlanEndpoint{},
-		Checklist: []CheckItem{}, Async: []AsyncFlow{},
+	minimal := &report.Report{
+		SchemaVersion: report.SchemaVersion,
+		Endpoints:     []report.Endpoint{}, Candidates: []report.Candidate{}, Plan: []report.PlanEndpoint{},
+		Checklist: []report.CheckItem{}, Async: []report.AsyncFlow{},
 	}
-	minimal.Summary.Formats = map[decode.Format]int{}
-	minimal.Summary.Rejected = map[trace.Reason]int{}
+	minimal.Summary.Formats = map[string]int{}
+	minimal.Summary.Rejected = map[string]int{}
 	minimal.Summary.Warnings = map[string]int{}
-	for name, r := range map[string]*Report{"rich": richReport(), "minimal": minimal} {
+	for name, r := range map[string]*report.Report{"rich": reporttest.Rich(), "minimal": minimal} {
 		if err := sch.Validate(reportDoc(t, r)); err != nil {
 			t.Errorf("%s report does not validate: %v", name, err)
 		}
@@ -109,7 +111,7 @@ func TestSchemaRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			doc := reportDoc(t, richReport()).(map[string]any)
+			doc := reportDoc(t, reporttest.Rich()).(map[string]any)
 			tt.edit(doc)
 			err := sch.Validate(doc)
 			if err == nil {
@@ -179,7 +181,7 @@ func TestSchemaDocumentsEveryField(t *testing.T) {
 		node schemaNode
 	}
 	// Iterate over an explicit stack, like the rest of the code base.
-	stack := []job{{"", reflect.TypeFor[Report](), root}}
+	stack := []job{{"", reflect.TypeFor[report.Report](), root}}
 	structs := 0
 	for len(stack) > 0 {
 		j := stack[len(stack)-1]
@@ -359,8 +361,8 @@ func TestSchemaEnums(t *testing.T) {
 		{"summary.warnings keys", summary.Properties["warnings"].PropertyNames.Enum, warnings},
 		{"summary.rejected keys", summary.Properties["rejected"].PropertyNames.Enum, reasons},
 		{"waterfallSpan.kind", span.Properties["kind"].Enum, kinds},
-		{"candidate.action", cand.Properties["action"].Enum, []string{string(MakeAsync), string(Parallelize)}},
-		{"candidateKey.action", key.Properties["action"].Enum, []string{string(MakeAsync), string(Parallelize)}},
+		{"candidate.action", cand.Properties["action"].Enum, []string{string(report.MakeAsync), string(report.Parallelize)}},
+		{"candidateKey.action", key.Properties["action"].Enum, []string{string(report.MakeAsync), string(report.Parallelize)}},
 	}
 	for _, tt := range tests {
 		got, want := slices.Sorted(slices.Values(tt.got)), slices.Sorted(slices.Values(tt.want))

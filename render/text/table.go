@@ -1,15 +1,23 @@
-package report
+// Package text renders reports and comparisons as text: terminal tables
+// (aligned with tablewriter on a TTY, tab-separated values otherwise) and
+// GitHub Markdown design-review documents.
+//
+// Input: a *report.Report or *report.Comparison. Output: WriteTable,
+// WriteMarkdown, WriteComparisonTable, WriteComparisonMarkdown.
+package text
 
 import (
 	"bufio"
 	"fmt"
 	"io"
-	"math"
 	"strconv"
 	"strings"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/syncaudit/syncaudit/render/format"
+	"github.com/syncaudit/syncaudit/report"
 )
 
 // TableOptions control the table renderer.
@@ -28,27 +36,10 @@ type section struct {
 	rows   [][]string
 }
 
-func fmtMs(v float64) string { return strconv.FormatFloat(v, 'f', 3, 64) }
-
-// fmtMsShort rounds to three significant digits or so: 0 decimals from
-// 100 ms, 1 from 10 ms, else 2; a negative value (a change) rounds as its
-// magnitude does.
-func fmtMsShort(v float64) string {
-	switch a := math.Abs(v); {
-	case a >= 100:
-		return strconv.FormatFloat(v, 'f', 0, 64) + "ms"
-	case a >= 10:
-		return strconv.FormatFloat(v, 'f', 1, 64) + "ms"
-	}
-	return strconv.FormatFloat(v, 'f', 2, 64) + "ms"
-}
-
-func pct(v float64) string { return strconv.FormatFloat(100*v, 'f', 1, 64) + "%" }
-
-func sections(r *Report, o TableOptions) []section {
-	num := fmtMs
+func sections(r *report.Report, o TableOptions) []section {
+	num := format.Ms
 	if o.TTY {
-		num = fmtMsShort
+		num = format.MsShort
 	}
 	eps := section{
 		title:  "Endpoints",
@@ -58,7 +49,7 @@ func sections(r *Report, o TableOptions) []section {
 		top := ""
 		if len(e.CriticalPath) > 0 {
 			c := e.CriticalPath[0]
-			top = fmt.Sprintf("%s %s (%s)", c.Service, c.Operation, pct(c.Share))
+			top = fmt.Sprintf("%s %s (%s)", c.Service, c.Operation, format.Pct(c.Share))
 		}
 		eps.rows = append(eps.rows, []string{e.Service, e.Operation, strconv.Itoa(e.Traces),
 			num(e.LatencyMs.P50), num(e.LatencyMs.P95), num(e.LatencyMs.P99), num(e.LatencyMs.Max),
@@ -77,7 +68,7 @@ func sections(r *Report, o TableOptions) []section {
 			}
 			total := strconv.FormatFloat(c.SavingsMs.Total, 'f', 3, 64)
 			if o.TTY {
-				total = fmtTotal(c.SavingsMs.Total)
+				total = format.Total(c.SavingsMs.Total)
 			}
 			cs.rows = append(cs.rows, []string{strconv.Itoa(c.Rank), string(c.Action),
 				c.Endpoint.Service + " " + c.Endpoint.Operation,
@@ -111,16 +102,9 @@ func sections(r *Report, o TableOptions) []section {
 	return out
 }
 
-func fmtTotal(ms float64) string {
-	if ms >= 10000 {
-		return strconv.FormatFloat(ms/1000, 'f', 1, 64) + "s"
-	}
-	return fmtMsShort(ms)
-}
-
 // WriteTable renders the report's endpoints, candidates and, when present,
 // the baseline comparison and audit rules.
-func WriteTable(w io.Writer, r *Report, o TableOptions) error {
+func WriteTable(w io.Writer, r *report.Report, o TableOptions) error {
 	return writeSections(w, sections(r, o), o)
 }
 
@@ -166,15 +150,4 @@ func writeSections(w io.Writer, secs []section, o TableOptions) error {
 		}
 	}
 	return bw.Flush()
-}
-
-// JoinCounts renders counts as "a 1, b 2" in key order (the input
-// accounting's rejection reasons and repair warnings).
-func JoinCounts[K ~string](m map[K]int) string {
-	rows := sortedCounts(m)
-	parts := make([]string, len(rows))
-	for i, r := range rows {
-		parts[i] = r.Name + " " + strconv.Itoa(r.Count)
-	}
-	return strings.Join(parts, ", ")
 }

@@ -1,18 +1,21 @@
-package report
+package text
 
 import (
 	"bufio"
 	"fmt"
 	"io"
 	"strconv"
+
+	"github.com/syncaudit/syncaudit/render/format"
+	"github.com/syncaudit/syncaudit/report"
 )
 
 func signedPct(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) + "%" }
 
-func comparisonSections(c *Comparison, o TableOptions) []section {
-	num := fmtMs
+func comparisonSections(c *report.Comparison, o TableOptions) []section {
+	num := format.Ms
 	if o.TTY {
-		num = fmtMsShort
+		num = format.MsShort
 	}
 	eps := section{title: "Latency change per endpoint",
 		header: []string{"service", "operation", "requests before", "requests after", "p50 before", "p50 after", "p50 change",
@@ -38,12 +41,12 @@ func comparisonSections(c *Comparison, o TableOptions) []section {
 }
 
 // WriteComparisonTable renders a comparison as tables (TTY) or TSV.
-func WriteComparisonTable(w io.Writer, c *Comparison, o TableOptions) error {
+func WriteComparisonTable(w io.Writer, c *report.Comparison, o TableOptions) error {
 	return writeSections(w, comparisonSections(c, o), o)
 }
 
 // WriteComparisonMarkdown renders a comparison as Markdown.
-func WriteComparisonMarkdown(w io.Writer, c *Comparison) error {
+func WriteComparisonMarkdown(w io.Writer, c *report.Comparison) error {
 	b := bufio.NewWriter(w)
 	fmt.Fprintf(b, "# Before/after comparison\n\n%d request(s) before, %d after.\n\n", c.BeforeRequests, c.AfterRequests)
 	for _, s := range comparisonSections(c, TableOptions{TTY: true}) {

@@ -1,4 +1,4 @@
-package report
+package text
 
 import (
 	"bufio"
@@ -6,6 +6,9 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/syncaudit/syncaudit/render/format"
+	"github.com/syncaudit/syncaudit/report"
 )
 
 // mdEscaper makes untrusted text (span, service and attribute values) inert
@@ -23,20 +26,20 @@ var mdEscaper = strings.NewReplacer(
 // MarkdownEscape escapes untrusted text for Markdown (see mdEscaper).
 func MarkdownEscape(s string) string { return mdEscaper.Replace(s) }
 
-func mdRef(r Ref) string {
+func mdRef(r report.Ref) string {
 	if r.Operation == "" {
 		return "**" + MarkdownEscape(r.Service) + "**"
 	}
 	return "**" + MarkdownEscape(r.Service) + "** " + MarkdownEscape(r.Operation)
 }
 
-func mdMs(v float64) string { return fmtMsShort(v) }
+func mdMs(v float64) string { return format.MsShort(v) }
 
 // WriteMarkdown writes the report as a design-review document that renders
 // on GitHub: summary, per-endpoint latency and synchronous breakdown, ranked
 // candidates with reasons and savings, the combined plan, the design-review
 // checklist with evidence, and the input accounting.
-func WriteMarkdown(w io.Writer, r *Report) error {
+func WriteMarkdown(w io.Writer, r *report.Report) error {
 	b := bufio.NewWriter(w)
 	p := func(format string, a ...any) { fmt.Fprintf(b, format, a...) }
 
@@ -71,17 +74,17 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	p("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, e := range r.Endpoints {
 		p("| %s | %d | %d | %s | %s | %s | %s | %d / %d | %d | %s / %s |\n",
-			mdRef(Ref{e.Service, e.Operation}), e.Traces, e.Errors,
+			mdRef(report.Ref{Service: e.Service, Operation: e.Operation}), e.Traces, e.Errors,
 			mdMs(e.LatencyMs.P50), mdMs(e.LatencyMs.P95), mdMs(e.LatencyMs.P99), mdMs(e.LatencyMs.Max),
 			e.SyncCalls.P50, e.SyncCalls.Max, e.SyncDepth.Max, mdMs(e.SyncLatencyMs.P50), mdMs(e.SyncLatencyMs.P95))
 	}
 	p("\n")
 	for _, e := range r.Endpoints {
-		p("### Critical path of %s\n\n", mdRef(Ref{e.Service, e.Operation}))
+		p("### Critical path of %s\n\n", mdRef(report.Ref{Service: e.Service, Operation: e.Operation}))
 		p("Where the requests' critical path spends its time (each span's exclusive critical-path time, attributed to the innermost call).\n\n")
 		p("| callee | mean per request | share of latency |\n| --- | ---: | ---: |\n")
 		for _, c := range e.CriticalPath {
-			p("| %s | %s | %s |\n", mdRef(Ref{c.Service, c.Operation}), mdMs(c.MeanMs), pct(c.Share))
+			p("| %s | %s | %s |\n", mdRef(report.Ref{Service: c.Service, Operation: c.Operation}), mdMs(c.MeanMs), format.Pct(c.Share))
 		}
 		p("\n")
 	}
@@ -94,7 +97,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		p("### %d. %s: %s → %s\n\n", c.Rank, c.Action, mdRef(c.Caller), mdRef(c.Callee))
 		p("- Endpoint: %s; seen %d time(s) in %d request(s).\n", mdRef(c.Endpoint), c.Calls, c.Traces)
 		p("- Projected saving per request: mean %s, p50 %s, p95 %s, p99 %s; %s in total (%s of the endpoint's latency).\n",
-			mdMs(c.SavingsMs.Mean), mdMs(c.SavingsMs.P50), mdMs(c.SavingsMs.P95), mdMs(c.SavingsMs.P99), fmtTotal(c.SavingsMs.Total), pct(c.Share))
+			mdMs(c.SavingsMs.Mean), mdMs(c.SavingsMs.P50), mdMs(c.SavingsMs.P95), mdMs(c.SavingsMs.P99), format.Total(c.SavingsMs.Total), format.Pct(c.Share))
 		p("- Endpoint latency after this change: p50 %s, p95 %s, p99 %s.\n", mdMs(c.LatencyAfterMs.P50), mdMs(c.LatencyAfterMs.P95), mdMs(c.LatencyAfterMs.P99))
 		p("- Confidence: %.2f. Why:\n", c.Confidence)
 		for _, why := range c.Reasons {
@@ -181,17 +184,17 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	s := r.Summary
 	p("%d span(s) read: %d in %d trace(s) (%d partial), %d rejected", s.SpansRead, s.SpansInTraces, s.Traces, s.PartialTraces, s.SpansRejected)
 	if len(s.Rejected) > 0 {
-		p(" (%s)", MarkdownEscape(JoinCounts(s.Rejected)))
+		p(" (%s)", MarkdownEscape(format.JoinCounts(s.Rejected)))
 	}
 	p(".")
 	if len(s.Warnings) > 0 {
-		p(" Repairs: %s.", MarkdownEscape(JoinCounts(s.Warnings)))
+		p(" Repairs: %s.", MarkdownEscape(format.JoinCounts(s.Warnings)))
 	}
 	p("\n")
 	return b.Flush()
 }
 
-func mdEvidence(ev Evidence) string {
+func mdEvidence(ev report.Evidence) string {
 	var parts []string
 	if ev.Endpoint.Service != "" {
 		parts = append(parts, mdRef(ev.Endpoint))

@@ -1,4 +1,4 @@
-package report
+package format
 
 import (
 	"fmt"
@@ -15,9 +15,9 @@ func ExampleJoinCounts() {
 	// ""
 }
 
-// TestFmtMsShort: the terminal and Markdown number format keeps about three
+// TestMsShort: the terminal and Markdown number format keeps about three
 // significant digits, for changes (negative values) too.
-func TestFmtMsShort(t *testing.T) {
+func TestMsShort(t *testing.T) {
 	for _, tt := range []struct {
 		in   float64
 		want string
@@ -25,8 +25,19 @@ func TestFmtMsShort(t *testing.T) {
 		{355.97, "356ms"}, {-355.97, "-356ms"}, {47.18, "47.2ms"}, {-47.18, "-47.2ms"},
 		{1.17, "1.17ms"}, {-1.17, "-1.17ms"}, {0, "0.00ms"}, {100, "100ms"}, {-10, "-10.0ms"},
 	} {
-		if got := fmtMsShort(tt.in); got != tt.want {
-			t.Errorf("fmtMsShort(%v) = %q, want %q", tt.in, got, tt.want)
+		if got := MsShort(tt.in); got != tt.want {
+			t.Errorf("MsShort(%v) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestTotal(t *testing.T) {
+	for _, tt := range []struct {
+		in   float64
+		want string
+	}{{9999, "9999ms"}, {10000, "10.0s"}, {7100, "7100ms"}, {0.5, "0.50ms"}} {
+		if got := Total(tt.in); got != tt.want {
+			t.Errorf("Total(%v) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
