@@ -3,6 +3,7 @@ package calls
 import (
 	"strings"
 
+	"github.com/syncaudit/syncaudit/calls/sqlstmt"
 	"github.com/syncaudit/syncaudit/trace"
 )
 
@@ -341,10 +342,6 @@ func isDB(a trace.Attrs) bool {
 	return a.Get(trace.AttrDBSystem) != "" || a.Get(trace.AttrDBOperation) != "" || a.Get(trace.AttrDBStatement) != ""
 }
 
-// maxStatementScan bounds how much of a statement is read to find its verb
-// and table: enough for any leading comment and the table name.
-const maxStatementScan = 4096
-
 // dbOperation returns the database operation of s and, when cheap to find,
 // the table it works on. The operation is db.operation, else the first word
 // of db.statement (upper case), else a SQL verb starting the span name (the
@@ -354,13 +351,13 @@ const maxStatementScan = 4096
 func dbOperation(s *trace.Span) (op, table string) {
 	a := s.Attrs
 	op = a.Get(trace.AttrDBOperation)
-	verb, table := sqlVerbTable(a.Get(trace.AttrDBStatement))
+	verb, table := sqlstmt.VerbTable(a.Get(trace.AttrDBStatement))
 	if op == "" {
 		op = verb
 	}
 	name := strings.TrimSpace(s.Name)
 	if op == "" {
-		if v, t := sqlVerbTable(name); isSQLVerb(v) {
+		if v, t := sqlstmt.VerbTable(name); sqlstmt.IsVerb(v) {
 			op, table = v, t
 		}
 	}
@@ -376,117 +373,6 @@ func dbOperation(s *trace.Span) (op, table string) {
 		}
 	}
 	return op, table
-}
-
-// isSQLVerb reports whether w (upper case) starts a SQL statement.
-func isSQLVerb(w string) bool {
-	switch w {
-	case "SELECT", "INSERT", "UPDATE", "DELETE", "UPSERT", "MERGE", "REPLACE", "WITH", "CALL", "EXEC",
-		"EXECUTE", "CREATE", "DROP", "ALTER", "TRUNCATE":
-		return true
-	}
-	return false
-}
-
-// sqlVerbTable returns the first word of a statement in upper case (when it
-// is made of letters) and the table it names: the word after FROM for SELECT
-// and DELETE, after INTO for INSERT, REPLACE, UPSERT and MERGE, and the next
-// word for UPDATE. Leading comments and parentheses are skipped; only the
-// first maxStatementScan bytes are read.
-func sqlVerbTable(stmt string) (verb, table string) {
-	if len(stmt) > maxStatementScan {
-		stmt = stmt[:maxStatementScan]
-	}
-	tok := tokenizer{s: stmt}
-	w := tok.next()
-	if w == "" {
-		return "", ""
-	}
-	for i := 0; i < len(w); i++ {
-		if !isLetter(w[i]) {
-			return "", ""
-		}
-	}
-	verb = strings.ToUpper(w)
-	var after string
-	switch verb {
-	case "SELECT", "DELETE":
-		after = "FROM"
-	case "INSERT", "REPLACE", "UPSERT", "MERGE":
-		after = "INTO"
-	case "UPDATE":
-		return verb, tableName(tok.nextTable())
-	default:
-		return verb, ""
-	}
-	for w := tok.next(); w != ""; w = tok.next() {
-		if strings.EqualFold(w, after) {
-			return verb, tableName(tok.nextTable())
-		}
-	}
-	return verb, ""
-}
-
-// tableName strips identifier quotes from w and returns it when it looks
-// like a (possibly qualified) table name, else "".
-func tableName(w string) string {
-	w = strings.Map(func(r rune) rune {
-		if r == '`' || r == '"' || r == '[' || r == ']' {
-			return -1
-		}
-		return r
-	}, w)
-	if w == "" {
-		return ""
-	}
-	for i := 0; i < len(w); i++ {
-		c := w[i]
-		if !isLetter(c) && !isDigit(c) && c != '_' && c != '.' && c != '$' {
-			return ""
-		}
-	}
-	return w
-}
-
-// tokenizer splits a SQL statement into words, skipping white space,
-// comments and the punctuation "(),;".
-type tokenizer struct{ s string }
-
-// nextTable returns the next word, or "" when a parenthesis comes first (a
-// subquery or a column list, not a table).
-func (t *tokenizer) nextTable() string {
-	if strings.HasPrefix(strings.TrimLeft(t.s, " \t\r\n"), "(") {
-		return ""
-	}
-	return t.next()
-}
-
-func (t *tokenizer) next() string {
-	s := t.s
-	for {
-		s = strings.TrimLeft(s, " \t\r\n(),;")
-		switch {
-		case strings.HasPrefix(s, "/*"):
-			if j := strings.Index(s[2:], "*/"); j >= 0 {
-				s = s[j+4:]
-				continue
-			}
-			s = ""
-		case strings.HasPrefix(s, "--"):
-			if j := strings.IndexByte(s, '\n'); j >= 0 {
-				s = s[j+1:]
-				continue
-			}
-			s = ""
-		}
-		break
-	}
-	j := strings.IndexAny(s, " \t\r\n(),;")
-	if j < 0 {
-		j = len(s)
-	}
-	t.s = s[j:]
-	return s[:j]
 }
 
 // serviceFromAttrs names the callee of a client span whose server is not in
