@@ -21,6 +21,7 @@ import (
 	"github.com/syncaudit/syncaudit/detect"
 	"github.com/syncaudit/syncaudit/internal/parallel"
 	"github.com/syncaudit/syncaudit/report"
+	"github.com/syncaudit/syncaudit/review"
 	"github.com/syncaudit/syncaudit/stats"
 	"github.com/syncaudit/syncaudit/trace"
 )
@@ -35,12 +36,12 @@ type Options struct {
 	// confidence, top N, policy).
 	Detect detect.Options
 	// Thresholds are the design-review checklist's limits.
-	Thresholds Thresholds
+	Thresholds review.Thresholds
 }
 
 // DefaultOptions returns the documented defaults.
 func DefaultOptions() Options {
-	return Options{Detect: detect.DefaultOptions(), Thresholds: DefaultThresholds()}
+	return Options{Detect: detect.DefaultOptions(), Thresholds: review.DefaultThresholds()}
 }
 
 // Request is one analysed request: a root span of a trace and what it waited for.
@@ -139,7 +140,7 @@ func analyzeTrace(t *trace.Trace, full bool, names *calls.Names) []Request {
 // candidate detection, so they can be computed while it runs.
 type reportParts struct {
 	endpoints []report.Endpoint
-	groups    []*callGroup
+	groups    []review.CallStats
 	flows     []report.AsyncFlow
 }
 
@@ -157,7 +158,7 @@ func newReport(requests int, found *detect.Result, parts reportParts, opt Option
 		Candidates: candidates(found.Findings),
 		Async:      parts.flows,
 	}
-	rep.Checklist = checklist(parts.groups, rep.Endpoints, rep.Candidates, rep.Async, opt.Thresholds)
+	rep.Checklist = review.Checklist(parts.groups, rep.Endpoints, rep.Candidates, rep.Async, opt.Thresholds)
 	return rep
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/syncaudit/syncaudit/render/html"
 	"github.com/syncaudit/syncaudit/render/text"
 	"github.com/syncaudit/syncaudit/report"
+	"github.com/syncaudit/syncaudit/review"
 )
 
 // AnalyzeOptions are the options of `syncaudit analyze`.
@@ -32,14 +33,14 @@ type AnalyzeOptions struct {
 	EnqueueCost   time.Duration
 	MinConfidence float64
 	Top           int
-	Thresholds    audit.Thresholds
+	Thresholds    review.Thresholds
 	// FailOn are --fail-on rules; Baseline is an earlier JSON report.
 	FailOn       []string
 	Baseline     string
 	TolerancePct float64
 	load         loadFlags
 	// rules are the parsed FailOn rules.
-	rules []audit.Rule
+	rules []review.Rule
 }
 
 var outputFormats = []string{"table", "json", "markdown", "html"}
@@ -48,7 +49,7 @@ var outputFormats = []string{"table", "json", "markdown", "html"}
 func NewCmdAnalyze(io *IOStreams, runF func(*AnalyzeOptions) error) *cobra.Command {
 	opts := &AnalyzeOptions{IO: io}
 	dd := detect.DefaultOptions()
-	th := audit.DefaultThresholds()
+	th := review.DefaultThresholds()
 	cmd := &cobra.Command{
 		Use:   "analyze PATH...",
 		Short: "Rank the synchronous calls that could be asynchronous, with projected savings",
@@ -82,7 +83,7 @@ and evaluate the design-review checklist.`,
 			if opts.Top < 0 {
 				return usageErrorf("--top must not be negative")
 			}
-			rules, err := audit.ParseRules(opts.FailOn)
+			rules, err := review.ParseRules(opts.FailOn)
 			if err != nil {
 				return usageErrorf("--fail-on: %v", err)
 			}
@@ -136,7 +137,7 @@ func analyzeRun(cmd *cobra.Command, opts *AnalyzeOptions) error {
 	}
 	var base *report.Report
 	if opts.Baseline != "" {
-		if base, err = audit.LoadReport(opts.Baseline); err != nil {
+		if base, err = review.LoadReport(opts.Baseline); err != nil {
 			return withCode(ExitUsage, fmt.Errorf("--baseline: %w", err))
 		}
 	}
@@ -164,12 +165,12 @@ func analyzeRun(cmd *cobra.Command, opts *AnalyzeOptions) error {
 		return err
 	}
 	if base != nil {
-		rep.Baseline = audit.Diff(opts.Baseline, base, rep, opts.TolerancePct)
+		rep.Baseline = review.Diff(opts.Baseline, base, rep, opts.TolerancePct)
 		for _, r := range rep.Baseline.Regressions {
 			fmt.Fprintf(opts.IO.ErrOut, "regression: %s\n", r)
 		}
 	}
-	rep.Audit = audit.Evaluate(opts.rules, rep)
+	rep.Audit = review.Evaluate(opts.rules, rep)
 	if err := writeReport(opts.IO, opts.Output, opts.OutFile, rep); err != nil {
 		return err
 	}

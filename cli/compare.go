@@ -9,6 +9,7 @@ import (
 	"github.com/syncaudit/syncaudit/detect"
 	"github.com/syncaudit/syncaudit/render/text"
 	"github.com/syncaudit/syncaudit/report"
+	"github.com/syncaudit/syncaudit/review"
 )
 
 // CompareOptions are the options of `syncaudit compare`.
@@ -55,7 +56,7 @@ that a migration to async delivered what syncaudit projected.`,
 	cmd.Flags().StringVar(&opts.analyze.PolicyFile, "policy", "", "policy `FILE` used for BEFORE's plan")
 	cmd.Flags().DurationVar(&opts.analyze.EnqueueCost, "enqueue-cost", detect.DefaultEnqueueCost, "enqueue cost used for BEFORE's plan")
 	cmd.Flags().Float64Var(&opts.analyze.MinConfidence, "min-confidence", detect.DefaultMinConfidence, "confidence from which a candidate enters BEFORE's plan")
-	opts.analyze.Thresholds = audit.DefaultThresholds()
+	opts.analyze.Thresholds = review.DefaultThresholds()
 	opts.analyze.load.register(cmd.Flags(), loadSources{})
 	return cmd
 }
@@ -83,7 +84,7 @@ func compareRun(cmd *cobra.Command, opts *CompareOptions) error {
 	if err != nil {
 		return err
 	}
-	c := audit.Compare(before, after)
+	c := review.Compare(before, after)
 	switch opts.Output {
 	case "json":
 		err = report.WriteComparisonJSON(opts.IO.Out, c)

@@ -1,4 +1,4 @@
-package audit
+package review
 
 import (
 	"cmp"
