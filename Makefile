@@ -5,7 +5,7 @@ export GOFLAGS := -buildvcs=false
 GO ?= go
 BIN := bin/syncaudit
 
-.PHONY: all build test demo bench lint fmt fuzz fixtures integration tools chromium clean
+.PHONY: all build test race demo bench lint fmt fuzz fixtures integration tools chromium clean
 
 all: lint test build
 
@@ -21,9 +21,21 @@ test:
 demo: build
 	./$(BIN) analyze fixtures/sync/otlp.jsonl.gz
 
-lint:
+# Static checks: go vet, gofmt, go.mod/go.sum tidy, staticcheck (pinned,
+# built from the Go module proxy; staticcheck.conf says which checks), and
+# the race detector on the packages that run goroutines.
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+lint: race
 	$(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) mod tidy -diff
+	$(GO) run $(STATICCHECK) ./...
+
+# The race detector on the concurrent packages (-short: their quick tests,
+# a few minutes on 2 cores).
+RACE_PKGS := ./internal/parallel ./trace ./ingest ./detect ./audit ./decode/...
+race:
+	$(GO) test -race -short -count=1 $(RACE_PKGS)
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

@@ -53,34 +53,50 @@ func firstDiff(want, got string) string {
 	return ""
 }
 
-// TestGoldenReports: every output format over the bundled sync fixture.
+// TestGoldenReports: every output format over the bundled sync fixture,
+// and runs that end with another exit code: each case's exit code is part
+// of what it expects, and what it printed on stderr is a golden file too
+// when the code is not ExitOK.
 func TestGoldenReports(t *testing.T) {
 	tests := []struct {
 		name string
 		args []string
 		tty  bool
+		code int
 	}{
-		{"analyze.tsv", []string{"analyze", syncFixture}, false},
-		{"analyze.tty.txt", []string{"analyze", syncFixture}, true},
-		{"analyze.json", []string{"analyze", "-o", "json", syncFixture}, false},
-		{"analyze.md", []string{"analyze", "-o", "markdown", syncFixture}, false},
-		{"analyze.html", []string{"analyze", "-o", "html", syncFixture}, false},
-		{"tree.txt", []string{"tree", syncFixture}, false},
-		{"tree.json", []string{"tree", "-o", "json", syncFixture}, false},
-		{"tree-async.txt", []string{"tree", asyncFixture}, false},
-		{"compare.tsv", []string{"compare", syncFixture, asyncFixture}, false},
-		{"compare.json", []string{"compare", "-o", "json", syncFixture, asyncFixture}, false},
-		{"compare.md", []string{"compare", "-o", "markdown", syncFixture, asyncFixture}, false},
+		{"analyze.tsv", []string{"analyze", syncFixture}, false, ExitOK},
+		{"analyze.tty.txt", []string{"analyze", syncFixture}, true, ExitOK},
+		{"analyze.json", []string{"analyze", "-o", "json", syncFixture}, false, ExitOK},
+		{"analyze.md", []string{"analyze", "-o", "markdown", syncFixture}, false, ExitOK},
+		{"analyze.html", []string{"analyze", "-o", "html", syncFixture}, false, ExitOK},
+		{"tree.txt", []string{"tree", syncFixture}, false, ExitOK},
+		{"tree.json", []string{"tree", "-o", "json", syncFixture}, false, ExitOK},
+		{"tree-async.txt", []string{"tree", asyncFixture}, false, ExitOK},
+		{"compare.tsv", []string{"compare", syncFixture, asyncFixture}, false, ExitOK},
+		{"compare.json", []string{"compare", "-o", "json", syncFixture, asyncFixture}, false, ExitOK},
+		{"compare.md", []string{"compare", "-o", "markdown", syncFixture, asyncFixture}, false, ExitOK},
+		// A truncated file beside a good one: the good one is analysed, the
+		// bad one named with its position, exit 3.
+		{"analyze-bad-input.json", []string{"analyze", "-o", "json", syncFixture, "testdata/bad/truncated.json"}, false, ExitInput},
+		// A scheduled audit whose rule fails: the report, then exit 4.
+		{"analyze-fail-on.tsv", []string{"analyze", "--fail-on", "candidates>0", syncFixture}, false, ExitAudit},
+		// Nothing usable: exit 5.
+		{"analyze-no-data.tsv", []string{"analyze", "testdata/no-spans.json"}, false, ExitNoData},
+		// A bad flag: exit 2, nothing on stdout.
+		{"analyze-usage.tsv", []string{"analyze", "-o", "pdf", syncFixture}, false, ExitUsage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
 			ios := Test(nil, &out, &errOut)
 			ios.OutTTY = tt.tty
-			if code := Main(tt.args, ios); code != ExitOK {
-				t.Fatalf("exit %d: %s", code, errOut.String())
+			if code := Main(tt.args, ios); code != tt.code {
+				t.Fatalf("exit %d, want %d: %s", code, tt.code, errOut.String())
 			}
 			golden(t, tt.name, out.String())
+			if tt.code != ExitOK {
+				golden(t, tt.name+".stderr", errOut.String())
+			}
 		})
 	}
 }

@@ -2,7 +2,6 @@ package detect
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -10,22 +9,14 @@ import (
 
 	"github.com/syncaudit/syncaudit/ingest"
 	"github.com/syncaudit/syncaudit/repair"
-)
 
-// corpusDir locates the shared trace corpus next to the repository.
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "shared", "corpus")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("trace corpus not found at %s: %v", dir, err)
-	}
-	return dir
-}
+	"github.com/syncaudit/syncaudit/internal/corpus"
+)
 
 // Real exports: detection runs, finds something where the data has
 // sequential calls, and does not depend on request order.
 func TestCorpus(t *testing.T) {
-	dir := corpusDir(t)
+	dir := corpus.Dir(t)
 	for _, file := range []string{
 		"deathstarbench/traces-1695947455229.json",
 		"zipkin/smartthings-mobile-web-install.json",

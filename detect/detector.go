@@ -236,9 +236,3 @@ func compareRecords(a, b *Record) int {
 		cmp.Compare(a.Endpoint.Service, b.Endpoint.Service), cmp.Compare(a.Endpoint.Operation, b.Endpoint.Operation),
 		cmp.Compare(a.Latency, b.Latency))
 }
-
-// compareRequests orders requests canonically (as their Records).
-func compareRequests(a, b *Request) int {
-	ra, rb := RecordOf(a), RecordOf(b)
-	return compareRecords(&ra, &rb)
-}

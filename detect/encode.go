@@ -11,15 +11,14 @@ import (
 )
 
 // enc appends the primitive values of the state encoding (see State's
-// MarshalBinary): unsigned and zig-zag varints, length-prefixed strings,
-// IEEE 754 float64 bits. Hand-written rather than gob or protobuf: the
-// layout is small, versioned by State, and must be stable across
+// MarshalBinary): unsigned and zig-zag varints and length-prefixed
+// strings. Hand-written rather than gob or protobuf: the layout is small,
+// versioned by State, and must be stable across
 // releases and validate hostile input without reflection.
 type enc struct{ b []byte }
 
 func (e *enc) uint(v uint64)             { e.b = binary.AppendUvarint(e.b, v) }
 func (e *enc) int(v int64)               { e.b = binary.AppendVarint(e.b, v) }
-func (e *enc) float(v float64)           { e.b = binary.LittleEndian.AppendUint64(e.b, math.Float64bits(v)) }
 func (e *enc) str(s string)              { e.uint(uint64(len(s))); e.b = append(e.b, s...) }
 func (e *enc) raw(p []byte)              { e.uint(uint64(len(p))); e.b = append(e.b, p...) }
 func (e *enc) endpoint(x calls.Endpoint) { e.str(x.Service); e.str(x.Operation) }
@@ -112,19 +111,6 @@ func (d *dec) nonneg() int {
 		return 0
 	}
 	return int(v)
-}
-
-func (d *dec) float() float64 {
-	if d.err != nil {
-		return 0
-	}
-	if len(d.b)-d.off < 8 {
-		d.fail("truncated float")
-		return 0
-	}
-	v := math.Float64frombits(binary.LittleEndian.Uint64(d.b[d.off:]))
-	d.off += 8
-	return v
 }
 
 func (d *dec) bytes() []byte {

@@ -7,32 +7,9 @@ import (
 	"testing"
 
 	"github.com/syncaudit/syncaudit/decode/decoder"
-)
 
-// corpusDir returns ../shared/corpus relative to the repository root, or
-// skips the test when it is absent.
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root not found")
-		}
-		dir = parent
-	}
-	corpus := filepath.Join(dir, "..", "shared", "corpus")
-	if _, err := os.Stat(corpus); err != nil {
-		t.Skipf("shared corpus not available at %s", corpus)
-	}
-	return corpus
-}
+	"github.com/syncaudit/syncaudit/internal/corpus"
+)
 
 func decodeFile(t *testing.T, path string) *decoder.Collect {
 	t.Helper()
@@ -58,7 +35,7 @@ func decodeFile(t *testing.T, path string) *decoder.Collect {
 
 // TestCorpus decodes the public sample files with their known counts.
 func TestCorpus(t *testing.T) {
-	corpus := corpusDir(t)
+	corpus := corpus.Dir(t)
 	tests := []struct {
 		file          string
 		traces, spans int
@@ -90,7 +67,7 @@ func TestCorpus(t *testing.T) {
 // JSON lines (base64 IDs, enum names) and its protobuf file, which hold the
 // same spans, decode identically.
 func TestCorpusJSONLinesMatchesProto(t *testing.T) {
-	corpus := corpusDir(t)
+	corpus := corpus.Dir(t)
 	lines := decodeFile(t, filepath.Join(corpus, "otlp2parquet", "traces.jsonl"))
 	pb := decodeFile(t, filepath.Join(corpus, "otlp2parquet", "traces.pb"))
 	diffSpans(t, lines.Spans, pb.Spans)

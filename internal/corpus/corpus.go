@@ -7,21 +7,49 @@
 package corpus
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"testing"
 )
 
-// Dir returns the corpus directory, or skips the test when it is absent.
+// RequireEnv names the environment variable that turns a missing corpus
+// from a skip into a failure: .ci/run sets it, so that CI cannot pass by
+// skipping every corpus test.
+const RequireEnv = "SYNCAUDIT_REQUIRE_CORPUS"
+
+// DirEnv names the environment variable that overrides where the corpus
+// is looked for (default: ../shared/corpus beside the repository).
+const DirEnv = "SYNCAUDIT_CORPUS"
+
+// Dir returns the corpus directory. When it is absent, the test is
+// skipped, or fails when RequireEnv is set to 1. Every test that reads the
+// corpus finds it here.
 func Dir(t testing.TB) string {
 	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	dir := filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "corpus")
-	if _, err := os.Stat(filepath.Join(dir, "SOURCES.md")); err != nil {
-		t.Skipf("shared trace corpus not found at %s (it lives beside the repository): %v", dir, err)
+	dir, err := Lookup()
+	if err != nil {
+		if os.Getenv(RequireEnv) == "1" {
+			t.Fatalf("%v (%s=1: the corpus is required)", err, RequireEnv)
+		}
+		t.Skipf("%v", err)
 	}
 	return dir
+}
+
+// Lookup returns the corpus directory, or an error saying where it was
+// looked for.
+func Lookup() (string, error) {
+	dir := os.Getenv(DirEnv)
+	if dir == "" {
+		_, file, _, _ := runtime.Caller(0)
+		dir = filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "corpus")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "SOURCES.md")); err != nil {
+		return "", fmt.Errorf("shared trace corpus not found at %s (it lives beside the repository): %w", dir, err)
+	}
+	return dir, nil
 }
 
 // File is one corpus file with the counts SOURCES.md records.
