@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the fixture tools into bin/ with the normal Go caches:
 #
-#   bin/jaeger        Jaeger v2 all-in-one (module v1.76.0), from tools/jaeger
+#   bin/jaeger        Jaeger v2 all-in-one (module v1.75.0; v1.76.0 is not an approved release), from tools/jaeger
 #   bin/otelcol-file  collector with OTLP receiver + file exporter, from tools/otelcol/dist
 #   bin/shop          the instrumented shop, from fixtures/shop/cmd/shop
 #   bin/harness       ports/wait/jaeger-fetch/check helper, from fixtures/shop/cmd/harness
