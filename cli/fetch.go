@@ -5,14 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-
+	"github.com/syncaudit/syncaudit/decode"
 	"github.com/syncaudit/syncaudit/fetch"
 )
 
@@ -332,38 +331,55 @@ func fetchRun(ctx context.Context, opts *FetchOptions) error {
 	return nil
 }
 
-// fetchForLoad fetches the --jaeger traces of a reading command into a
-// temporary file for ingest. cleanup removes it; path is "" (and err nil)
-// when Jaeger holds no matching traces but other inputs were given.
-func fetchForLoad(ctx context.Context, ios *IOStreams, f *jaegerFlags, otherInputs bool) (path string, cleanup func(), err error) {
-	cleanup = func() {}
+// jaegerStream is a fetch from Jaeger streaming into the decoders through
+// a pipe, as OTLP/JSON lines (fetch.Client.Write).
+type jaegerStream struct {
+	c     *fetch.Client
+	q     fetch.Query
+	input decode.Input
+	pr    *io.PipeReader
+	done  chan struct{}
+	stats fetch.Stats
+	err   error
+}
+
+// streamJaeger starts fetching what f asks for; the traces are read from
+// the returned stream's input while they arrive.
+func streamJaeger(ctx context.Context, ios *IOStreams, f *jaegerFlags) (*jaegerStream, error) {
 	c, q, err := f.build(ios, time.Now())
 	if err != nil {
-		return "", cleanup, err
+		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "syncaudit-jaeger-")
-	if err != nil {
-		return "", cleanup, fmt.Errorf("temporary file for Jaeger traces: %w", err)
+	pr, pw := io.Pipe()
+	js := &jaegerStream{c: c, q: q, pr: pr, done: make(chan struct{})}
+	js.input = decode.ReaderInput(describe(c, &q), pr)
+	go func() {
+		defer close(js.done)
+		js.stats, js.err = c.Write(ctx, q, pw)
+		pw.CloseWithError(js.err)
+	}()
+	return js, nil
+}
+
+// wait waits for the fetch to end (closing the stream first, in case the
+// reader stopped early) and returns its error.
+func (js *jaegerStream) wait() error {
+	js.pr.CloseWithError(io.ErrClosedPipe)
+	<-js.done
+	if errors.Is(js.err, io.ErrClosedPipe) {
+		return nil // the reader stopped first: its own error says why
 	}
-	cleanup = func() { os.RemoveAll(dir) }
-	path = filepath.Join(dir, "jaeger.jsonl")
-	prog := newProgress(ios)
-	if prog != nil {
-		c.Progress = prog.fetched
+	return js.err
+}
+
+// drop removes the errors decoding reported for the stream: the fetch's
+// error, reported by wait, is the one that says what went wrong.
+func (js *jaegerStream) drop(errs []error) []error {
+	if js.err == nil {
+		return errs
 	}
-	st, err := c.WriteFile(ctx, q, path)
-	prog.done()
-	if err != nil {
-		if errors.Is(err, fetch.ErrNoTraces) && otherInputs {
-			fmt.Fprintf(ios.ErrOut, "warning: Jaeger holds no traces for %s\n", describe(c, &q))
-			cleanup()
-			return "", func() {}, nil
-		}
-		cleanup()
-		return "", func() {}, fetchError(err, c, &q, "")
-	}
-	summarize(ios.ErrOut, st, &q, "")
-	return path, cleanup, nil
+	prefix := js.input.Name + ":"
+	return slices.DeleteFunc(errs, func(e error) bool { return strings.HasPrefix(e.Error(), prefix) })
 }
 
 // fetched reports fetch progress: the part of the time range done, traces

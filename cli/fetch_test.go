@@ -272,6 +272,9 @@ func TestFetchCommand(t *testing.T) {
 
 func analyzeJSON(t *testing.T, args ...string) map[string]any {
 	t.Helper()
+	// Traces from Jaeger stream into the decoders: no temporary file (a
+	// TMPDIR that does not exist would make one fail).
+	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "missing"))
 	code, stdout, stderr := run(t, "", append([]string{"analyze", "-o", "json"}, args...)...)
 	if code != ExitOK {
 		t.Fatalf("analyze %v: exit %d\n%s", args, code, stderr)

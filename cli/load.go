@@ -2,14 +2,15 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
-
 	"github.com/syncaudit/syncaudit/decode"
+	"github.com/syncaudit/syncaudit/fetch"
 	"github.com/syncaudit/syncaudit/ingest"
 	"github.com/syncaudit/syncaudit/render/format"
 	"github.com/syncaudit/syncaudit/repair"
@@ -92,15 +93,14 @@ func loadWith(ctx context.Context, ios *IOStreams, paths []string, f *loadFlags,
 	}
 	opt.MemoryLimit = memoryLimit
 	opt.OnSpill = tightenMemoryLimit
+	var jaeger *jaegerStream
 	if f.jaeger.enabled() {
-		path, cleanup, err := fetchForLoad(ctx, ios, &f.jaeger, len(paths) > 0)
-		if err != nil {
+		// The traces stream from Jaeger into the decoders as they arrive:
+		// no temporary file.
+		if jaeger, err = streamJaeger(ctx, ios, &f.jaeger); err != nil {
 			return nil, 0, err
 		}
-		defer cleanup()
-		if path != "" {
-			paths = append(paths[:len(paths):len(paths)], path)
-		}
+		opt.Streams = append(opt.Streams, jaeger.input)
 	} else if ch := f.jaeger.changed(); len(ch) > 0 {
 		return nil, 0, usageErrorf("%s need --jaeger URL (or --jaeger-grpc HOST:PORT)", strings.Join(ch, ", "))
 	}
@@ -110,6 +110,24 @@ func loadWith(ctx context.Context, ios *IOStreams, paths []string, f *loadFlags,
 	}
 	res, err := read(ctx, paths, ios.In, opt)
 	prog.done()
+	if jaeger != nil {
+		// The fetch's own outcome replaces what decoding its stream said.
+		ferr := jaeger.wait()
+		if res != nil {
+			res.Errors = jaeger.drop(res.Errors)
+		}
+		if ferr != nil {
+			if !errors.Is(ferr, fetch.ErrNoTraces) || len(paths) == 0 {
+				return nil, 0, fetchError(ferr, jaeger.c, &jaeger.q, "")
+			}
+			fmt.Fprintf(ios.ErrOut, "warning: Jaeger holds no traces for %s\n", describe(jaeger.c, &jaeger.q))
+			if res != nil {
+				res.Summary.Files--
+			}
+		} else {
+			summarize(ios.ErrOut, jaeger.stats, &jaeger.q, "")
+		}
+	}
 	if err != nil {
 		return nil, 0, err
 	}

@@ -31,6 +31,10 @@ import (
 type Options struct {
 	Decode decode.Options
 	Repair repair.Options
+	// Streams are inputs read besides the paths, such as traces streamed
+	// from a live Jaeger (decode.ReaderInput), named in messages by their
+	// Name.
+	Streams []decode.Input
 	// TraceID, when non-zero, keeps only that trace; other spans are counted
 	// as rejected (filtered).
 	TraceID trace.TraceID

@@ -36,6 +36,7 @@ type Source struct {
 // when done.
 func Open(ctx context.Context, paths []string, stdin io.Reader, opt Options) (*Source, error) {
 	inputs, errs := decode.Expand(paths, stdin)
+	inputs = append(inputs, opt.Streams...)
 	res := &Result{Errors: errs}
 	res.Summary.Files = len(inputs)
 	res.Summary.FilesFailed = len(errs)
