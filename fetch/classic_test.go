@@ -1,13 +1,19 @@
 package fetch
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
 
+	"time"
+
 	"go.opentelemetry.io/collector/pdata/pcommon"
-	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/syncaudit/syncaudit/decode/decoder"
+	"github.com/syncaudit/syncaudit/decode/jaeger"
+	"github.com/syncaudit/syncaudit/trace"
 )
 
 // A Jaeger UI trace as Jaeger v2 renders OTLP spans: 16-hex-digit trace
@@ -31,124 +37,50 @@ const uiSample = `{"traceID":"00000000000000aa","spans":[
   "startTime":1795773458800000,"duration":5,"tags":[]}
 ],"processes":{"p1":{"serviceName":"order","tags":[{"key":"host.name","type":"string","value":"h1"}]},"p2":{"serviceName":"bus","tags":[]}}}`
 
-func TestUIToTraces(t *testing.T) {
-	var ut uiTrace
-	dec := json.NewDecoder(strings.NewReader(uiSample))
-	dec.UseNumber()
-	if err := dec.Decode(&ut); err != nil {
-		t.Fatal(err)
-	}
-	td, err := uiToTraces(&ut)
+// TestIndexTrace: fetch reads only the ID, span count and start of a raw
+// UI trace, and hands the trace as Jaeger sent it (on one line) to
+// decode/jaeger, which reads everything else.
+func TestIndexTrace(t *testing.T) {
+	id, rt, err := indexTrace(json.RawMessage(uiSample))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if td.ResourceSpans().Len() != 2 || td.SpanCount() != 3 {
-		t.Fatalf("%d resources, %d spans", td.ResourceSpans().Len(), td.SpanCount())
+	if id != (pcommon.TraceID{15: 0xaa}) || rt.spans != 3 || !rt.start.Equal(time.UnixMicro(1795773458700585)) {
+		t.Errorf("id %s, %d spans, start %v", id, rt.spans, rt.start)
 	}
-	order := td.ResourceSpans().At(0)
-	if v, _ := order.Resource().Attributes().Get("service.name"); v.Str() != "order" {
-		t.Errorf("service %q", v.Str())
+	if bytes.ContainsAny(rt.json, "\n") {
+		t.Error("raw trace not on one line")
 	}
-	if v, _ := order.Resource().Attributes().Get("host.name"); v.Str() != "h1" {
-		t.Errorf("process tag lost")
+	var c decoder.Collect
+	if err := jaeger.Decode("answer", rt.json, &c, decoder.Limits{}); err != nil {
+		t.Fatal(err)
 	}
-	// otel.scope.* split order's spans into two scopes: otelhttp and none.
-	if order.ScopeSpans().Len() != 2 {
-		t.Fatalf("%d scopes", order.ScopeSpans().Len())
+	if len(c.Spans) != 3 {
+		t.Fatalf("decoded %d spans", len(c.Spans))
 	}
-	ss := order.ScopeSpans().At(0)
-	if ss.Scope().Name() != "otelhttp" || ss.Scope().Version() != "0.72.0" {
-		t.Errorf("scope %q %q", ss.Scope().Name(), ss.Scope().Version())
+	byName := map[string]trace.Span{}
+	for _, s := range c.Spans {
+		byName[s.Name] = s
 	}
-	root := ss.Spans().At(0)
-	wantTID := pcommon.TraceID{15: 0xaa}
-	if root.TraceID() != wantTID || root.SpanID() != (pcommon.SpanID{7: 1}) || !root.ParentSpanID().IsEmpty() {
-		t.Errorf("ids %s %s parent %s", root.TraceID(), root.SpanID(), root.ParentSpanID())
+	if s := byName["POST /checkout"]; s.Service != "order" || s.Kind != trace.KindServer || !s.IsError() {
+		t.Errorf("root: service %q kind %v error %v", s.Service, s.Kind, s.IsError())
 	}
-	if root.Kind() != ptrace.SpanKindServer || root.Status().Code() != ptrace.StatusCodeError || root.Status().Message() != "bad gateway" {
-		t.Errorf("kind %v status %v %q", root.Kind(), root.Status().Code(), root.Status().Message())
+	if s := byName["publish"]; s.Service != "bus" || s.Kind != trace.KindProducer {
+		t.Errorf("publish: service %q kind %v", s.Service, s.Kind)
 	}
-	if root.StartTimestamp() != 1795773458700585000 || root.EndTimestamp() != 1795773458700585000+519000000 {
-		t.Errorf("times %d %d", root.StartTimestamp(), root.EndTimestamp())
-	}
-	if root.TraceState().AsRaw() != "vendor=x" || root.Flags() != 1 {
-		t.Errorf("tracestate %q flags %d", root.TraceState().AsRaw(), root.Flags())
-	}
-	attrs := root.Attributes()
-	want := map[string]any{"http.response.status_code": int64(502), "ratio": 0.25, "cached": false, "blob": []byte{1, 2, 3}}
-	if attrs.Len() != len(want) {
-		t.Errorf("attributes %v, want exactly %v", attrs.AsRaw(), want)
-	}
-	for k, w := range want {
-		v, ok := attrs.Get(k)
-		if !ok {
-			t.Errorf("attribute %s missing", k)
-			continue
-		}
-		got := v.AsRaw()
-		if b, isB := got.([]byte); isB {
-			if string(b) != string(w.([]byte)) {
-				t.Errorf("%s = %v", k, b)
-			}
-		} else if got != w {
-			t.Errorf("%s = %v (%T), want %v", k, got, got, w)
-		}
-	}
-	if root.Events().Len() != 1 || root.Events().At(0).Name() != "retry" || root.Events().At(0).Timestamp() != 1795773458700600000 {
-		t.Errorf("events %v", root.Events().At(0).Name())
-	} else if v, _ := root.Events().At(0).Attributes().Get("attempt"); v.Int() != 2 {
-		t.Errorf("event attribute %v", v.AsRaw())
-	}
-
-	legacy := order.ScopeSpans().At(1).Spans().At(0)
-	if legacy.ParentSpanID() != (pcommon.SpanID{7: 1}) || legacy.Links().Len() != 0 {
-		t.Errorf("parentSpanID not used: parent %s, %d links", legacy.ParentSpanID(), legacy.Links().Len())
-	}
-
-	pub := td.ResourceSpans().At(1).ScopeSpans().At(0).Spans().At(0)
-	if pub.Kind() != ptrace.SpanKindProducer || pub.Status().Code() != ptrace.StatusCodeOk {
-		t.Errorf("producer kind %v status %v", pub.Kind(), pub.Status().Code())
-	}
-	// FOLLOWS_FROM parent: parentSpanId plus a follows_from link (as
-	// Jaeger's translator writes it); the other-trace CHILD_OF is a link.
-	if pub.ParentSpanID() != (pcommon.SpanID{7: 1}) || pub.Links().Len() != 2 {
-		t.Fatalf("parent %s, %d links", pub.ParentSpanID(), pub.Links().Len())
-	}
-	for i, w := range []string{"follows_from", "child_of"} {
-		if v, _ := pub.Links().At(i).Attributes().Get("opentracing.ref_type"); v.Str() != w {
-			t.Errorf("link %d: ref type %q, want %q", i, v.Str(), w)
-		}
-	}
-	if pub.Links().At(1).TraceID() != (pcommon.TraceID{15: 0xbb}) {
-		t.Errorf("cross-trace link %s", pub.Links().At(1).TraceID())
+	if s := byName["legacy"]; len(s.Refs) != 1 || s.Refs[0].SpanID != (trace.SpanID{7: 1}) || s.Refs[0].Type != trace.RefChildOf {
+		t.Errorf("legacy parentSpanID: refs %+v", s.Refs)
 	}
 }
 
-func TestUIToTracesErrors(t *testing.T) {
-	tests := []struct{ json, want string }{
-		{`{"traceID":"zz","spans":[{"spanID":"01","processID":"p1"}],"processes":{"p1":{"serviceName":"a"}}}`, "trace ID"},
-		{`{"traceID":"01","spans":[{"spanID":"","processID":"p1"}],"processes":{"p1":{"serviceName":"a"}}}`, "span ID"},
-		{`{"traceID":"01","spans":[{"spanID":"01","processID":"p9"}],"processes":{}}`, "unknown processID"},
-		{`{"traceID":"01","spans":[{"spanID":"01","processID":"p1","tags":[{"key":"n","type":"int64","value":"x"}]}],"processes":{"p1":{"serviceName":"a"}}}`, "bad int64"},
-		{`{"traceID":"01","spans":[{"spanID":"01","processID":"p1","startTime":1e300}],"processes":{"p1":{"serviceName":"a"}}}`, "startTime: out of range"},
-		{`{"traceID":"01","spans":[{"spanID":"01","processID":"p1","duration":99999999999999999}],"processes":{"p1":{"serviceName":"a"}}}`, "duration: out of range"},
-		{`{"traceID":"01","spans":[{"spanID":"01","processID":"p1","logs":[{"timestamp":1.5}]}],"processes":{"p1":{"serviceName":"a"}}}`, ""},
-	}
-	for _, tt := range tests {
-		var ut uiTrace
-		dec := json.NewDecoder(strings.NewReader(tt.json))
-		dec.UseNumber()
-		err := dec.Decode(&ut)
-		if err == nil {
-			_, err = uiToTraces(&ut)
-		}
-		if tt.want == "" {
-			if err != nil {
-				t.Errorf("%s: %v", tt.json, err)
-			}
-			continue
-		}
-		if err == nil || !strings.Contains(err.Error(), tt.want) {
+func TestIndexTraceErrors(t *testing.T) {
+	for _, tt := range []struct{ json, want string }{
+		{`[]`, "not a Jaeger trace"},
+		{`{"traceID":"zz","spans":[]}`, "traceID"},
+		{`{"traceID":"01","spans":[{"startTime":1e300}]}`, "startTime"},
+		{`{"traceID":"01","spans":[{"startTime":"x"}]}`, "not a Jaeger trace"},
+	} {
+		if _, _, err := indexTrace(json.RawMessage(tt.json)); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: error %v, want %q", tt.json, err, tt.want)
 		}
 	}

@@ -59,11 +59,26 @@ type Client struct {
 	sleep func(context.Context, time.Duration) error
 }
 
-// Trace is one fetched trace: every span Jaeger holds for its ID.
+// Format is the format of a Trace's Data.
+type Format string
+
+// Formats of Trace.Data.
+const (
+	FormatOTLPJSON Format = "otlp-json"
+	FormatJaeger   Format = "jaeger"
+)
+
+var otlpJSON ptrace.JSONMarshaler
+
+// Trace is one fetched trace: every span Jaeger holds for its ID, as one
+// JSON document for the decoders: OTLP/JSON (a TracesData) from api_v3 and
+// gRPC, the trace object of Jaeger's UI JSON from the classic API, as the
+// server sent it.
 type Trace struct {
-	ID    pcommon.TraceID
-	Data  ptrace.Traces
-	Spans int
+	ID     pcommon.TraceID
+	Format Format
+	Data   []byte
+	Spans  int
 	// Start is the earliest span start.
 	Start time.Time
 }
@@ -218,12 +233,20 @@ func (c *Client) run(ctx context.Context, b backend, q *Query, emit func(Trace) 
 		full := pg.returned >= depth
 		traces := make([]Trace, 0, len(pg.order))
 		for _, id := range pg.order {
-			td := pg.traces[id]
 			if _, dup := seen[id]; dup {
 				st.Duplicates++
 				continue
 			}
-			traces = append(traces, Trace{ID: id, Data: td, Spans: td.SpanCount(), Start: traceStart(td).AsTime()})
+			if raw, ok := pg.raw[id]; ok {
+				traces = append(traces, Trace{ID: id, Format: FormatJaeger, Data: raw.json, Spans: raw.spans, Start: raw.start})
+				continue
+			}
+			td := pg.traces[id]
+			b, err := otlpJSON.MarshalTraces(td)
+			if err != nil {
+				return fmt.Errorf("encoding trace %s: %w", id, err)
+			}
+			traces = append(traces, Trace{ID: id, Format: FormatOTLPJSON, Data: b, Spans: td.SpanCount(), Start: traceStart(td).AsTime()})
 		}
 		pg = nil
 		slices.SortFunc(traces, func(a, b Trace) int {

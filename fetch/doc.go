@@ -9,12 +9,14 @@
 //	APIGRPC    jaeger.api_v3.QueryService/FindTraces on host:16685 → a stream of
 //	           OTLP protobuf TracesData, one per trace
 //	APIClassic GET {URL}/api/traces?service=…&start=…&end=…(µs)&limit=N&tags={…}
-//	           → Jaeger UI JSON, converted to OTLP here
+//	           → Jaeger UI JSON
 //
-// Output: one Trace (every span of one trace ID, as pdata) per matching
-// trace, passed to a callback (Fetch) or written as OTLP/JSON lines — one
-// TracesData per trace per line — that syncaudit reads back (Write,
-// WriteFile):
+// Output: one Trace per matching trace — every span of one trace ID, as one
+// JSON document for the decoders: an OTLP/JSON TracesData (api_v3, gRPC) or
+// the Jaeger UI trace object as Jaeger sent it (classic; fetch reads only
+// its ID and start times, decode/jaeger reads the rest) — passed to a
+// callback (Fetch) or written one per line (Write, WriteFile), which
+// syncaudit reads back, or streams into its decoders (analyze --jaeger):
 //
 //	c := &fetch.Client{API: fetch.APIv3, URL: "http://localhost:16686"}
 //	q := fetch.Query{Service: "order", Start: time.Now().Add(-time.Hour), End: time.Now()}

@@ -11,24 +11,19 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
-	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
-// Write fetches q and writes each trace to w as one line of OTLP/JSON: a
-// TracesData holding every span of that trace, with spec hex IDs (pdata's
-// JSON marshaler). These are the JSON lines the Collector's file exporter
-// writes, so `syncaudit analyze` reads them back. Errors are Fetch's, or
-// a write error.
+// Write fetches q and writes each trace to w as one line of JSON (its
+// Data): from api_v3 and gRPC an OTLP/JSON TracesData holding every span of
+// that trace, with spec hex IDs — the JSON lines the Collector's file
+// exporter writes —, from the classic API the Jaeger UI trace object as
+// Jaeger sent it. `syncaudit analyze` reads either back (content-sniffed).
+// Errors are Fetch's, or a write error.
 func (c *Client) Write(ctx context.Context, q Query, w io.Writer) (Stats, error) {
 	bw := bufio.NewWriterSize(w, 256<<10)
-	var m ptrace.JSONMarshaler
 	var werr error
 	st, err := c.Fetch(ctx, q, func(t Trace) error {
-		b, err := m.MarshalTraces(t.Data)
-		if err != nil {
-			return fmt.Errorf("encoding trace %s: %w", t.ID, err)
-		}
-		if _, err := bw.Write(b); err != nil {
+		if _, err := bw.Write(t.Data); err != nil {
 			werr = err
 			return err
 		}

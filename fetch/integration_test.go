@@ -21,6 +21,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/syncaudit/syncaudit/cli"
+	"github.com/syncaudit/syncaudit/decode"
+	"github.com/syncaudit/syncaudit/decode/decoder"
 	"github.com/syncaudit/syncaudit/fetch"
 )
 
@@ -201,23 +203,19 @@ func eachLine(t *testing.T, r io.Reader, fn func(ptrace.Traces)) {
 	}
 }
 
-// spansPerTrace counts the spans per trace ID of an OTLP/JSON lines file
-// (plain or gzip).
+// spansPerTrace counts the spans per trace ID of a file in any format
+// syncaudit reads (OTLP/JSON lines from api_v3 and gRPC, Jaeger UI JSON
+// lines from the classic API; plain or compressed), as decode reads it.
 func spansPerTrace(t *testing.T, path string) map[string]int {
 	t.Helper()
+	var c decoder.Collect
+	if _, err := decode.Read(t.Context(), decode.FileInput(path), decode.Options{}, &c); err != nil {
+		t.Fatal(err)
+	}
 	out := map[string]int{}
-	eachLine(t, openLines(t, path), func(td ptrace.Traces) {
-		rss := td.ResourceSpans()
-		for i := 0; i < rss.Len(); i++ {
-			sss := rss.At(i).ScopeSpans()
-			for j := 0; j < sss.Len(); j++ {
-				spans := sss.At(j).Spans()
-				for k := 0; k < spans.Len(); k++ {
-					out[spans.At(k).TraceID().String()]++
-				}
-			}
-		}
-	})
+	for _, s := range c.Spans {
+		out[s.TraceID.String()]++
+	}
 	return out
 }
 

@@ -1,13 +1,18 @@
 package fetch
 
 import (
+	"time"
+
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
-// page is what one request returned, grouped by trace ID.
+// page is what one request returned, grouped by trace ID: OTLP answers
+// (api_v3, gRPC) as pdata split per trace, Jaeger UI answers (classic) as
+// each trace's raw JSON.
 type page struct {
 	traces map[pcommon.TraceID]ptrace.Traces
+	raw    map[pcommon.TraceID]rawTrace
 	order  []pcommon.TraceID
 	// returned counts the distinct traces the server sent, before any
 	// client-side filtering; a page is full when it reaches the depth
@@ -17,8 +22,24 @@ type page struct {
 	filtered int
 }
 
+// rawTrace is one trace of a Jaeger UI answer, as the server sent it.
+type rawTrace struct {
+	json  []byte
+	spans int
+	start time.Time
+}
+
 func newPage() *page {
-	return &page{traces: map[pcommon.TraceID]ptrace.Traces{}}
+	return &page{traces: map[pcommon.TraceID]ptrace.Traces{}, raw: map[pcommon.TraceID]rawTrace{}}
+}
+
+// addRaw adds one raw trace; a trace ID seen before in the page is ignored.
+func (p *page) addRaw(id pcommon.TraceID, t rawTrace) {
+	if _, ok := p.raw[id]; ok {
+		return
+	}
+	p.raw[id] = t
+	p.order = append(p.order, id)
 }
 
 // dest returns the Traces collecting trace id, creating it on first use.
