@@ -166,14 +166,19 @@ func (s *State) observe(ctx context.Context, batch []Request, keep bool, inner i
 		saving: map[Group][]siteSaving{},
 	}
 	found := make([][]Sites, len(s.dets))
+	// Each detector running on a goroutine of its own gets its own fork,
+	// made here, before any detector writes p's classification caches.
+	passes := make([]*Pass, len(s.dets))
+	for i := range passes {
+		passes[i] = p
+		if inner > 1 && i > 0 {
+			passes[i] = p.fork()
+		}
+	}
 	err := parallel.Ranges(ctx, len(s.dets), inner, 1, func(lo, hi int) error {
 		for i := lo; i < hi; i++ {
-			q := p
-			if inner > 1 && i > 0 {
-				q = p.fork()
-			}
 			o.states[i] = s.dets[i].New()
-			found[i] = o.states[i].Observe(q)
+			found[i] = o.states[i].Observe(passes[i])
 		}
 		return nil
 	})

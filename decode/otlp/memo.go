@@ -2,7 +2,6 @@ package otlp
 
 import (
 	"bytes"
-	"hash/maphash"
 
 	"github.com/syncaudit/syncaudit/trace"
 )
@@ -21,7 +20,6 @@ import (
 // bytes and give the same attributes. Arrays whose reading failed, gave
 // up (strict mode) or set a scanner flag are not remembered.
 type attrMemo struct {
-	seed  maphash.Seed
 	slots *[memoSlots]memoSlot
 	// recalled counts the arrays recalled instead of read.
 	recalled int
@@ -50,9 +48,14 @@ type memoEntry struct {
 func (m *attrMemo) slot(name string) *memoSlot {
 	if m.slots == nil {
 		m.slots = new([memoSlots]memoSlot)
-		m.seed = maphash.MakeSeed()
 	}
-	return &m.slots[maphash.String(m.seed, name)%memoSlots]
+	// FNV-1a, not a seeded hash: which names share a slot (and so how
+	// much is recalled) is the same on every run.
+	h := uint32(2166136261)
+	for i := 0; i < len(name); i++ {
+		h = (h ^ uint32(name[i])) * 16777619
+	}
+	return &m.slots[h%memoSlots]
 }
 
 // recall applies remembered attributes when the input at s.pos starts

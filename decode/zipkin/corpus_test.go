@@ -87,7 +87,7 @@ func TestCorpus(t *testing.T) {
 
 func TestCorpusSniff(t *testing.T) {
 	dectest.CorpusSniff(t, dectest.CorpusDir(t), Sniff, func(rel string) bool {
-		return path.Dir(rel) == "zipkin"
+		return path.Dir(rel) == "zipkin" || path.Dir(rel) == "realworld/zipkin-lens"
 	})
 }
 

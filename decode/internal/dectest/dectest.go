@@ -14,12 +14,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/syncaudit/syncaudit/decode/decoder"
+	"github.com/syncaudit/syncaudit/internal/corpus"
 	"github.com/syncaudit/syncaudit/trace"
 )
 
@@ -159,45 +161,35 @@ func CheckPositioned(t *testing.T, err error, file string, size int) {
 	}
 }
 
-// CorpusDir returns the shared public trace corpus, ../shared/corpus from
-// the repository root (the nearest directory above the working directory
-// with a go.mod), or skips the test when it is absent.
+// CorpusDir returns the shared public trace corpus (see corpus.Dir: it
+// skips the test when the corpus is absent, or fails it when CI requires
+// the corpus).
 func CorpusDir(tb testing.TB) string {
 	tb.Helper()
-	wd, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	root := wd
-	for {
-		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(root)
-		if parent == root {
-			tb.Skipf("trace corpus not available: no go.mod above %s", wd)
-		}
-		root = parent
-	}
-	dir := filepath.Join(root, "..", "shared", "corpus")
-	if _, err := os.Stat(dir); err != nil {
-		tb.Skipf("trace corpus not available at %s: %v", dir, err)
-	}
-	return dir
+	return corpus.Dir(tb)
 }
 
 // CorpusSniff checks sniff on the first 4096 and 300 bytes of every corpus
-// file (dir/*/*): it must answer want(rel), rel being the file's
-// slash-separated path below dir.
+// file below dir, at any depth: it must answer want(rel), rel being the
+// file's slash-separated path below dir. Files directly in dir (the
+// corpus's own SOURCES.md) are not traces and are skipped.
 func CorpusSniff(t *testing.T, dir string, sniff func(prefix []byte) bool, want func(rel string) bool) {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(dir, "*", "*"))
-	for _, f := range files {
-		rel, _ := filepath.Rel(dir, f)
+	err := filepath.WalkDir(dir, func(f string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || filepath.Dir(f) == filepath.Clean(dir) {
+			return nil
+		}
+		rel, err := filepath.Rel(dir, f)
+		if err != nil {
+			return err
+		}
 		rel = filepath.ToSlash(rel)
 		data, err := os.ReadFile(f)
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
 		w := want(rel)
 		for _, n := range []int{4096, 300} {
@@ -205,6 +197,10 @@ func CorpusSniff(t *testing.T, dir string, sniff func(prefix []byte) bool, want 
 				t.Errorf("Sniff(%s[:%d]) = %v, want %v", rel, n, got, w)
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
