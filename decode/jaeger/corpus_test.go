@@ -3,6 +3,7 @@ package jaeger
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -240,8 +241,92 @@ func TestCorpusSniff(t *testing.T) {
 		"jaeger-analytics-java/ui-trace.json":                                     true,
 	}
 	dectest.CorpusSniff(t, dir, Sniff, func(rel string) bool {
-		return jaegerFiles[rel] || strings.HasPrefix(rel, "crisp/")
+		return jaegerFiles[rel] || strings.HasPrefix(rel, "crisp/") || strings.HasPrefix(rel, "realworld/apm-server-jaeger/")
 	})
+}
+
+// TestCorpusAPMServerBatches decodes the two api_v2 {"batch": …} files
+// that elastic/apm-server keeps from a real HotROD run. Expectations are
+// read off the files by hand: snake_case keys, base64 IDs, RFC 3339 starts
+// and integer durations in nanoseconds (Go's time.Duration), the service
+// from the batch's process.
+func TestCorpusAPMServerBatches(t *testing.T) {
+	dir := filepath.Join(dectest.CorpusDir(t), "realworld", "apm-server-jaeger")
+	// "AAAAAAAAAAB74v2Y0Jc74w==" is 8 zero bytes, then 7be2fd98d0973be3.
+	const traceHex = "00000000000000007be2fd98d0973be3"
+	root := "7be2fd98d0973be3" // "e+L9mNCXO+M=", the driver's server span
+	cases := []struct {
+		file    string
+		spans   int
+		service string
+		errors  int
+	}{
+		{"batch_0.json", 1, "driver", 0},
+		{"batch_1.json", 14, "redis", 3},
+	}
+	byID := map[string]trace.Span{}
+	for _, tc := range cases {
+		t.Run(tc.file, func(t *testing.T) {
+			c, _, err := decodeFile(t, filepath.Join(dir, tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkSpans(t, c)
+			if len(c.Spans) != tc.spans {
+				t.Errorf("decoded %d spans, want %d", len(c.Spans), tc.spans)
+			}
+			errs := 0
+			for _, s := range c.Spans {
+				if got := hex.EncodeToString(s.TraceID[:]); got != traceHex {
+					t.Errorf("span %s: trace ID %s, want %s", s.SpanID, got, traceHex)
+				}
+				if s.Service != tc.service {
+					t.Errorf("span %s: service %q, want %q (the batch's process)", s.SpanID, s.Service, tc.service)
+				}
+				if s.Status == trace.StatusError {
+					errs++
+				}
+				byID[hex.EncodeToString(s.SpanID[:])] = s
+			}
+			if errs != tc.errors {
+				t.Errorf("%d spans with status error, want %d (error=true tags)", errs, tc.errors)
+			}
+		})
+	}
+
+	// batch_0: the root, "Driver::findNearest", a server span without
+	// references, started 2019-12-20T07:41:44.953864Z, 243417000 ns long.
+	if s, ok := byID[root]; !ok {
+		t.Errorf("span %s (Driver::findNearest) not decoded", root)
+	} else if s.Name != "Driver::findNearest" || s.Kind != trace.KindServer || s.Refs != nil ||
+		s.Start != 1576827704953864000 || s.End-s.Start != 243417000 {
+		t.Errorf("root = %s", describe(s))
+	}
+	// batch_1: "bgnovO/WuCg=" is FindDriverIDs, a client span of the root,
+	// started 2019-12-20T07:41:44.954062Z (1576827704 s since the epoch),
+	// "duration": 19711000 ns = 19.711 ms (not 19711 s, as microseconds
+	// would make it).
+	if s, ok := byID["6e09e8bcefd6b828"]; !ok {
+		t.Error("span 6e09e8bcefd6b828 (FindDriverIDs) not decoded")
+	} else {
+		if s.Name != "FindDriverIDs" || s.Kind != trace.KindClient || s.Status != trace.StatusUnset {
+			t.Errorf("FindDriverIDs = %s", describe(s))
+		}
+		if s.Start != 1576827704954062000 || s.End-s.Start != 19711000 {
+			t.Errorf("FindDriverIDs: start %d, duration %d ns; want 1576827704954062000, 19711000", s.Start, s.End-s.Start)
+		}
+		if len(s.Refs) != 1 || s.Refs[0].Type != trace.RefChildOf || hex.EncodeToString(s.Refs[0].SpanID[:]) != root ||
+			hex.EncodeToString(s.Refs[0].TraceID[:]) != traceHex {
+			t.Errorf("FindDriverIDs refs = %v, want child_of %s (a reference without ref_type)", s.Refs, root)
+		}
+	}
+	// "MzKVv7Q46gM=" is the first GetDriver, with the tag
+	// {"key":"error","v_type":1,"v_bool":true}; 33732000 ns long.
+	if s, ok := byID["333295bfb438ea03"]; !ok {
+		t.Error("span 333295bfb438ea03 (GetDriver) not decoded")
+	} else if s.Name != "GetDriver" || s.Status != trace.StatusError || s.End-s.Start != 33732000 {
+		t.Errorf("GetDriver = %s", describe(s))
+	}
 }
 
 // BenchmarkDecodeSynthetic measures spans/s on plain query-API spans (no

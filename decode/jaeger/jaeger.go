@@ -130,7 +130,9 @@ func (r *reader) element(wrapper bool) error {
 	return r.Skip() // {} or an object without spans
 }
 
-// response decodes a query-service response {"data": …, "errors": …}.
+// response decodes a query-service response {"data": …, "errors": …} or
+// an api_v2 batch wrapper: {"batch": Batch} (collector PostSpansRequest)
+// or {"batches": [Batch, …]}.
 func (r *reader) response() error {
 	if err := r.Delim('{'); err != nil {
 		return err
@@ -145,6 +147,10 @@ func (r *reader) response() error {
 			err = r.data()
 		case strings.EqualFold(k, "errors"):
 			err = r.queryErrors()
+		case strings.EqualFold(k, "batch"):
+			err = r.batch()
+		case strings.EqualFold(k, "batches"):
+			err = r.batches()
 		default:
 			err = r.Skip()
 		}
@@ -166,6 +172,28 @@ func (r *reader) data() error {
 		return r.Skip()
 	}
 	return r.skipWrong(`"data" must be an array or object`)
+}
+
+// batch decodes the value of "batch": one api_v2 Batch {"spans", "process"}.
+func (r *reader) batch() error {
+	switch r.Peek() {
+	case '{':
+		return r.element(false)
+	case 'n':
+		return r.Skip()
+	}
+	return r.skipWrong(`"batch" must be an object`)
+}
+
+// batches decodes the value of "batches": an array of api_v2 Batches.
+func (r *reader) batches() error {
+	switch r.Peek() {
+	case '[':
+		return r.array(false)
+	case 'n':
+		return r.Skip()
+	}
+	return r.skipWrong(`"batches" must be an array`)
 }
 
 // queryErrors reports the "errors" of a query-service response.
@@ -195,11 +223,14 @@ type traceCtx struct {
 	id     string            // the trace object's traceID, for spans without one
 	spans  []trace.Span      // converted spans
 	procID []string          // processID of each span, "" if none
+	own    []bool            // whether each span carries its own process
 	procs  map[string]string // processID → service name
+	batch  string            // the service of an api_v2 Batch's "process"
 }
 
-// traceObject decodes {"traceID", "spans", "processes"} (UI) or
-// {"spans", "processMap"} (api_v2) and emits its spans.
+// traceObject decodes {"traceID", "spans", "processes"} (UI),
+// {"spans", "processMap"} (api_v2 Trace) or {"spans", "process"} (api_v2
+// Batch) and emits its spans.
 func (r *reader) traceObject() error {
 	var t traceCtx
 	err := r.traceBody(&t)
@@ -223,6 +254,8 @@ func (r *reader) traceBody(t *traceCtx) error {
 			err = r.processes(t)
 		case "processmap", "process_map":
 			err = r.processMap(t)
+		case "process":
+			err = r.batchProcess(t)
 		case "traceid", "trace_id":
 			_, err = r.Decode(&t.id, `"traceID"`)
 		default:
@@ -242,7 +275,7 @@ func (r *reader) processes(t *traceCtx) error {
 		t.procs = make(map[string]string, len(m))
 	}
 	for id, p := range m {
-		t.procs[id] = r.st.names.Intern(p.ServiceName)
+		t.procs[id] = r.st.names.Intern(p.name())
 	}
 	return err
 }
@@ -254,7 +287,22 @@ func (r *reader) processMap(t *traceCtx) error {
 		t.procs = make(map[string]string, len(list))
 	}
 	for _, p := range list {
-		t.procs[p.ProcessID] = r.st.names.Intern(p.Process.ServiceName)
+		id := p.ProcessID
+		if id == "" {
+			id = p.ProcessIDSnake
+		}
+		t.procs[id] = r.st.names.Intern(p.Process.name())
+	}
+	return err
+}
+
+// batchProcess decodes an api_v2 Batch's "process", the process of those
+// of its spans that carry none of their own.
+func (r *reader) batchProcess(t *traceCtx) error {
+	var p *rawProcess
+	_, err := r.Decode(&p, `"process"`)
+	if p != nil {
+		t.batch = r.st.names.Intern(p.name())
 	}
 	return err
 }
@@ -297,6 +345,7 @@ func (r *reader) span(t *traceCtx) error {
 		}
 		return err
 	}
+	rs.merge()
 	r.convert(rs, t, start)
 	return nil
 }
@@ -353,7 +402,12 @@ func (r *reader) convert(rs *rawSpan, t *traceCtx, start int) {
 	if !rs.StartTime.set || !rs.Duration.set {
 		s.Warnings |= trace.WarnMissingTimestamp
 	}
-	d := rs.Duration.ns
+	d, err := rs.Duration.nanos(rs.StartTime.rfc3339)
+	if err != nil {
+		st.reject(trace.RejectInvalidSpan)
+		r.Report(start, fmt.Errorf("%w: span: %v", decoder.ErrType, err))
+		return
+	}
 	if (d > 0 && s.Start > math.MaxInt64-d) || (d < 0 && s.Start < math.MinInt64-d) {
 		st.reject(trace.RejectInvalidSpan)
 		r.Report(start, fmt.Errorf("%w: span: startTime plus duration is out of range", decoder.ErrType))
@@ -386,16 +440,22 @@ func (r *reader) convert(rs *rawSpan, t *traceCtx, start int) {
 	}
 	applyTags(&s, rs.Tags)
 	if rs.Process != nil {
-		s.Service = st.names.Intern(rs.Process.ServiceName)
+		s.Service = st.names.Intern(rs.Process.name())
 	}
 	st.read++
 	t.spans = append(t.spans, s)
 	t.procID = append(t.procID, rs.ProcessID)
+	t.own = append(t.own, rs.Process != nil)
 }
 
 // convertRef converts a reference; ok is false when its span ID is unusable.
 // A reference without a trace ID is in the span's own trace.
 func convertRef(ref *rawRef, own trace.TraceID) (out trace.Ref, nonHex, ok bool) {
+	if ref.RefType.t == trace.RefNone {
+		ref.RefType = ref.RefTypeSnake
+	}
+	orStr(&ref.TraceID, ref.TraceIDSnake)
+	orStr(&ref.SpanID, ref.SpanIDSnake)
 	out.Type = ref.RefType.get()
 	out.TraceID = own
 	if ref.TraceID != "" {
@@ -442,7 +502,9 @@ func applyTags(s *trace.Span, tags []rawKV) {
 	}
 }
 
-// flush resolves the services of t's spans and emits them.
+// flush resolves the services of t's spans and emits them. A span's
+// processID, when the trace maps it, names its service; else its own
+// embedded process does; else the Batch's process.
 func (r *reader) flush(t *traceCtx) {
 	if len(t.spans) == 0 {
 		return
@@ -450,12 +512,15 @@ func (r *reader) flush(t *traceCtx) {
 	for i := range t.spans {
 		if svc, ok := t.procs[t.procID[i]]; ok && t.procID[i] != "" {
 			t.spans[i].Service = svc
+		} else if !t.own[i] && t.batch != "" {
+			t.spans[i].Service = t.batch
 		}
 	}
 	r.st.em.Emit(t.spans)
 	clear(t.spans)
 	t.spans = t.spans[:0]
 	t.procID = t.procID[:0]
+	t.own = t.own[:0]
 }
 
 // parseTraceID parses a hex (padded or not), base64 (api_v2) or non-hex

@@ -11,15 +11,18 @@ type shape uint8
 
 const (
 	shapeUnknown shape = iota
-	shapeWrapper       // {"data": …}
-	shapeTrace         // {"traceID", "spans", "processes"} or api_v2 {"spans", "processMap"}
+	shapeWrapper       // {"data": …}, api_v2 {"batch": …} or {"batches": […]}
+	shapeTrace         // {"traceID", "spans", "processes"}, api_v2 {"spans", "processMap"} or Batch {"spans", "process"}
 	shapeSpan          // a span object
 )
 
 // keyShapes maps the keys that decide an object's shape. Keys shared by
-// traces and spans (traceID, warnings) decide nothing.
+// traces and spans (traceID, warnings, and "process": a span's embedded
+// process or an api_v2 Batch's) decide nothing.
 var keyShapes = map[string]shape{
 	"data":           shapeWrapper,
+	"batch":          shapeWrapper,
+	"batches":        shapeWrapper,
 	"spans":          shapeTrace,
 	"processes":      shapeTrace,
 	"processmap":     shapeTrace,
@@ -30,13 +33,13 @@ var keyShapes = map[string]shape{
 	"operation_name": shapeSpan,
 	"references":     shapeSpan,
 	"parentspanid":   shapeSpan,
+	"parent_span_id": shapeSpan,
 	"starttime":      shapeSpan,
 	"start_time":     shapeSpan,
 	"duration":       shapeSpan,
 	"tags":           shapeSpan,
 	"processid":      shapeSpan,
 	"process_id":     shapeSpan,
-	"process":        shapeSpan,
 }
 
 // shapeOf looks at the top-level keys of the object starting at obj[0]
