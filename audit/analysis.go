@@ -296,7 +296,7 @@ func Run(ctx context.Context, res *ingest.Result, opt Options) (*report.Report, 
 func detectRequests(reqs []Request) []detect.Request {
 	out := make([]detect.Request, len(reqs))
 	for i, r := range reqs {
-		out[i] = detect.Request{Trace: r.Trace, Root: r.Root, Endpoint: r.Endpoint, Latency: r.Latency, Failed: r.Failed, Calls: r.Calls}
+		out[i] = detect.Request{Trace: r.Trace, Root: r.Root, Endpoint: r.Endpoint, Forward: r.Forward, Latency: r.Latency, Failed: r.Failed, Calls: r.Calls}
 	}
 	return out
 }

@@ -49,11 +49,15 @@ type Request struct {
 	Trace    *trace.Trace
 	Root     int32
 	Endpoint calls.Endpoint
-	Latency  int64
-	Failed   bool
-	Metrics  calls.Metrics
-	Path     *critpath.Path
-	Calls    []calls.Call
+	// Forward is the index plus one of the downstream server span a
+	// catch-all root forwarded the request to (calls.RequestEndpoint);
+	// 0 when the endpoint is the root's own name.
+	Forward int32
+	Latency int64
+	Failed  bool
+	Metrics calls.Metrics
+	Path    *critpath.Path
+	Calls   []calls.Call
 }
 
 // Analyze computes the critical path, calls and per-request metrics of every
@@ -119,10 +123,12 @@ func analyzeTrace(t *trace.Trace, full bool, names *calls.Names) []Request {
 	out := make([]Request, 0, len(t.Roots))
 	for _, r := range t.Roots {
 		s := &t.Spans[r]
+		ep, forward := calls.RequestEndpoint(t, r, names)
 		req := Request{
 			Trace:    t,
 			Root:     r,
-			Endpoint: calls.Endpoint{Service: s.Service, Operation: names.UsefulName(s)},
+			Endpoint: ep,
+			Forward:  forward + 1,
 			Latency:  s.Duration(),
 			Failed:   s.IsError(),
 			Path:     path,

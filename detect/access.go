@@ -135,11 +135,18 @@ func firstWord(s string) string {
 	return s
 }
 
-// httpMethodOf returns the first http.request.method of spans, upper case.
+// httpMethodOf returns the first HTTP method spans state, upper case: an
+// http.request.method attribute, else a method in a span's name ("HTTP
+// GET" on a client span without attributes), in span order.
 func httpMethodOf(spans []*trace.Span) string {
 	for _, s := range spans {
 		if v := s.Attrs.Get(trace.AttrHTTPMethod); v != "" {
 			return strings.ToUpper(v)
+		}
+	}
+	for _, s := range spans {
+		if v := calls.HTTPMethod(s); v != "" {
+			return v
 		}
 	}
 	return ""

@@ -99,6 +99,10 @@ type category struct {
 	writeOnly bool
 }
 
+// categoryAuth is the authentication and authorization category: a call
+// of it guards the calls after it (see Parallelize).
+const categoryAuth = "authentication"
+
 // categories lists the built-in categories, critical ones first. The words
 // come from the anti-pattern's lists: what must stay synchronous (auth,
 // payment, inventory, validation, pricing) and what can happen later
@@ -106,7 +110,7 @@ type category struct {
 // warming, media processing), plus common product names for each.
 func categories() []category {
 	return []category{
-		{name: "authentication", lean: Critical, words: []string{
+		{name: categoryAuth, lean: Critical, words: []string{
 			"auth", "authn", "authz", "authenticate", "authentication", "authorize", "authorise",
 			"authorization", "authorisation", "login", "logon", "signin", "token", "session", "oauth",
 			"oidc", "sso", "jwt", "verify", "verification", "permission", "acl", "rbac", "iam",

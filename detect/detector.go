@@ -20,6 +20,11 @@ type Request struct {
 	Root int32
 	// Endpoint is the request's entry point (root service and operation).
 	Endpoint calls.Endpoint
+	// Forward is the index plus one of the span a catch-all gateway root
+	// forwarded the request to (calls.RequestEndpoint); 0 for none. The
+	// call that reaches it is the request itself: it is never a
+	// make-async candidate.
+	Forward int32
 	// Latency is the root's duration in nanoseconds.
 	Latency int64
 	// Failed reports whether the request failed (the root is an error).

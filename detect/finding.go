@@ -79,6 +79,15 @@ type Finding struct {
 	// Critical calls are never recommended for asynchronous execution; they
 	// may still be parallelized.
 	Critical bool
+	// Read is set when the call returns data the caller needs (an
+	// explicit read — GET, SELECT, RPC Get…/List…/Read… — in most of its
+	// occurrences): it is never recommended for asynchronous execution,
+	// and its Fix proposes running it concurrently or caching it instead.
+	Read bool
+	// Guard is set on a parallel group in which an authentication or
+	// authorization call comes before the calls it protects: never
+	// recommended.
+	Guard bool
 	// Reasons explain the confidence, strongest first.
 	Reasons []string
 	// Fix says what to do, as a verb phrase.
@@ -159,7 +168,7 @@ func selectFindings(all []Finding, opt Options) []Finding {
 			continue // no request gets faster
 		}
 		f.Recommended = f.Confidence >= opt.MinConfidence &&
-			!(f.Critical && f.Action == ActionMakeAsync)
+			!((f.Critical || f.Read) && f.Action == ActionMakeAsync) && !f.Guard
 		kept = append(kept, *f)
 	}
 	rank(kept)

@@ -62,6 +62,14 @@ to two decimals:
 Critical calls (built-in authentication, payment, inventory, validation or
 pricing categories, or a policy rule marking them critical) are never
 recommended and are not reported by this detector, whatever their savings.
+Reads (explicit reads in at least as many occurrences as writes) are
+reported but never recommended, whatever their confidence: the caller
+needs their answer, so the fix proposed is to run them concurrently or to
+cache or prefetch their answer, never to publish an event.
+
+The call a catch-all gateway forwards the request with (the endpoint is
+named after it: "/* → orders /api/orders") is the request itself and is
+never a candidate.
 Reasons are listed strongest first (by the size of their contribution).`
 
 // MakeAsync returns the make-async detector. Its Doc explains the
@@ -111,7 +119,7 @@ func (s *asyncState) Observe(p *Pass) []Sites {
 		cs := p.Calls(r)
 		for k := range cs {
 			c := &cs[k]
-			if c.Async {
+			if c.Async || forwards(req, c) {
 				continue
 			}
 			key := calls.Key{Endpoint: req.Endpoint, Caller: c.Caller, Callee: c.Callee}
@@ -180,6 +188,13 @@ func (s *asyncState) Observe(p *Pass) []Sites {
 	return out
 }
 
+// forwards reports whether c is the call a catch-all gateway forwarded
+// the request with (Request.Forward): its answer is the response.
+func forwards(req *Request, c *calls.Call) bool {
+	f := req.Forward - 1
+	return f >= 0 && (c.Server == f || c.Span == f)
+}
+
 // add merges aggregates into the state.
 func (s *asyncState) add(aggs map[calls.Key]*asyncAgg) {
 	for k, b := range aggs {
@@ -241,6 +256,10 @@ func (s *asyncState) Findings(sh *Shared) []Finding {
 			continue // never recommended: see the Doc
 		}
 		conf, reasons := a.confidence(sh.AsyncElsewhere)
+		read := a.read()
+		if read {
+			reasons = append(reasons, "never recommended: the caller needs what a read returns; make it concurrent or cache it instead")
+		}
 		out = append(out, Finding{
 			Action:     ActionMakeAsync,
 			Endpoint:   k.Endpoint,
@@ -250,12 +269,17 @@ func (s *asyncState) Findings(sh *Shared) []Finding {
 			Calls:      a.calls,
 			Traces:     a.traces,
 			Confidence: conf,
+			Read:       read,
 			Reasons:    reasons,
 			Fix:        a.fix(),
 		})
 	}
 	return out
 }
+
+// read reports whether the call is an explicit read in most of its
+// occurrences: it returns data the caller needs.
+func (a *asyncAgg) read() bool { return a.reads > 0 && a.reads >= a.writes }
 
 // AppendBinary encodes the aggregates in key order.
 func (s *asyncState) AppendBinary(b []byte) ([]byte, error) {
@@ -412,6 +436,10 @@ func plural(n int, one, many string) string {
 // fix is the verb phrase for the aggregate.
 func (a *asyncAgg) fix() string {
 	target := a.key.Callee.String()
+	if a.read() {
+		// A read cannot become an event: its answer is needed.
+		return "fetch " + target + " concurrently with the caller's other work, or cache or prefetch its answer, instead of waiting for it in sequence"
+	}
 	var s string
 	switch a.protocol {
 	case calls.ProtocolMessaging:

@@ -70,7 +70,10 @@ type parallelAgg struct {
 	explicit  bool // every call an explicit read
 	busy      int  // runs where the caller worked between the calls
 	critical  bool
-	maxSize   int
+	// guard: in some run an authentication or authorization call comes
+	// before other calls: it protects them and must finish first.
+	guard   bool
+	maxSize int
 }
 
 // parallelState is the parallelize detector's state: one aggregate per
@@ -109,6 +112,7 @@ func (s *parallelState) add(aggs map[groupKey]*parallelAgg) {
 		m.explicit = m.explicit && b.explicit
 		m.busy += b.busy
 		m.critical = m.critical || b.critical
+		m.guard = m.guard || b.guard
 		m.maxSize = max(m.maxSize, b.maxSize)
 	}
 }
@@ -163,7 +167,17 @@ func (s *parallelState) AppendBinary(b []byte) ([]byte, error) {
 		}
 		e.bool(a.distinct)
 		e.bool(a.explicit)
-		e.bool(a.critical)
+		// critical and guard share one byte: 0, 1 critical, 2 critical
+		// guard (an authentication call is critical), so that states
+		// written before guard existed decode unchanged.
+		lvl := byte(0)
+		if a.critical {
+			lvl = 1
+		}
+		if a.guard {
+			lvl = 2
+		}
+		e.uint(uint64(lvl))
 	}
 	return e.b, nil
 }
@@ -187,7 +201,13 @@ func (s *parallelState) UnmarshalBinary(b []byte) error {
 		for _, v := range [...]*int{&a.runs, &a.traces, &a.busy, &a.maxSize} {
 			*v = d.nonneg()
 		}
-		a.distinct, a.explicit, a.critical = d.bool(), d.bool(), d.bool()
+		a.distinct, a.explicit = d.bool(), d.bool()
+		switch lvl := d.uint(); lvl {
+		case 0, 1, 2:
+			a.critical, a.guard = lvl >= 1, lvl == 2
+		default:
+			d.fail("bad parallelize criticality")
+		}
 		if d.err != nil {
 			break
 		}
@@ -305,6 +325,7 @@ func parallelFindings(aggs map[groupKey]*parallelAgg, keys []groupKey) []Finding
 			Traces:     a.traces,
 			Confidence: conf,
 			Critical:   a.critical,
+			Guard:      a.guard,
 			Reasons:    reasons,
 			Fix:        a.fix(),
 		})
@@ -319,7 +340,7 @@ func (p *Pass) addRun(aggs map[groupKey]*parallelAgg, keys *[]groupKey, r int, c
 	callees := make([]calls.Endpoint, 0, len(run))
 	group := make([]int32, 0, len(run))
 	services := map[string]bool{}
-	explicit, critical := true, false
+	explicit, critical, guard := true, false, false
 	var between int64
 	for i, k := range run {
 		c := &cs[k]
@@ -330,8 +351,11 @@ func (p *Pass) addRun(aggs map[groupKey]*parallelAgg, keys *[]groupKey, r int, c
 			if acc, _ := p.Access(r, c); acc != Read {
 				explicit = false
 			}
-			if p.Classify(r, c).Lean == Critical {
+			if cls := p.Classify(r, c); cls.Lean == Critical {
 				critical = true
+				if cls.Category == categoryAuth && i < len(run)-1 {
+					guard = true
+				}
 			}
 		}
 		if i > 0 {
@@ -356,6 +380,7 @@ func (p *Pass) addRun(aggs map[groupKey]*parallelAgg, keys *[]groupKey, r int, c
 	a.distinct = a.distinct && len(services) == len(run)
 	a.explicit = a.explicit && explicit
 	a.critical = a.critical || critical
+	a.guard = a.guard || guard
 	span := t.Spans[cs[run[len(run)-1]].Span].End - t.Spans[cs[run[0]].Span].Start
 	if span > 0 && float64(between) > workBetweenShare*float64(span) {
 		a.busy++
@@ -391,7 +416,9 @@ func (a *parallelAgg) confidence() (float64, []string) {
 			"work between: the caller spends over %d%% of the run between the calls in %d of %d runs (it may use one answer to make the next call)",
 			int(workBetweenShare*100), a.busy, a.runs)})
 	}
-	if a.critical {
+	if a.guard {
+		rs = append(rs, reason{text: "never recommended: an authentication or authorization call guards the calls after it; they must not start before it succeeds", last: true})
+	} else if a.critical {
 		rs = append(rs, reason{text: "critical calls stay synchronous: they only start together", last: true})
 	}
 	var sum float64
@@ -403,6 +430,9 @@ func (a *parallelAgg) confidence() (float64, []string) {
 
 // fix is the verb phrase for the aggregate.
 func (a *parallelAgg) fix() string {
+	if a.guard {
+		return "keep the authentication or authorization call first: the calls it guards must not start before it succeeds"
+	}
 	if len(a.callees) == 1 {
 		return fmt.Sprintf("make the %d calls to %s concurrently instead of one after another",
 			a.maxSize, a.callees[0])

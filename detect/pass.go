@@ -285,7 +285,7 @@ func newTraceState(t *trace.Trace) *traceState {
 		}
 	}
 	for i, par := range t.Parent {
-		if par < 0 || int(par) >= n || t.Spans[i].Async() {
+		if par < 0 || int(par) >= n || !t.Spans[i].Gates() {
 			continue
 		}
 		s := t.Spans[i].Start

@@ -120,10 +120,13 @@ func skewChecked(parent, child *trace.Span) bool {
 	switch {
 	case parent.Kind == trace.KindProducer && child.Kind == trace.KindConsumer:
 		return false
-	case parent.Kind != trace.KindClient && parent.Kind != trace.KindProducer:
-		return false
 	case child.Kind != trace.KindServer && child.Kind != trace.KindConsumer:
 		return false
+	case parent.Kind == trace.KindClient || parent.Kind == trace.KindProducer:
+		return true
 	}
-	return true
+	// A server whose kind was inferred is the receiving half of a call
+	// from its parent whatever the parent's kind (InferKinds leaves a span
+	// that both receives and makes calls a SERVER).
+	return child.Kind == trace.KindServer && child.Warnings.Has(trace.WarnKindInferred)
 }

@@ -20,8 +20,8 @@
 //	}
 //
 // Each step is an Adjuster built by a verb-phrase constructor (DropDuplicates,
-// DedupeSpanIDs, ChooseParents, BreakCycles, ClampDurations, LinkTree,
-// CorrectClockSkew, MarkAsync, MarkAsyncRelations, Truncate). Standard writes
+// DedupeSpanIDs, ChooseParents, BreakCycles, InferKinds, ClampDurations, LinkTree,
+// CorrectClockSkew, MarkAsync, MarkWrappers, MarkAsyncRelations, Truncate). Standard writes
 // their order down once. Steps keep no state between calls, so one Adjuster
 // may repair many traces concurrently. No step recurses over the tree, none is
 // worse than O(n log n) in the number of spans, and none panics on any input.
@@ -75,6 +75,12 @@ type Options struct {
 	// entirely outside it, exactly as the Jaeger UI and CRISP do before
 	// computing a critical path, instead of marking them async.
 	JaegerCompat bool
+	// JaegerUI, with JaegerCompat, repairs the trace into what the Jaeger
+	// UI sees (--jaeger-compat=ui): spans rounded to whole microseconds, only
+	// a CONSUMER under a PRODUCER (by the kinds as read) async, so that
+	// FOLLOWS_FROM and linked children are clipped and gate their parent
+	// (see jaegerUIView), then Truncate. Ignored without JaegerCompat.
+	JaegerUI bool
 }
 
 // DefaultOptions returns MaxSkew 1s, SkewTolerance 1ms, JaegerCompat off.
@@ -93,6 +99,16 @@ func Standard(o Options) Adjuster {
 		// Cycles exist only once Parent is set, and every later step walks
 		// the tree from its roots: spans on a cycle would be unreachable.
 		BreakCycles(),
+	}
+	if !o.JaegerCompat {
+		// Kinds decide which edges are calls, and so which spans skew
+		// correction may move and which children are messages: infer the
+		// missing ones first. The peers --jaeger-compat reproduces read
+		// timing on the kinds as given, so there they are inferred last,
+		// for the call analysis only.
+		steps = append(steps, InferKinds())
+	}
+	steps = append(steps,
 		// CorrectClockSkew and MarkAsync compute durations and assume
 		// End >= Start; Link orders children by (Start, End).
 		ClampDurations(),
@@ -103,6 +119,11 @@ func Standard(o Options) Adjuster {
 		// looks as if it started before its parent and would be clipped or
 		// marked async instead of moved.
 		CorrectClockSkew(nonNegative(o.MaxSkew)),
+	)
+	if o.JaegerCompat && o.JaegerUI {
+		// The Jaeger UI reads kinds and relations as given and infers
+		// nothing: neither does this sequence.
+		return Sequence(append(steps, jaegerUIView(), Truncate())...)
 	}
 	if o.JaegerCompat {
 		steps = append(steps,
@@ -111,11 +132,50 @@ func Standard(o Options) Adjuster {
 			// them first.
 			MarkAsyncRelations(),
 			Truncate(),
+			// A consumer under an inferred producer is a message, not a
+			// wait, in the call analysis too.
+			InferKinds(),
+			MarkAsyncRelations(),
 		)
 	} else {
-		steps = append(steps, MarkAsync(nonNegative(o.SkewTolerance)))
+		steps = append(steps,
+			MarkAsync(nonNegative(o.SkewTolerance)),
+			// Wrappers are judged among the synchronous siblings only.
+			MarkWrappers(),
+		)
 	}
 	return Sequence(steps...)
+}
+
+// jaegerUIView rounds every span to whole microseconds as Jaeger's JSON API
+// hands spans to the Jaeger UI (start/1000 and duration/1000, truncated, as
+// Jaeger's model.TimeAsEpochMicroseconds and DurationAsMicroseconds; end =
+// start + duration), then marks async exactly the children the UI's
+// critical path skips: a CONSUMER under a PRODUCER (cpspan.ts
+// isBlockingSpan), whatever the reference type. Two spans that met within
+// one microsecond then touch or overlap, as they do in the UI. Assumes
+// End >= Start. O(n), plus a re-sort when rounding changed the order.
+func jaegerUIView() Adjuster {
+	return Func(func(t *trace.Trace) {
+		moved := false
+		for i := range t.Spans {
+			s := &t.Spans[i]
+			start := s.Start / 1000 * 1000
+			end := addSat(start, subSat(s.End, s.Start)/1000*1000)
+			if start != s.Start || end != s.End {
+				s.Start, s.End, moved = start, end, true
+			}
+		}
+		if moved {
+			resort(t)
+		}
+		link(t)
+		for i, p := range t.Parent {
+			if p >= 0 && int(p) != i && t.Spans[p].Kind == trace.KindProducer && t.Spans[i].Kind == trace.KindConsumer {
+				t.Spans[i].Flags |= trace.FlagAsync
+			}
+		}
+	})
 }
 
 func nonNegative(d time.Duration) time.Duration {

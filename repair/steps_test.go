@@ -165,9 +165,10 @@ func TestSharedSpanIDs(t *testing.T) {
 			sp(2, 1, "b", unspec, 12, 88, named("handle"), shared),
 			sp(3, 2, "b", unspec, 20, 40, named("db")),
 		},
+		// The kinds the shared ID implies are inferred afterwards.
 		wants: []want{
-			{name: "call", parent: "root"},
-			{name: "handle", parent: "call", warn: trace.WarnSharedSpanID},
+			{name: "call", parent: "root", warn: trace.WarnKindInferred},
+			{name: "handle", parent: "call", warn: trace.WarnSharedSpanID | trace.WarnKindInferred},
 			{name: "db", parent: "handle"},
 		},
 	}, {

@@ -92,6 +92,13 @@ const (
 	// FlagShared marks a Zipkin server half that shared its span ID with the
 	// client half (Zipkin "shared": true).
 	FlagShared
+	// FlagWrapper marks an instrumentation span of the caller's own service
+	// that waits on a sibling call it encloses or nearly coincides with
+	// (Spring Cloud Gateway's FilteringWebHandler.handle beside its HTTP
+	// client span): the call, not the wrapper, is what the parent waits
+	// for, so the wrapper never gates its parent on its own
+	// (repair.MarkWrappers).
+	FlagWrapper
 )
 
 // Span is the compact, format-independent span every decoder produces.
@@ -126,6 +133,11 @@ func (s *Span) Duration() int64 { return s.End - s.Start }
 
 // Async reports whether the span is marked FlagAsync.
 func (s *Span) Async() bool { return s.Flags&FlagAsync != 0 }
+
+// Gates reports whether the span's end can hold up its parent: it is
+// neither async nor a wrapper waiting on a sibling call (FlagWrapper).
+// The critical path and the what-if model schedule only such spans.
+func (s *Span) Gates() bool { return s.Flags&(FlagAsync|FlagWrapper) == 0 }
 
 // IsError reports whether the span failed: status ERROR, or an HTTP status >= 500.
 func (s *Span) IsError() bool {

@@ -48,13 +48,21 @@ const (
 	WarnTruncated
 	// WarnMissingTimestamp: the input had no start time or duration (decoders).
 	WarnMissingTimestamp
+	// WarnKindInferred: the span had no kind; CLIENT, SERVER, PRODUCER or
+	// CONSUMER was inferred from the service boundaries of the tree
+	// (repair.InferKinds).
+	WarnKindInferred
+	// WarnWrapper: the span waits on a sibling call it encloses or nearly
+	// coincides with and no longer gates its parent (repair.MarkWrappers).
+	WarnWrapper
 	warnCount = iota
 )
 
 var warnNames = [...]string{
 	"non-hex-id", "shared-span-id", "duplicate-span-id", "multiple-parents", "cross-trace-ref",
 	"missing-parent", "cycle", "negative-duration", "clock-skew", "skew-too-large",
-	"outlives-parent", "truncated", "missing-timestamp",
+	"outlives-parent", "truncated", "missing-timestamp", "kind-inferred",
+	"wrapper",
 }
 
 // Has reports whether all warnings in x are set.

@@ -3,7 +3,7 @@
 // re-simulating the trace's timeline.
 //
 // Input: a repaired, linked *trace.Trace (Parent, Spans; spans marked
-// trace.FlagAsync never gate their parent). Output: the re-simulated duration
+// trace.FlagAsync, and wrappers marked trace.FlagWrapper, never gate their parent: see trace.Span.Gates). Output: the re-simulated duration
 // of a request in nanoseconds, from which the projected saving follows.
 //
 //	m := whatif.NewModel(t)                      // once per trace, O(n log n)

@@ -53,7 +53,7 @@ func NewModel(t *trace.Trace) *Model {
 	// CSR of sync children.
 	m.off = make([]int32, n+1)
 	for i, p := range m.parent {
-		if p >= 0 && !t.Spans[i].Async() {
+		if p >= 0 && t.Spans[i].Gates() {
 			m.off[p+1]++
 		}
 	}
@@ -67,7 +67,7 @@ func NewModel(t *trace.Trace) *Model {
 	copy(fill, m.off[:n])
 	for i, p := range m.parent {
 		m.slot[i] = -1
-		if p >= 0 && !t.Spans[i].Async() {
+		if p >= 0 && t.Spans[i].Gates() {
 			m.ord[fill[p]] = int32(i)
 			fill[p]++
 		}
