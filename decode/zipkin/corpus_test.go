@@ -1,10 +1,12 @@
 package zipkin
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/syncaudit/syncaudit/decode/decoder"
@@ -80,6 +82,87 @@ func TestCorpus(t *testing.T) {
 			if len(raw) != len(c.Spans) || shared != wantShared || noTime != wantNoTime || kinds != wantKinds {
 				t.Errorf("spans/shared/missing-time/kinded = %d/%d/%d/%d, the file has %d/%d/%d/%d",
 					len(c.Spans), shared, noTime, kinds, len(raw), wantShared, wantNoTime, wantKinds)
+			}
+		})
+	}
+}
+
+// TestCorpusAscendServices checks service names on a real mobile-gateway
+// trace (zipkin-lens ascend.json), read by hand: every span has a
+// localEndpoint.serviceName, so each keeps it; the content-service CLIENT
+// call to /api/v1/banners/… has no server span, no remoteEndpoint and no
+// tag that names its callee, so the decoder must not invent one (the
+// callee is unknown from this file). Then, one span at a time, the span's
+// serviceName is removed in memory: the naming rule must recover the same
+// name from the rest of the trace.
+func TestCorpusAscendServices(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(dectest.CorpusDir(t), "realworld", "zipkin-lens", "ascend.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// span ID and kind → service, by hand from the file.
+	want := map[string]string{
+		"ecc00062ceef4bf0 client":   "mobile-gateway",
+		"ecc00062ceef4bf0 server":   "content-service", // shared ID: the callee half
+		"c21c6c51ac71b3ba client":   "content-service", // GET /api/v1/banners/10000001502
+		"52b1ab4956917c39 client":   "mobile-gateway",
+		"52b1ab4956917c39 server":   "auth-service",
+		"ef86c83c0a05a6d6 server":   "mobile-gateway",  // the root
+		"80c0d1d62f437a1b internal": "auth-service",    // extend-token-life
+		"e6422f7ff7d78099 internal": "content-service", // hystrix
+	}
+	key := func(s trace.Span) string { return hex.EncodeToString(s.SpanID[:]) + " " + s.Kind.String() }
+	decode := func(t *testing.T, in []byte) map[string]trace.Span {
+		t.Helper()
+		var c decoder.Collect
+		if err := Decode("ascend.json", in, &c, decoder.DefaultLimits); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]trace.Span{}
+		for _, s := range c.Spans {
+			got[key(s)] = s
+		}
+		if len(c.Spans) != len(want) || len(got) != len(want) {
+			t.Fatalf("decoded %d spans (%d distinct), want %d", len(c.Spans), len(got), len(want))
+		}
+		return got
+	}
+
+	got := decode(t, data)
+	for k, svc := range want {
+		if got[k].Service != svc {
+			t.Errorf("span %s: service %q, want %q", k, got[k].Service, svc)
+		}
+	}
+	banners := got["c21c6c51ac71b3ba client"]
+	for _, k := range []trace.AttrKey{trace.AttrPeerService, trace.AttrServerAddress, trace.AttrURLFull} {
+		if v := banners.Attrs.Get(k); v != "" {
+			t.Errorf("banners call: %s = %q; the file names no callee", k, v)
+		}
+	}
+
+	var raw []map[string]any
+	if err := json.Unmarshal(data, &raw); err != nil {
+		t.Fatal(err)
+	}
+	for i, span := range raw {
+		kind := "internal"
+		if k, ok := span["kind"].(string); ok {
+			kind = strings.ToLower(k)
+		}
+		k := span["id"].(string) + " " + kind
+		t.Run("without serviceName: "+k, func(t *testing.T) {
+			var mod []map[string]any
+			if err := json.Unmarshal(data, &mod); err != nil {
+				t.Fatal(err)
+			}
+			delete(mod[i]["localEndpoint"].(map[string]any), "serviceName")
+			in, err := json.Marshal(mod)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := decode(t, in)[k].Service; got != want[k] {
+				t.Errorf("service %q, want %q", got, want[k])
 			}
 		})
 	}

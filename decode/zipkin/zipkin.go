@@ -37,6 +37,7 @@ type state struct {
 	read  int // spans read: emitted or rejected
 	batch []trace.Span
 	kept  []tag // scratch for applyTags
+	doc   index // the spans of the current document, for naming services
 }
 
 func (st *state) run() error {
@@ -56,6 +57,14 @@ func (st *state) reject(r trace.Reason) {
 	st.em.Reject(r, 1)
 }
 
+// emit batches one span.
+func (st *state) emit(s trace.Span) {
+	st.batch = append(st.batch, s)
+	if len(st.batch) >= batchSize {
+		st.flush()
+	}
+}
+
 func (st *state) flush() {
 	if len(st.batch) > 0 {
 		st.em.Emit(st.batch)
@@ -65,8 +74,11 @@ func (st *state) flush() {
 }
 
 // document decodes one JSON document (the whole input, or one line of JSON
-// lines): arrays token by token, each span with one Decode call.
+// lines): arrays token by token, each span with one Decode call. Spans
+// without a service are named and emitted at its end, even when it breaks
+// off.
 func (st *state) document(jr *jsontext.Reader) error {
+	defer st.endDocument()
 	r := &reader{Reader: jr, st: st}
 	var err error
 	switch r.Peek() {
@@ -81,6 +93,20 @@ func (st *state) document(jr *jsontext.Reader) error {
 		return err
 	}
 	return r.End()
+}
+
+// endDocument names the services of the document's held spans, emits
+// them, and forgets the document.
+func (st *state) endDocument() {
+	ix := &st.doc
+	if len(ix.held) > 0 {
+		ix.build()
+		for _, h := range ix.held {
+			h.span.Service = st.names.Intern(ix.service(h.entry))
+			st.emit(h.span)
+		}
+	}
+	ix.reset()
 }
 
 // reader walks one document.
@@ -190,10 +216,13 @@ func (r *reader) convert(rs *rawSpan, start int) {
 	}
 	st.applyTags(&s, rs.Tags)
 	st.read++
-	st.batch = append(st.batch, s)
-	if len(st.batch) >= batchSize {
-		st.flush()
+	kind := roleOf(rs.Kind)
+	entry := st.doc.add(&s, kind, namesFor(rs, kind, s.Service == ""))
+	if s.Service == "" {
+		st.doc.held = append(st.doc.held, heldSpan{s, entry})
+		return
 	}
+	st.emit(s)
 }
 
 // tag is a kept tag, for sorting.
