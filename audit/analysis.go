@@ -92,7 +92,7 @@ func (a *Analysis) Observe(ctx context.Context, p *ingest.Partition) error {
 	if whole && a.seen > 0 {
 		return errors.New("audit: a partition of one after others")
 	}
-	rs, err := analyze(ctx, p.Traces, a.opt.Workers, true)
+	rs, err := analyze(ctx, p.Traces, a.opt.Workers, true, a.opt.CriticalPath)
 	if err != nil {
 		return err
 	}
@@ -210,7 +210,7 @@ func (a *Analysis) ObservePlan(ctx context.Context, p *ingest.Partition) error {
 			return true
 		})
 	}
-	rs, err := analyze(ctx, traces, a.opt.Workers, false)
+	rs, err := analyze(ctx, traces, a.opt.Workers, false, a.opt.CriticalPath)
 	if err != nil {
 		return err
 	}
@@ -222,7 +222,7 @@ func (a *Analysis) ObservePlan(ctx context.Context, p *ingest.Partition) error {
 	for i := range rs {
 		r := &rs[i]
 		if e, ok := a.targets[wfKey{r.Trace.ID, r.Root}]; ok && r.Endpoint == endpointOf(&a.rep.Endpoints[e]) {
-			r.Path = critpath.Compute(r.Trace)
+			r.Path = critpath.ComputeMode(r.Trace, a.opt.CriticalPath)
 			w := drawWaterfall(r, a.rank)
 			a.falls[e] = &w
 		}

@@ -32,6 +32,11 @@ type Options struct {
 	Workers int
 	// JaegerCompat is recorded in the report summary.
 	JaegerCompat bool
+	// CriticalPath is the critical-path walk (critpath.Mode); a mode other
+	// than critpath.Default is recorded in the report summary. The CLI sets
+	// it with JaegerCompat: --jaeger-compat[=crisp] is CRISP,
+	// --jaeger-compat=ui is JaegerUI.
+	CriticalPath critpath.Mode
 	// Detect controls candidate detection (enqueue cost, minimum
 	// confidence, top N, policy).
 	Detect detect.Options
@@ -63,13 +68,13 @@ type Request struct {
 // Analyze computes the critical path, calls and per-request metrics of every
 // root of every trace, in parallel, returning requests in trace order.
 func Analyze(ctx context.Context, traces []*trace.Trace, workers int) ([]Request, error) {
-	return analyze(ctx, traces, workers, true)
+	return analyze(ctx, traces, workers, true, critpath.Default)
 }
 
 // analyze is Analyze; without full, it only finds the calls (Path is nil
 // and Metrics zero), which is all the partitioned second pass needs of
 // most requests.
-func analyze(ctx context.Context, traces []*trace.Trace, workers int, full bool) ([]Request, error) {
+func analyze(ctx context.Context, traces []*trace.Trace, workers int, full bool, mode critpath.Mode) ([]Request, error) {
 	per := make([][]Request, len(traces))
 	var names sync.Pool // *calls.Names, one per worker at a time
 	err := parallel.Ranges(ctx, len(traces), workers, 1, func(lo, hi int) error {
@@ -78,7 +83,7 @@ func analyze(ctx context.Context, traces []*trace.Trace, workers int, full bool)
 			nm = &calls.Names{}
 		}
 		for i := lo; i < hi; i++ {
-			per[i] = analyzeTrace(traces[i], full, nm)
+			per[i] = analyzeTrace(traces[i], full, mode, nm)
 		}
 		names.Put(nm)
 		return nil
@@ -97,7 +102,7 @@ func analyze(ctx context.Context, traces []*trace.Trace, workers int, full bool)
 // path and the calls concurrently.
 const bigTrace = 1 << 16
 
-func analyzeTrace(t *trace.Trace, full bool, names *calls.Names) []Request {
+func analyzeTrace(t *trace.Trace, full bool, mode critpath.Mode, names *calls.Names) []Request {
 	if len(t.Spans) == 0 {
 		return nil
 	}
@@ -110,12 +115,12 @@ func analyzeTrace(t *trace.Trace, full bool, names *calls.Names) []Request {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			path = critpath.Compute(t)
+			path = critpath.ComputeMode(t, mode)
 		}()
 		cs = calls.FindWith(t, names)
 		<-done
 	case full:
-		path = critpath.Compute(t)
+		path = critpath.ComputeMode(t, mode)
 		cs = calls.FindWith(t, names)
 	default:
 		cs = calls.FindWith(t, names)
@@ -159,13 +164,23 @@ func newReport(requests int, found *detect.Result, parts reportParts, opt Option
 	rep := &report.Report{
 		SchemaVersion: report.SchemaVersion,
 		Summary: report.Summary{Requests: requests, JaegerCompat: opt.JaegerCompat,
-			EnqueueCostMs: ms(opt.Detect.EnqueueCost.Nanoseconds())},
+			CriticalPathMode: criticalPathMode(opt.CriticalPath),
+			EnqueueCostMs:    ms(opt.Detect.EnqueueCost.Nanoseconds())},
 		Endpoints:  parts.endpoints,
 		Candidates: candidates(found.Findings),
 		Async:      parts.flows,
 	}
 	rep.Checklist = review.Checklist(parts.groups, rep.Endpoints, rep.Candidates, rep.Async, opt.Thresholds)
 	return rep
+}
+
+// criticalPathMode is the summary's criticalPathMode: empty for the
+// default walk.
+func criticalPathMode(m critpath.Mode) string {
+	if m == critpath.Default {
+		return ""
+	}
+	return m.String()
 }
 
 func ms(ns int64) float64 { return float64(ns) / 1e6 }

@@ -12,7 +12,8 @@ func input(s ingest.Summary) report.Input {
 	in := report.Input{
 		Files: s.Files, FilesFailed: s.FilesFailed,
 		SpansRead: s.SpansRead, SpansInTraces: s.SpansInTraces, SpansRejected: s.SpansRejected,
-		Traces: s.Traces, PartialTraces: s.PartialTraces,
+		SpansWithoutKind: s.SpansWithoutKind,
+		Traces:           s.Traces, PartialTraces: s.PartialTraces,
 		Warnings: maps.Clone(s.Warnings),
 	}
 	if s.Formats != nil {

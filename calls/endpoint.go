@@ -81,3 +81,33 @@ func downstream(t *trace.Trace, root int32) int32 {
 // http.request.method attribute, else a method its name holds ("HTTP GET",
 // "GET /users/{id}"); "" when neither says.
 func HTTPMethod(s *trace.Span) string { return httpMethod(s) }
+
+// SpanWrites reports what span s does to state as far as its own
+// attributes and name tell: write is a database write, a publish or an
+// HTTP POST, PUT, PATCH or DELETE it makes as a client; read is a database
+// read (SELECT, find, get-style commands) or an HTTP GET, HEAD or OPTIONS
+// it makes as a client. Both are false when s says neither.
+func SpanWrites(s *trace.Span) (read, write bool) {
+	if op, _ := dbOperation(s); op != "" {
+		if isWriteOp(op, s.Attrs.Get(trace.AttrDBSystem)) {
+			return false, true
+		}
+		switch strings.ToUpper(op) {
+		case "SELECT", "WITH", "FIND", "GET", "COUNT", "AGGREGATE", "SCAN", "QUERY", "SEARCH", "MGET", "HGET", "HGETALL", "EXISTS":
+			return true, false
+		}
+		return false, false
+	}
+	if spanProtocol(s) == ProtocolMessaging {
+		return false, isWrite(s, nil, ProtocolMessaging)
+	}
+	if s.Kind == trace.KindClient {
+		switch httpMethod(s) {
+		case "POST", "PUT", "PATCH", "DELETE":
+			return false, true
+		case "GET", "HEAD", "OPTIONS":
+			return true, false
+		}
+	}
+	return false, false
+}

@@ -167,7 +167,8 @@ func httpMethod(s *trace.Span) string {
 //   - other segments of [A-Za-z0-9_-] that hold a digit: with a "_" or "-",
 //     when the part after the last one holds a digit ("ord_8f3k29x",
 //     "INV-2024-0042", "2024-01-15"); without, when they mix letters and
-//     digits over 8 characters or more ("a8f3k29xq"). Versions ("v1",
+//     at least two digits over 8 characters or more ("a8f3k29xq", but not
+//     "travel2service"). Versions ("v1",
 //     "api-v2", "v2beta1") are never identifiers, nor are short words with
 //     digits ("oauth2", "s3", "sha256") or templates ("{id}", ":id").
 //
@@ -292,7 +293,9 @@ func isID(s string) bool {
 		last := s[lastSep+1:]
 		return hasDigit(last) && !isVersion(last)
 	default:
-		return len(s) >= 8 && !isVersion(s)
+		// One digit inside a word names a thing, not an instance
+		// ("travel2service", "oauth2callback"); generated IDs mix more.
+		return len(s) >= 8 && digits >= 2 && !isVersion(s)
 	}
 }
 

@@ -25,6 +25,8 @@ func TestTemplatePath(t *testing.T) {
 		{"/x/abc123", "/x/abc123"},
 		{"/orders/ord_8f3k29x", "/orders/{id}"},
 		{"/orders/a8f3k29xq", "/orders/{id}"},
+		{"/api/v1/travel2service/trips/left", "/api/v1/travel2service/trips/left"}, // one digit in a word (TrainTicket)
+		{"/callback/oauth2callback", "/callback/oauth2callback"},
 		{"/invoices/INV-2024-0042", "/invoices/{id}"},
 		{"/reports/2024-01-15", "/reports/{id}"},
 		{"/orders?id=5&x=1", "/orders"},

@@ -115,7 +115,8 @@ and evaluate the design-review checklist.`,
 
 func (opts *AnalyzeOptions) auditOptions() (audit.Options, error) {
 	o := audit.DefaultOptions()
-	o.JaegerCompat = opts.load.jaegerCompat
+	o.JaegerCompat = opts.load.jaegerCompat.on()
+	o.CriticalPath = opts.load.jaegerCompat.mode()
 	o.Detect.EnqueueCost = opts.EnqueueCost
 	o.Detect.MinConfidence = opts.MinConfidence
 	o.Detect.Top = opts.Top

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/syncaudit/syncaudit/critpath"
 )
 
 func run(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
@@ -30,7 +32,14 @@ func TestParseTreeFlags(t *testing.T) {
 		{args: []string{"a.json"}, want: TreeOptions{Paths: []string{"a.json"}, Output: "text"}},
 		{args: []string{"a", "b", "-o", "json"}, want: TreeOptions{Paths: []string{"a", "b"}, Output: "json"}},
 		{args: []string{"a", "--trace-id", "abc", "--jaeger-compat", "--max-skew", "250ms"},
-			want: TreeOptions{Paths: []string{"a"}, Output: "text", load: loadFlags{traceID: "abc", jaegerCompat: true, maxSkew: 250 * time.Millisecond}}},
+			want: TreeOptions{Paths: []string{"a"}, Output: "text", load: loadFlags{traceID: "abc", jaegerCompat: compatMode(critpath.CRISP), maxSkew: 250 * time.Millisecond}}},
+		// --jaeger-compat[=ui|crisp]; the old boolean spellings still work.
+		{args: []string{"a", "--jaeger-compat=ui"}, want: TreeOptions{Paths: []string{"a"}, Output: "text", load: loadFlags{jaegerCompat: compatMode(critpath.JaegerUI)}}},
+		{args: []string{"a", "--jaeger-compat=crisp"}, want: TreeOptions{Paths: []string{"a"}, Output: "text", load: loadFlags{jaegerCompat: compatMode(critpath.CRISP)}}},
+		{args: []string{"a", "--jaeger-compat=true"}, want: TreeOptions{Paths: []string{"a"}, Output: "text", load: loadFlags{jaegerCompat: compatMode(critpath.CRISP)}}},
+		{args: []string{"a", "--jaeger-compat=false"}, want: TreeOptions{Paths: []string{"a"}, Output: "text"}},
+		{args: []string{"a", "--jaeger-compat", "b"}, want: TreeOptions{Paths: []string{"a", "b"}, Output: "text", load: loadFlags{jaegerCompat: compatMode(critpath.CRISP)}}},
+		{args: []string{"a", "--jaeger-compat=jaeger"}, wantErr: "want ui or crisp"},
 		{args: []string{}, wantErr: "needs at least one PATH"},
 		{args: []string{"a", "-o", "yaml"}, wantErr: `-o "yaml"`},
 	}
@@ -201,5 +210,38 @@ func TestTreePartial(t *testing.T) {
 	}
 	if code, out, _ = run(t, in, "tree", "-"); code != ExitOK || !strings.Contains(out, "2 spans  (partial)") {
 		t.Errorf("text: exit %d\n%s", code, out)
+	}
+}
+
+// TestJaegerCompatSummary: the report records --jaeger-compat's mode
+// (summary.criticalPathMode, omitted by default) beside jaegerCompat.
+func TestJaegerCompatSummary(t *testing.T) {
+	tests := []struct {
+		flags  []string
+		compat bool
+		mode   string
+	}{
+		{nil, false, ""},
+		{[]string{"--jaeger-compat"}, true, "crisp"},
+		{[]string{"--jaeger-compat=crisp"}, true, "crisp"},
+		{[]string{"--jaeger-compat=ui"}, true, "ui"},
+	}
+	for _, tc := range tests {
+		args := append(append([]string{"analyze", "-o", "json"}, tc.flags...), syncFixture)
+		code, stdout, stderr := run(t, "", args...)
+		if code != ExitOK {
+			t.Fatalf("%v: exit %d: %s", tc.flags, code, stderr)
+		}
+		var rep struct {
+			Summary map[string]any `json:"summary"`
+		}
+		if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+			t.Fatalf("%v: %v", tc.flags, err)
+		}
+		mode, has := rep.Summary["criticalPathMode"]
+		if rep.Summary["jaegerCompat"] != tc.compat || has != (tc.mode != "") || (has && mode != tc.mode) {
+			t.Errorf("%v: jaegerCompat %v, criticalPathMode %v (present %v); want %v, %q",
+				tc.flags, rep.Summary["jaegerCompat"], mode, has, tc.compat, tc.mode)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+	"github.com/syncaudit/syncaudit/critpath"
 	"github.com/syncaudit/syncaudit/decode"
 	"github.com/syncaudit/syncaudit/fetch"
 	"github.com/syncaudit/syncaudit/ingest"
@@ -20,7 +21,7 @@ import (
 // loadFlags are the input and repair flags shared by the commands that read traces.
 type loadFlags struct {
 	format        string
-	jaegerCompat  bool
+	jaegerCompat  compatMode
 	maxSkew       time.Duration
 	skewTolerance time.Duration
 	traceID       string
@@ -38,7 +39,8 @@ type loadSources struct {
 func (f *loadFlags) register(fs *pflag.FlagSet, src loadSources) {
 	d := repair.DefaultOptions()
 	fs.StringVar(&f.format, "format", "auto", "input format: auto, otlp-json, otlp-proto, jaeger, zipkin")
-	fs.BoolVar(&f.jaegerCompat, "jaeger-compat", false, "truncate/drop children that overflow their parent as Jaeger UI and CRISP do, instead of marking them async")
+	fs.Var(&f.jaegerCompat, "jaeger-compat", "reproduce a peer's critical path: ui (Jaeger UI, span for span) or crisp (CRISP; the bare flag); both truncate/drop children that overflow their parent instead of marking them async")
+	fs.Lookup("jaeger-compat").NoOptDefVal = "crisp"
 	fs.DurationVar(&f.maxSkew, "max-skew", d.MaxSkew, "largest clock-skew correction applied to a server span outside its client parent (0 disables)")
 	fs.DurationVar(&f.skewTolerance, "skew-tolerance", d.SkewTolerance, "how long a child may outlive its parent (or 1% of the parent, if larger) before it counts as fire-and-forget")
 	if src.traceID {
@@ -57,7 +59,8 @@ func (f *loadFlags) options() (ingest.Options, error) {
 	}
 	o.Decode.Format = fm
 	o.Repair = repair.DefaultOptions()
-	o.Repair.JaegerCompat = f.jaegerCompat
+	o.Repair.JaegerCompat = f.jaegerCompat.on()
+	o.Repair.JaegerUI = f.jaegerCompat.mode() == critpath.JaegerUI
 	o.Repair.MaxSkew = f.maxSkew
 	o.Repair.SkewTolerance = f.skewTolerance
 	if f.maxSkew < 0 || f.skewTolerance < 0 {
@@ -72,6 +75,39 @@ func (f *loadFlags) options() (ingest.Options, error) {
 	}
 	return o, nil
 }
+
+// compatMode is the value of --jaeger-compat[=ui|crisp]: the critical-path
+// mode whose peer to reproduce, critpath.Default when the flag is off. The
+// bare flag means crisp, what it meant before it took a value; true and
+// false, which the boolean flag took, still mean crisp and off.
+type compatMode critpath.Mode
+
+func (m *compatMode) Set(s string) error {
+	switch s {
+	case "crisp", "true":
+		*m = compatMode(critpath.CRISP)
+	case "ui":
+		*m = compatMode(critpath.JaegerUI)
+	case "false":
+		*m = compatMode(critpath.Default)
+	default:
+		return fmt.Errorf("want ui or crisp")
+	}
+	return nil
+}
+
+func (m compatMode) String() string {
+	if !m.on() {
+		return ""
+	}
+	return m.mode().String()
+}
+
+func (m compatMode) Type() string { return "ui|crisp" }
+
+func (m compatMode) on() bool { return m.mode() != critpath.Default }
+
+func (m compatMode) mode() critpath.Mode { return critpath.Mode(m) }
 
 // load reads the inputs, reports problems and a summary on errOut, and
 // returns the result plus the exit code the command should end with when
@@ -165,5 +201,9 @@ func printSummary(w io.Writer, s *ingest.Summary) {
 	fmt.Fprintln(w)
 	if len(s.Warnings) > 0 {
 		fmt.Fprintf(w, "repairs: %s\n", format.JoinCounts(s.Warnings))
+	}
+	if s.SpansWithoutKind > 0 {
+		fmt.Fprintf(w, "span kinds: %d of %d span(s) had none; %d inferred from service boundaries (kind-inferred)\n",
+			s.SpansWithoutKind, s.SpansInTraces, s.Warnings[trace.WarnKindInferred.String()])
 	}
 }

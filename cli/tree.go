@@ -50,7 +50,7 @@ func treeRun(cmd *cobra.Command, opts *TreeOptions) error {
 	}
 	items := make([]treeview.Item, len(res.Traces))
 	for i, t := range res.Traces {
-		items[i] = treeview.Item{Trace: t, Path: critpath.Compute(t)}
+		items[i] = treeview.Item{Trace: t, Path: critpath.ComputeMode(t, opts.load.jaegerCompat.mode())}
 	}
 	if opts.Output == "json" {
 		err = treeview.WriteJSON(opts.IO.Out, res.Summary, items)

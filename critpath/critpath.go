@@ -52,19 +52,70 @@
 // unless a skew-rule overlap exceeded what was left of a parent's own time
 // and was clamped; then they add up to a little more.
 //
+// # Modes
+//
+// ComputeMode selects the walk; Compute is ComputeMode(t, Default).
+//
+//   - Default: the walk above. It credits back-to-back siblings and siblings
+//     overlapping by a clock-skew hair (sql.conn.query then sql.rows) with
+//     their own time, which is what an audit of synchronous calls needs.
+//   - CRISP: the same walk. What CRISP's 25 regression cases also need is
+//     repair's Jaeger-compatible truncation (--jaeger-compat=crisp) instead
+//     of marking overflowing children async.
+//   - JaegerUI: the Jaeger UI's walk (jaeger-ui
+//     packages/jaeger-ui/src/components/TracePage/CriticalPath), span for
+//     span; see below.
+//
+// # Jaeger UI mode
+//
+// The Jaeger UI clips children as sanitizeOverFlowingChildren does, in
+// preorder against the already clipped parent: a child that starts at or
+// after its parent's end, or ends at or before its parent's start, is
+// dropped with its subtree; otherwise its start is raised to the parent's
+// start and its end lowered to the parent's end where they overflow. A
+// zero-duration child inside the parent (at its start included, at its end
+// excluded) is kept. Then, from a span's end, it steps to the child that
+// ends last (findLastFinishingChildSpan), descends into it and, back in the
+// span at that child's start, takes the child that ends last strictly
+// before that start, and so on. So:
+//
+//   - a sibling that overlaps the next path sibling by any amount, even
+//     1µs, is off the path, and its whole time is charged to the parent;
+//   - a sibling that ends exactly when the next one starts is off the path
+//     too (strict <), its time charged to the parent;
+//   - among children that end at the same time, the first in the UI's child
+//     order wins: the earliest start, then the first in the input file.
+//     syncaudit does not keep file order; it takes the children in
+//     trace.Children order (start, end, canonical span order);
+//   - zero-duration children can be on the path (with Self 0), as the UI
+//     walks into them;
+//   - a span's Self is the sum of its sections: its clipped duration minus
+//     its path children's, which never overlap; a request's Self adds up to
+//     its root's duration exactly.
+//
+// Asynchronous children (trace.FlagAsync) are skipped with their subtrees,
+// as the UI skips non-blocking ones; with --jaeger-compat=ui the repair step
+// marks exactly the UI's non-blocking children (CONSUMER under PRODUCER) and
+// rounds every span to whole microseconds, as the Jaeger UI sees them.
+// One deliberate difference: a returning time of 0 (the Unix epoch) is a time
+// like any other here, where the UI takes it for "none" and loops.
+//
 // # Cost
 //
 // Each parent on the path has its kept children sorted by clipped end once;
 // the walk keeps a pointer into that order that only moves backwards, so a
 // parent with k children costs O(k log k) in all, however often the walk
-// returns to it. The walk uses an explicit stack, so any depth is safe.
+// returns to it, in every mode. (The Jaeger UI rescans all k children at
+// each return: O(k²).) The walk uses an explicit stack, so any depth is safe.
 // Spans off the path are never visited beyond being clipped as a child.
 package critpath
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 
 	"github.com/syncaudit/syncaudit/trace"
 )
@@ -85,15 +136,46 @@ type Path struct {
 	first, next []int32
 }
 
+// Mode selects the critical-path walk (see the package documentation).
+type Mode uint8
+
+// Modes. Default and CRISP walk alike; JaegerUI is the Jaeger UI's walk.
+const (
+	Default  Mode = iota // syncaudit's walk: <= for touching siblings, CRISP's skew rule
+	CRISP                // CRISP's walk (the Default walk; --jaeger-compat=crisp)
+	JaegerUI             // the Jaeger UI's walk, span for span (--jaeger-compat=ui)
+)
+
+var modeNames = [...]string{Default: "default", CRISP: "crisp", JaegerUI: "ui"}
+
+// String returns "default", "crisp" or "ui", the names ParseMode reads.
+func (m Mode) String() string {
+	if int(m) < len(modeNames) {
+		return modeNames[m]
+	}
+	return "mode(" + strconv.Itoa(int(m)) + ")"
+}
+
+// ParseMode returns the Mode named "default", "crisp" or "ui".
+func ParseMode(s string) (Mode, error) {
+	for m, name := range modeNames {
+		if s == name {
+			return Mode(m), nil
+		}
+	}
+	return Default, fmt.Errorf("unknown critical-path mode %q (want default, crisp or ui)", s)
+}
+
 // overlapPercent is CRISP's overlap_allowance_fraction (0.01) in percent of
 // the parent's duration.
 const overlapPercent = 100
 
-// child is a kept child of the span being walked, with its clipped window.
-// A zero-duration child inside the parent is kept only as two events for
-// the skew rule; it is never chosen.
+// child is a kept child of the span being walked, with its clipped window
+// and its position among the span's children (trace.Children order).
+// In Default and CRISP mode a zero-duration child inside the parent is kept
+// only as two events for the skew rule; it is never chosen.
 type child struct {
-	span       int32
+	span, pos  int32
 	start, end int64
 }
 
@@ -112,15 +194,22 @@ type frame struct {
 type walker struct {
 	t      *trace.Trace
 	p      *Path
-	byEnd  []child // per frame: kept children sorted by (end, -start, -span)
+	ui     bool    // JaegerUI mode
+	byEnd  []child // per frame: kept children sorted by (end, -start, -span); JaegerUI: (end, -pos)
 	starts []int64 // per frame: clipped starts of the same children, ascending
 	stack  []frame
 }
 
-// Compute returns the critical path of every root of t. It never panics: a
-// nil or unlinked trace (Parent not the length of Spans) gives a Path with
-// every span off the path.
+// Compute returns the critical path of every root of t in Default mode. It
+// never panics: a nil or unlinked trace (Parent not the length of Spans)
+// gives a Path with every span off the path.
 func Compute(t *trace.Trace) *Path {
+	return ComputeMode(t, Default)
+}
+
+// ComputeMode is Compute with the walk of mode m. An unknown mode walks as
+// Default.
+func ComputeMode(t *trace.Trace, m Mode) *Path {
 	if t == nil {
 		return &Path{}
 	}
@@ -135,7 +224,10 @@ func Compute(t *trace.Trace) *Path {
 		return p
 	}
 	// Every span is pushed at most once: size the walker's lists once.
-	w := walker{t: t, p: p, byEnd: make([]child, 0, n), starts: make([]int64, 0, n), stack: make([]frame, 0, 16)}
+	w := walker{t: t, p: p, ui: m == JaegerUI, byEnd: make([]child, 0, n), stack: make([]frame, 0, 16)}
+	if !w.ui {
+		w.starts = make([]int64, 0, n)
+	}
 	for _, r := range t.Roots {
 		if r < 0 || int(r) >= n || p.OnPath[r] {
 			continue
@@ -157,6 +249,17 @@ func (w *walker) walk(root int32, start, end int64) {
 		for f.k > f.lo {
 			f.k--
 			c := w.byEnd[f.k]
+			if w.ui {
+				// findLastFinishingChildSpan: the child that ends last, and
+				// on a return the last to end strictly before the start of
+				// the child the walk returns from. A child that fails it now
+				// fails it at every later return, which come earlier.
+				if f.lrc < 0 || c.end < w.byEnd[f.lrc].start {
+					chosen = f.k
+					break
+				}
+				continue
+			}
 			if c.start == c.end {
 				continue // zero duration: an event for the skew rule only
 			}
@@ -192,21 +295,31 @@ func (w *walker) walk(root int32, start, end int64) {
 // synchronous ones that overlap it, sorts them by end and pushes a frame.
 func (w *walker) push(span int32, start, end int64) {
 	lo, slo := len(w.byEnd), len(w.starts)
-	for _, c := range w.t.Children(span) {
+	for pos, c := range w.t.Children(span) {
 		s := &w.t.Spans[c]
 		if s.Async() {
 			continue
 		}
+		if w.ui {
+			if cs, ce, ok := clipUI(s.Start, s.End, start, end); ok {
+				w.byEnd = append(w.byEnd, child{c, int32(pos), cs, ce})
+			}
+			continue
+		}
 		cs, ce := max(s.Start, start), min(s.End, end)
 		if cs < ce || (s.Start == s.End && start <= s.Start && s.Start <= end) {
-			w.byEnd = append(w.byEnd, child{c, cs, ce})
+			w.byEnd = append(w.byEnd, child{c, int32(pos), cs, ce})
 			// Children come in start order and clipping keeps that order.
 			w.starts = append(w.starts, cs)
 		}
 	}
 	kids := w.byEnd[lo:]
-	if !slices.IsSortedFunc(kids, compareChildren) {
-		slices.SortFunc(kids, compareChildren)
+	cmpKids := compareChildren
+	if w.ui {
+		cmpKids = compareChildrenUI
+	}
+	if !slices.IsSortedFunc(kids, cmpKids) {
+		slices.SortFunc(kids, cmpKids)
 	}
 	w.stack = append(w.stack, frame{
 		span: span, start: start, end: end, self: end - start,
@@ -225,6 +338,31 @@ func compareChildren(a, b child) int {
 		return c
 	}
 	return cmp.Compare(b.span, a.span)
+}
+
+// clipUI clips a child's window [s, e] to its parent's clipped window
+// [ps, pe] as the Jaeger UI's sanitizeOverFlowingChildren does, and reports
+// whether the child is kept. A negative duration counts as zero.
+func clipUI(s, e, ps, pe int64) (cs, ce int64, ok bool) {
+	e = max(e, s)
+	if s >= ps {
+		// Starts inside the parent or after it: dropped if at or after its
+		// end, else its end is clipped.
+		return s, min(e, pe), s < pe
+	}
+	// Starts before the parent: dropped if it ends at or before the
+	// parent's start, else both ends are clipped.
+	return ps, min(e, pe), e > ps
+}
+
+// compareChildrenUI orders by end ascending, then by position descending,
+// so that scanning backwards meets, among equal ends, the child first in
+// the UI's child order (findLastFinishingChildSpan keeps the first maximum).
+func compareChildrenUI(a, b child) int {
+	if c := cmp.Compare(a.end, b.end); c != 0 {
+		return c
+	}
+	return cmp.Compare(b.pos, a.pos)
 }
 
 // before reports whether child cn happens before l, the last path child of

@@ -377,63 +377,101 @@ func TestComputeHandBuilt(t *testing.T) {
 }
 
 // TestJaegerUIShapes runs the nine fixtures of the Jaeger UI critical-path
-// tests (jaeger-ui CriticalPath/testCases/test1..9, peers.md §2.2) as built
-// and after the repair steps of --jaeger-compat (MarkAsyncRelations then
-// Truncate, the UI's own sanitizer); the answer must not change. test3 is
-// also loaded from the corpus in crisp_test.go. The expected sections are
-// the UI's, oldest first.
+// tests (jaeger-ui c321fb3, CriticalPath/testCases/test1..9 and
+// index.test.js; peers.md §2.2), with the UI's expected numbers copied by
+// hand: its sections (listed here oldest first; the UI lists them newest
+// first), the last-finishing children findLastFinishingChildSpan.test.js
+// expects (lfc: each span's path children in the order the walk takes
+// them), and the clipped windows sanitizeOverFlowingChildren.test.js
+// expects (clipped; a span missing from the trace was dropped). Every mode
+// must give the UI's answer on them, on the trace as built and after the
+// mode's repair (Truncate is the UI's sanitizer): none has siblings that
+// overlap or touch, where the modes part (TestModes). test3 is also loaded
+// from the corpus in oracle_test.go.
 func TestJaegerUIShapes(t *testing.T) {
 	tests := []struct {
-		name  string
-		spans []sp
-		secs  []string
-		want  map[string]int64
+		name    string
+		spans   []sp
+		secs    []string
+		want    map[string]int64
+		lfc     map[string][]string // span: path children, last-finishing first
+		clipped map[string][2]int64 // after the sanitizer; absent spans are dropped
 	}{
 		{"test1", []sp{{"C", "", 1, 101, false}, {"D", "C", 20, 40, false}, {"E", "C", 50, 60, false}},
 			[]string{"C 1-20", "D 20-40", "C 40-50", "E 50-60", "C 60-101"},
-			map[string]int64{"C": 70, "D": 20, "E": 10}},
+			map[string]int64{"C": 70, "D": 20, "E": 10},
+			map[string][]string{"C": {"E", "D"}}, nil},
 		{"test2", []sp{{"X", "", 1, 101, false}, {"A", "X", 10, 50, false}, {"C", "X", 20, 60, false}},
 			[]string{"X 1-20", "C 20-60", "X 60-101"},
-			map[string]int64{"X": 60, "C": 40}},
+			map[string]int64{"X": 60, "C": 40},
+			map[string][]string{"X": {"C"}}, nil},
 		{"test3", []sp{{"A", "", 100, 140, false}, {"B", "A", 200, 500, false}},
 			[]string{"A 100-140"},
-			map[string]int64{"A": 40}},
+			map[string]int64{"A": 40},
+			nil, map[string][2]int64{"A": {100, 140}}},
 		{"test4", []sp{{"A", "", 1, 31, false}, {"B", "A", 40, 80, false}, {"C", "B", 50, 60, false}},
 			[]string{"A 1-31"},
-			map[string]int64{"A": 30}},
+			map[string]int64{"A": 30},
+			nil, map[string][2]int64{"A": {1, 31}}},
 		{"test5", []sp{{"A", "", 1, 31, false}, {"B", "A", 10, 20, true}, {"C", "B", 12, 14, false}},
 			[]string{"A 1-31"},
-			map[string]int64{"A": 30}},
+			map[string]int64{"A": 30},
+			nil, nil},
 		{"test6", []sp{{"A", "", 1, 30, false}, {"B", "A", 15, 35, false}, {"C", "B", 10, 25, false}},
 			[]string{"A 1-15", "C 15-25", "B 25-30"},
-			map[string]int64{"A": 14, "B": 5, "C": 10}},
+			map[string]int64{"A": 14, "B": 5, "C": 10},
+			nil, map[string][2]int64{"A": {1, 30}, "B": {15, 30}, "C": {15, 25}}},
 		{"test7", []sp{{"A", "", 1, 30, false}, {"B", "A", 15, 35, false}, {"C", "B", 20, 40, false}},
 			[]string{"A 1-15", "B 15-20", "C 20-30"},
-			map[string]int64{"A": 14, "B": 5, "C": 10}},
+			map[string]int64{"A": 14, "B": 5, "C": 10},
+			nil, map[string][2]int64{"A": {1, 30}, "B": {15, 30}, "C": {20, 30}}},
 		{"test8", []sp{{"A", "", 10, 30, false}, {"B", "A", 5, 35, false}},
 			[]string{"B 10-30"},
-			map[string]int64{"A": 0, "B": 20}},
+			map[string]int64{"A": 0, "B": 20},
+			nil, map[string][2]int64{"A": {10, 30}, "B": {10, 30}}},
 		{"test9", []sp{{"A", "", 10, 30, false}, {"B", "A", 1, 5, false}},
 			[]string{"A 10-30"},
-			map[string]int64{"A": 20}},
+			map[string]int64{"A": 20},
+			nil, map[string][2]int64{"A": {10, 30}}},
 	}
 	compat := repair.Sequence(repair.MarkAsyncRelations(), repair.Truncate())
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			for _, truncate := range []bool{false, true} {
-				b := build(t, tc.spans)
-				if truncate {
-					compat.Adjust(b.t)
-					b = named(b.t) // Truncate drops and re-sorts spans
+			for _, mode := range []Mode{Default, CRISP, JaegerUI} {
+				for _, truncate := range []bool{false, true} {
+					b := build(t, tc.spans)
+					if truncate {
+						compat.Adjust(b.t)
+						b = named(b.t) // Truncate drops and re-sorts spans
+						if tc.clipped != nil {
+							got := map[string][2]int64{}
+							for i, s := range b.t.Spans {
+								got[b.names[i]] = [2]int64{s.Start, s.End}
+							}
+							if !maps.Equal(got, tc.clipped) {
+								t.Errorf("sanitized windows = %v, want %v", got, tc.clipped)
+							}
+						}
+					}
+					p := ComputeMode(b.t, mode)
+					if got := b.sectionsString(p.Sections(b.t, b.t.Roots[0])); !slices.Equal(got, tc.secs) {
+						t.Errorf("%v, truncate=%v: Sections = %q, want %q", mode, truncate, got, tc.secs)
+					}
+					if got := b.selfByName(p); !maps.Equal(got, tc.want) {
+						t.Errorf("%v, truncate=%v: Self = %v, want %v", mode, truncate, got, tc.want)
+					}
+					for span, want := range tc.lfc {
+						var got []string
+						for _, c := range p.AppendChildren(nil, b.idx[span]) {
+							got = append(got, b.names[c])
+						}
+						slices.Reverse(got)
+						if !slices.Equal(got, want) {
+							t.Errorf("%v, truncate=%v: last-finishing children of %s = %q, want %q", mode, truncate, span, got, want)
+						}
+					}
+					checkInvariants(t, b.t, p, false)
 				}
-				p := Compute(b.t)
-				if got := b.sectionsString(p.Sections(b.t, b.t.Roots[0])); !slices.Equal(got, tc.secs) {
-					t.Errorf("truncate=%v: Sections = %q, want %q", truncate, got, tc.secs)
-				}
-				if got := b.selfByName(p); !maps.Equal(got, tc.want) {
-					t.Errorf("truncate=%v: Self = %v, want %v", truncate, got, tc.want)
-				}
-				checkInvariants(t, b.t, p, false)
 			}
 		})
 	}
@@ -745,7 +783,8 @@ func itoa64(v int64) string {
 }
 
 // FuzzCompute checks that Compute never panics, keeps its invariants and
-// agrees with the reference on arbitrary small forests.
+// agrees with the reference on arbitrary small forests, and that JaegerUI
+// mode agrees with referenceUI.
 func FuzzCompute(f *testing.F) {
 	f.Add([]byte{0, 0, 100, 1, 10, 30, 1, 40, 70})
 	f.Add([]byte{0, 0, 200, 1, 2, 42, 1, 41, 90, 1, 89, 150, 2, 3, 5})
@@ -770,6 +809,7 @@ func FuzzCompute(f *testing.F) {
 			t.Fatalf("differs from the reference:\n%s\nSelf %v\nwant %v", describe(b), p.Self, self)
 		}
 		checkInvariants(t, b.t, p, skew || hasNegative(b.t))
+		checkUI(t, b)
 	})
 }
 

@@ -23,6 +23,10 @@ func (s Section) Duration() int64 { return s.End - s.Start }
 // rule chained two overlapping siblings: Self charges the overlap to the
 // parent (as CRISP does), while Sections, which cannot overlap, leave it to
 // the earlier sibling.
+//
+// In JaegerUI mode these are the Jaeger UI's critical-path sections, oldest
+// first (the UI lists them newest first), except that the UI's two sections
+// of a span on either side of a zero-duration path child are one here.
 func (p *Path) Sections(t *trace.Trace, root int32) []Section {
 	if t == nil || root < 0 || int(root) >= len(p.OnPath) || int(root) >= len(t.Parent) ||
 		t.Parent[root] >= 0 || !p.OnPath[root] {
@@ -41,10 +45,16 @@ func (p *Path) Sections(t *trace.Trace, root int32) []Section {
 		cursor int64 // everything before cursor has been emitted
 	)
 	emit := func(span int32, b int64) { // [cursor, b]
-		if cursor < b {
-			out = append(out, Section{span, cursor, b})
-			cursor = b
+		if cursor >= b {
+			return
 		}
+		if k := len(out) - 1; k >= 0 && out[k].Span == span {
+			// Only a zero-duration path child (JaegerUI mode) lies between.
+			out[k].End = b
+		} else {
+			out = append(out, Section{span, cursor, b})
+		}
+		cursor = b
 	}
 	push := func(span int32, start, end int64) {
 		lo := len(kids)

@@ -122,15 +122,25 @@ func TestOrderShape(t *testing.T) {
 		t.Error("Compute differs from the reference on the order shape")
 	}
 	checkInvariants(t, tr, p, false)
+	// Its siblings neither overlap nor touch: the Jaeger UI agrees.
+	ui := ComputeMode(tr, JaegerUI)
+	if !slices.Equal(ui.Self, p.Self) || !slices.Equal(ui.OnPath, p.OnPath) {
+		t.Error("JaegerUI mode differs from Default on the order shape")
+	}
 }
 
 // BenchmarkComputeWide times Compute on the 1,001,001-span order trace whose
-// root has 38,500 children (Jaeger's Go port takes 175 s, peers.md §5.2).
+// root has 38,500 children (Jaeger's Go port takes 175 s, peers.md §5.2),
+// and the same in JaegerUI mode (the UI's own loop is as quadratic).
 func BenchmarkComputeWide(b *testing.B) {
 	tr := orderTrace(38_500)
-	b.ReportMetric(float64(tr.Len()), "spans")
-	b.ReportAllocs()
-	for b.Loop() {
-		Compute(tr)
+	for _, m := range []Mode{Default, JaegerUI} {
+		b.Run(m.String(), func(b *testing.B) {
+			b.ReportMetric(float64(tr.Len()), "spans")
+			b.ReportAllocs()
+			for b.Loop() {
+				ComputeMode(tr, m)
+			}
+		})
 	}
 }

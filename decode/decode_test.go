@@ -47,6 +47,8 @@ func TestSniff(t *testing.T) {
 		{"otlp pretty", "\n  {\n \"resourceSpans\": []}", OTLPJSON},
 		{"api_v3", `{"result":{"resourceSpans":[]}}`, OTLPJSON},
 		{"tempo batches", `{"batches":[]}`, OTLPJSON},
+		{"tempo batches with spans", `{"batches":[{"resource":{},"scopeSpans":[{"spans":[{"traceId":"01","spanId":"02","name":"x"}]}]}]}`, OTLPJSON},
+		{"jaeger api_v2 batches", `{"batches":[{"spans":[{"trace_id":"AQ==","span_id":"Ag==","operation_name":"x","start_time":"2019-12-20T07:41:44Z","duration":"1s"}],"process":{"service_name":"s"}}]}`, Jaeger},
 		{"tempo trace", `{"trace":{"resourceSpans":[]}}`, OTLPJSON},
 		{"bom", "\xef\xbb\xbf" + otlpLine, OTLPJSON},
 		{"jaeger", jaegerDoc, Jaeger},

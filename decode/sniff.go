@@ -60,6 +60,11 @@ func Sniff(data []byte) Format {
 	switch t[0] {
 	case '{':
 		for _, k := range topKeys(t, 16) {
+			if k == "batches" && jaeger.Sniff(t) {
+				// Jaeger api_v2 {"batches":[{"spans", "process"}]}: its
+				// spans have operationName, which OTLP (Tempo) batches lack.
+				return Jaeger
+			}
 			if otlpKeys[k] {
 				return OTLPJSON
 			}

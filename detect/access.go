@@ -57,7 +57,14 @@ func AccessOf(t *trace.Trace, c *calls.Call) (Access, string) {
 			m = strings.ToUpper(verb)
 		}
 		switch m {
-		case "POST", "PUT", "PATCH", "DELETE":
+		case "POST":
+			if what, ok := onlyReads(t, c.Server); ok {
+				// A query sent as a POST (a list of IDs in the body):
+				// the callee's handler only reads.
+				return Read, "POST, but the callee only reads: " + what
+			}
+			return Write, m
+		case "PUT", "PATCH", "DELETE":
 			return Write, m
 		case "GET", "HEAD", "OPTIONS":
 			return Read, m
@@ -106,6 +113,43 @@ func AccessOf(t *trace.Trace, c *calls.Call) (Access, string) {
 		return Write, strings.ToUpper(verb)
 	}
 	return Unknown, ""
+}
+
+// onlyReadsLimit bounds the spans onlyReads looks at below a server span.
+const onlyReadsLimit = 256
+
+// onlyReads reports whether the subtree of server span srv (at most
+// onlyReadsLimit spans) reads state and writes none: at least one
+// database read or GET, and no database write, publish or writing HTTP
+// call (calls.SpanWrites). what names the first read. A larger subtree
+// or none at all is not judged.
+func onlyReads(t *trace.Trace, srv int32) (what string, ok bool) {
+	n := int32(len(t.Spans))
+	if srv < 0 || srv >= n || !t.Linked() {
+		return "", false
+	}
+	stack := []int32{srv}
+	reads := 0
+	for seen := 0; len(stack) > 0; seen++ {
+		if seen >= onlyReadsLimit {
+			return "", false
+		}
+		i := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		s := &t.Spans[i]
+		read, write := calls.SpanWrites(s)
+		if write {
+			return "", false
+		}
+		if read {
+			if reads == 0 {
+				what = s.Name
+			}
+			reads++
+		}
+		stack = append(stack, t.Children(i)...)
+	}
+	return what, reads > 0
 }
 
 // hasVerb reports whether method m starts with one of verbs followed by the

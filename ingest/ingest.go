@@ -71,10 +71,13 @@ type Summary struct {
 	SpansRead     int                   `json:"spansRead"`
 	SpansInTraces int                   `json:"spansInTraces"`
 	SpansRejected int                   `json:"spansRejected"`
-	Rejected      map[trace.Reason]int  `json:"rejected"`
-	Traces        int                   `json:"traces"`
-	PartialTraces int                   `json:"partialTraces"`
-	Warnings      map[string]int        `json:"warnings"`
+	// SpansWithoutKind counts spans in traces that had no kind as read:
+	// still unspecified after repair, or given one by inference.
+	SpansWithoutKind int                  `json:"spansWithoutKind,omitempty"`
+	Rejected         map[trace.Reason]int `json:"rejected"`
+	Traces           int                  `json:"traces"`
+	PartialTraces    int                  `json:"partialTraces"`
+	Warnings         map[string]int       `json:"warnings"`
 }
 
 // Result is what Load produced.
@@ -160,6 +163,9 @@ func account(res *Result, rejected trace.Tally, traces []*trace.Trace) []*trace.
 			w := t.Spans[i].Warnings
 			if w.Has(trace.WarnMissingParent) {
 				partial = true
+			}
+			if t.Spans[i].Kind == trace.KindUnspecified || w.Has(trace.WarnKindInferred) {
+				res.Summary.SpansWithoutKind++
 			}
 			w.Each(func(x trace.Warning) { res.Summary.Warnings[x.String()]++ })
 		}

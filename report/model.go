@@ -50,10 +50,13 @@ type Input struct {
 	SpansRead     int            `json:"spansRead"`
 	SpansInTraces int            `json:"spansInTraces"`
 	SpansRejected int            `json:"spansRejected"`
-	Rejected      map[string]int `json:"rejected"`
-	Traces        int            `json:"traces"`
-	PartialTraces int            `json:"partialTraces"`
-	Warnings      map[string]int `json:"warnings"`
+	// SpansWithoutKind counts the spans in traces that had no span kind
+	// in the input (their kinds inferred where possible: kind-inferred).
+	SpansWithoutKind int            `json:"spansWithoutKind,omitempty"`
+	Rejected         map[string]int `json:"rejected"`
+	Traces           int            `json:"traces"`
+	PartialTraces    int            `json:"partialTraces"`
+	Warnings         map[string]int `json:"warnings"`
 }
 
 // Summary accounts for the input and the analysis.
@@ -65,6 +68,12 @@ type Summary struct {
 	EnqueueCostMs float64 `json:"enqueueCostMs"`
 	// JaegerCompat records whether --jaeger-compat was on.
 	JaegerCompat bool `json:"jaegerCompat"`
+	// CriticalPathMode is the critical-path walk when it is not syncaudit's
+	// default: "crisp" (--jaeger-compat or --jaeger-compat=crisp) or "ui"
+	// (--jaeger-compat=ui, the Jaeger UI's walk). Empty (omitted) for the
+	// default walk; reports from before the field existed with jaegerCompat
+	// true were made in crisp mode.
+	CriticalPathMode string `json:"criticalPathMode,omitempty"`
 }
 
 // Ref names a service operation.

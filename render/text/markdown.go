@@ -190,6 +190,10 @@ func WriteMarkdown(w io.Writer, r *report.Report) error {
 	if len(s.Warnings) > 0 {
 		p(" Repairs: %s.", MarkdownEscape(format.JoinCounts(s.Warnings)))
 	}
+	if s.SpansWithoutKind > 0 {
+		p(" Span kinds were absent on %d span(s); %d were inferred from service boundaries (a child on another service is the server of a call from its parent).",
+			s.SpansWithoutKind, s.Warnings["kind-inferred"])
+	}
 	p("\n")
 	return b.Flush()
 }
