@@ -23,7 +23,10 @@
 // empty (it lies outside the parent, touches it only at an edge, or has
 // zero duration) cannot add time and is ignored, and so is its subtree.
 // Asynchronous children (trace.FlagAsync) never gate their parent and their
-// subtrees are not entered.
+// subtrees are not entered; nor do wrappers waiting on a sibling call
+// (trace.FlagWrapper, set by repair.MarkWrappers outside --jaeger-compat):
+// the parent is on the path instead, for the wrapper's time outside the
+// call.
 //
 // From a span's end the walk steps to the synchronous child that finished
 // last and descends into it; back in the span, it steps to the child that
@@ -297,7 +300,7 @@ func (w *walker) push(span int32, start, end int64) {
 	lo, slo := len(w.byEnd), len(w.starts)
 	for pos, c := range w.t.Children(span) {
 		s := &w.t.Spans[c]
-		if s.Async() {
+		if !s.Gates() {
 			continue
 		}
 		if w.ui {
