@@ -1,6 +1,7 @@
 package calls
 
 import (
+	"net/netip"
 	"strings"
 
 	"github.com/syncaudit/syncaudit/calls/sqlstmt"
@@ -97,7 +98,38 @@ func usefulName(s *trace.Span) (name string, bare bool) {
 		}
 		return "<unnamed>", false
 	}
+	if host, path, ok := hostPortName(n); ok {
+		if path == "" || path == "/*" || path == "/" {
+			return host, false
+		}
+		return host + " " + TemplatePath(path), false
+	}
 	return n, false
+}
+
+// hostPortName splits an Envoy-style operation name, "host:port" or
+// "host:port/path" ("reviews.default.svc.cluster.local:9080/*"), into the
+// host (without the port) and the path. ok is false for anything else.
+func hostPortName(n string) (host, path string, ok bool) {
+	hp, path, _ := strings.Cut(n, "/")
+	if path != "" || strings.HasSuffix(n, "/") {
+		path = "/" + path
+	}
+	h, port, found := strings.Cut(hp, ":")
+	if !found || h == "" || port == "" || len(port) > 5 {
+		return "", "", false
+	}
+	for i := 0; i < len(port); i++ {
+		if !isDigit(port[i]) {
+			return "", "", false
+		}
+	}
+	for i := 0; i < len(h); i++ {
+		if c := h[i]; !isLetter(c) && !isDigit(c) && c != '.' && c != '-' && c != '_' {
+			return "", "", false
+		}
+	}
+	return strings.ToLower(h), path, true
 }
 
 // httpPath returns the templated route or path of an HTTP span: http.route,
@@ -400,8 +432,13 @@ func serviceFromAttrs(s *trace.Span) string {
 		return v
 	}
 	host := hostOf(a.Get(trace.AttrServerAddress))
-	if host == "" {
-		host = urlHost(a.Get(trace.AttrURLFull))
+	if u := urlHost(a.Get(trace.AttrURLFull)); host == "" || isIP(host) && u != "" && !isIP(u) {
+		host = u // a name beats a raw IP
+	}
+	if host != "" && isIP(host) {
+		if v := a.Get(trace.AttrRPCService); v != "" {
+			return v // the RPC service names the dependency better than its IP
+		}
 	}
 	if sys := a.Get(trace.AttrDBSystem); sys != "" {
 		if ns := a.Get(trace.AttrDBNamespace); ns != "" {
@@ -429,6 +466,12 @@ func serviceFromAttrs(s *trace.Span) string {
 		return v
 	}
 	return Unknown
+}
+
+// isIP reports whether host is an IPv4 or IPv6 address.
+func isIP(host string) bool {
+	_, err := netip.ParseAddr(host)
+	return err == nil
 }
 
 // Unknown is the callee service of a call whose server is not traced and

@@ -64,6 +64,11 @@ func TestUsefulName(t *testing.T) {
 		want string
 	}{
 		{"route", trace.Span{Name: "POST /checkout"}, "POST /checkout"},
+		{"envoy host:port", trace.Span{Name: "reviews.default.svc.cluster.local:9080/*"}, "reviews.default.svc.cluster.local"},
+		{"envoy host:port path", trace.Span{Name: "ratings:9080/ratings/0"}, "ratings /ratings/{id}"},
+		{"envoy bare host:port", trace.Span{Name: "Details:9080"}, "details"},
+		{"not host:port", trace.Span{Name: "Cache::get"}, "Cache::get"},
+		{"not host:port either", trace.Span{Name: "redis:GET"}, "redis:GET"},
 		{"bare with path", trace.Span{Name: "POST", Attrs: kv(urlPath, "/pay")}, "POST /pay"},
 		{"old otel client", trace.Span{Name: "HTTP POST", Attrs: kv(urlFull, "http://127.0.0.1:4321/pay")}, "POST /pay"},
 		{"route wins", trace.Span{Name: "GET", Attrs: kv(route, "/orders/{id}", urlPath, "/orders/7")}, "GET /orders/{id}"},
@@ -126,6 +131,9 @@ func TestServiceFromAttrs(t *testing.T) {
 		{"url address", kv(addr, "https://h.example:8080/x"), "h.example"},
 		{"url.full host", kv(urlFull, "https://u@svc.local:80/p?q"), "svc.local"},
 		{"rpc.service", kv(rpcSvc, "payments.v1.Payments"), "payments.v1.Payments"},
+		{"a url name beats an IP address", kv(addr, "10.0.3.7:8080", urlFull, "http://inventory.svc:8080/x"), "inventory.svc"},
+		{"rpc.service beats an IP address", kv(addr, "10.0.3.7:50051", rpcSvc, "hipstershop.CartService"), "hipstershop.CartService"},
+		{"an IP as the last resort", kv(addr, "10.0.3.7:8080"), "10.0.3.7"},
 		{"nothing", nil, Unknown},
 		{"not a url", kv(urlFull, "/relative/path"), Unknown},
 	}
