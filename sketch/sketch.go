@@ -42,6 +42,8 @@ type Histogram struct {
 	pos, neg      buckets
 	count         uint64
 	sum, min, max int64
+	// loose: min and max are bounds of the values, not values (after Sub).
+	loose bool
 }
 
 // buckets is one range: counts[i] is the count of bucket offset+i.
@@ -93,7 +95,7 @@ func (h *Histogram) AddN(v int64, n uint64) {
 		return
 	}
 	if h.count == 0 {
-		h.min, h.max = v, v
+		h.min, h.max, h.loose = v, v, false
 	} else {
 		h.min, h.max = min(h.min, v), max(h.max, v)
 	}
@@ -111,7 +113,7 @@ func (h *Histogram) AddN(v int64, n uint64) {
 
 func (h *Histogram) addTo(b *buckets, abs uint64, n uint64) {
 	i := index(abs, h.scale)
-	for !b.fits(i, h.maxSize) {
+	for !b.fits(i, h.maxSize) && h.scale > MinScale {
 		h.downscale(1)
 		i = index(abs, h.scale)
 	}
@@ -177,10 +179,8 @@ func (h *Histogram) Merge(o *Histogram) {
 		h.downscale(h.scale - o.scale)
 	}
 	shift := o.scale - h.scale // ≥ 0: o's buckets map onto h's by >> shift
-	for {
-		if h.mergeFits(&h.pos, &o.pos, shift) && h.mergeFits(&h.neg, &o.neg, shift) {
-			break
-		}
+	// At MinScale every int64 fits in 2 buckets: the loop ends there.
+	for h.scale > MinScale && !(h.mergeFits(&h.pos, &o.pos, shift) && h.mergeFits(&h.neg, &o.neg, shift)) {
 		h.downscale(1)
 		shift++
 	}
@@ -192,22 +192,28 @@ func (h *Histogram) Merge(o *Histogram) {
 		}
 	}
 	if h.count == 0 {
-		h.min, h.max = o.min, o.max
+		h.min, h.max, h.loose = o.min, o.max, o.loose
 	} else {
 		h.min, h.max = min(h.min, o.min), max(h.max, o.max)
+		h.loose = h.loose || o.loose
 	}
 	h.zero += o.zero
 	h.count += o.count
 	h.sum += o.sum
 }
 
+// mergeFits reports whether b can take o's buckets shifted down by shift
+// without more than maxSize buckets.
 func (h *Histogram) mergeFits(b, o *buckets, shift int32) bool {
 	if len(o.counts) == 0 {
 		return true
 	}
 	lo := o.offset >> shift
 	hi := (o.offset + int32(len(o.counts)) - 1) >> shift
-	return b.fits(lo, h.maxSize) && b.fits(hi, h.maxSize) && (len(b.counts) == 0 || int(max(hi, b.offset+int32(len(b.counts))-1)-min(lo, b.offset))+1 <= h.maxSize)
+	if len(b.counts) > 0 {
+		lo, hi = min(lo, b.offset), max(hi, b.offset+int32(len(b.counts))-1)
+	}
+	return int(hi-lo)+1 <= h.maxSize
 }
 
 // ErrNotSubset is returned by Sub when o holds values h does not.
@@ -215,7 +221,9 @@ var ErrNotSubset = errors.New("sketch: Sub of values the histogram does not hold
 
 // Sub removes o's values from h: o must hold values that were also added
 // to h (at a common scale their bucket counts then subtract exactly). Min
-// and Max stay h's (they may now be looser bounds).
+// and Max stay h's, but are now only bounds of the values left (Exact
+// reports false): Quantile then represents the lowest and highest ranks by
+// their buckets too, within RelativeError.
 func (h *Histogram) Sub(o *Histogram) error {
 	if o.count == 0 {
 		return nil
@@ -251,6 +259,10 @@ func (h *Histogram) Sub(o *Histogram) error {
 	h.zero -= c.zero
 	h.count -= c.count
 	h.sum -= c.sum
+	h.loose = true
+	if h.count == 0 {
+		h.min, h.max, h.loose = 0, 0, false
+	}
 	return nil
 }
 
@@ -268,11 +280,21 @@ func (h *Histogram) Count() uint64 { return h.count }
 // Sum returns the exact sum of the values.
 func (h *Histogram) Sum() int64 { return h.sum }
 
-// Min and Max return the exact extremes (0 when empty).
+// Min returns the smallest value added (0 when empty); after Sub, a lower
+// bound of the values (see Exact).
 func (h *Histogram) Min() int64 { return h.min }
 
-// Max returns the largest value added (0 when empty).
+// Max returns the largest value added (0 when empty); after Sub, an upper
+// bound of the values (see Exact).
 func (h *Histogram) Max() int64 { return h.max }
+
+// Exact reports whether Min and Max are values of the histogram rather
+// than bounds: true unless values were removed (Sub) and none added since
+// it emptied.
+func (h *Histogram) Exact() bool { return !h.loose }
+
+// MaxSize returns the largest number of buckets per sign.
+func (h *Histogram) MaxSize() int { return h.maxSize }
 
 // Scale returns the current scale.
 func (h *Histogram) Scale() int32 { return h.scale }
@@ -298,17 +320,18 @@ func (h *Histogram) RelativeError() float64 {
 // value of rank ceil(p/100 × n) (1-based), as package stats defines it,
 // represented by the midpoint of its bucket, 2·lower·upper/(lower+upper),
 // whose relative error is at most RelativeError; clamped to [Min, Max],
-// so the lowest and highest ranks are exact. 0 when empty.
+// so the lowest and highest ranks are exact (when Exact; otherwise they
+// are bucket midpoints too). 0 when empty.
 func (h *Histogram) Quantile(p float64) int64 {
 	if h.count == 0 {
 		return 0
 	}
 	rank := uint64(math.Ceil(p / 100 * float64(h.count)))
 	rank = max(1, min(rank, h.count))
-	if rank == 1 {
+	if rank == 1 && !h.loose {
 		return h.min
 	}
-	if rank == h.count {
+	if rank == h.count && !h.loose {
 		return h.max
 	}
 	var seen uint64
@@ -345,14 +368,25 @@ func (h *Histogram) mid(i int32) int64 {
 
 func (h *Histogram) clamp(v int64) int64 { return min(max(v, h.min), h.max) }
 
-// encodingVersion is the first byte of the encoding.
-const encodingVersion = 1
+// The first byte of the encoding: version 1 for a histogram whose min and
+// max are values, version 2 (the same layout with a flags varint after
+// the version byte, bit 0 set: min and max are bounds) after Sub.
+const (
+	encodingVersion      = 1
+	encodingVersionLoose = 2
+)
 
 // AppendBinary appends h's encoding: version byte, then varints: max
 // size, scale, count, sum, min, max, zero count, and each range (offset,
-// number of buckets, counts).
+// number of buckets, counts). Version 2 (min and max are bounds, see
+// Exact) has a flags varint (1) after the version byte.
 func (h *Histogram) AppendBinary(b []byte) ([]byte, error) {
-	b = append(b, encodingVersion)
+	if h.loose {
+		b = append(b, encodingVersionLoose)
+		b = binary.AppendUvarint(b, 1)
+	} else {
+		b = append(b, encodingVersion)
+	}
 	b = binary.AppendUvarint(b, uint64(h.maxSize))
 	b = binary.AppendVarint(b, int64(h.scale))
 	b = binary.AppendUvarint(b, h.count)
@@ -374,8 +408,9 @@ func (h *Histogram) AppendBinary(b []byte) ([]byte, error) {
 func (h *Histogram) MarshalBinary() ([]byte, error) { return h.AppendBinary(nil) }
 
 // UnmarshalBinary replaces h with the decoded histogram. It validates
-// everything (scale range, bucket count ≤ max size ≤ 4096, counts adding
-// up) and allocates nothing before checking sizes against the input.
+// everything (scale range, bucket count ≤ max size ≤ 4096, buckets that
+// int64 values can fall in, counts adding up) and allocates nothing
+// before checking sizes against the input.
 func (h *Histogram) UnmarshalBinary(data []byte) error {
 	_, err := h.decode(data)
 	return err
@@ -404,11 +439,17 @@ func (h *Histogram) decode(data []byte) (int, error) {
 		off += n
 		return v, true
 	}
-	if len(data) == 0 || data[0] != encodingVersion {
+	if len(data) == 0 || data[0] != encodingVersion && data[0] != encodingVersionLoose {
 		return 0, bad("unknown version")
 	}
 	off = 1
 	var g Histogram
+	if data[0] == encodingVersionLoose {
+		if flags, ok := uv(); !ok || flags != 1 {
+			return 0, bad("bad flags")
+		}
+		g.loose = true
+	}
 	size, ok1 := uv()
 	scale, ok2 := sv()
 	count, ok3 := uv()
@@ -419,15 +460,19 @@ func (h *Histogram) decode(data []byte) (int, error) {
 	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) {
 		return 0, bad("truncated header")
 	}
-	if size < 2 || size > 4096 || scale < MinScale || scale > DefaultMaxScale || mn > mx && count > 0 {
+	if size < 2 || size > 4096 || scale < MinScale || scale > DefaultMaxScale || mn > mx && count > 0 || g.loose && count == 0 {
 		return 0, bad("bad header")
 	}
 	g.maxSize, g.scale, g.count, g.sum, g.min, g.max, g.zero = int(size), int32(scale), count, sum, mn, mx, zero
 	total := zero
+	// The buckets of |v| for 1 ≤ |v| ≤ 2^63: whatever decodes then merges
+	// (a range wider than this could not fit even at MinScale).
+	lo, hi := int64(index(1, g.scale)), int64(index(1<<63, g.scale))
 	for _, r := range [...]*buckets{&g.pos, &g.neg} {
 		o, ok := sv()
 		n, ok2 := uv()
-		if !ok || !ok2 || o < math.MinInt32/2 || o > math.MaxInt32/2 || n > size || n > uint64(len(data)-off) {
+		if !ok || !ok2 || o < math.MinInt32/2 || o > math.MaxInt32/2 || n > size || n > uint64(len(data)-off) ||
+			n > 0 && (o < lo || o+int64(n)-1 > hi) {
 			return 0, bad("bad range")
 		}
 		r.offset = int32(o)

@@ -166,12 +166,27 @@ func FuzzUnmarshal(f *testing.F) {
 	h.Add(-3)
 	b, _ := h.MarshalBinary()
 	f.Add(b)
+	sub := h.Clone()
+	one := Default()
+	one.Add(7)
+	_ = sub.Sub(one)
+	b, _ = sub.MarshalBinary() // version 2: min and max are bounds
+	f.Add(b)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var g Histogram
 		if g.UnmarshalBinary(data) != nil {
 			return
 		}
 		g.Quantile(50)
+		// Merges either way with a histogram of extreme values end (a
+		// range the decoder lets through fits at MinScale).
+		o := New(20, 2)
+		o.Add(-1 << 62)
+		o.Add(1 << 62)
+		g2 := g.Clone()
+		g2.Merge(o)
+		o.Merge(&g)
+		_ = g2.Sub(&g)
 		g.Add(1)
 		g.Merge(Default())
 	})
@@ -192,5 +207,98 @@ func BenchmarkAdd(b *testing.B) {
 	for b.Loop() {
 		h.Add(v)
 		v = v*6364136223846793005 + 1442695040888963407&(1<<34-1) + 1
+	}
+}
+
+// TestMergeIntoSmaller: merging into a histogram of fewer buckets, empty
+// or not, keeps its bound on buckets (and still encodes).
+func TestMergeIntoSmaller(t *testing.T) {
+	big := Default()
+	for v := int64(1); v < 1<<40; v = v*5/4 + 1 {
+		big.Add(v)
+	}
+	for _, seed := range [][]int64{nil, {3}, {1 << 50}} {
+		h := New(20, 40)
+		for _, v := range seed {
+			h.Add(v)
+		}
+		h.Merge(big)
+		if _, pos := h.Positive(); len(pos) > 40 {
+			t.Errorf("seed %v: %d buckets, want ≤ 40", seed, len(pos))
+		}
+		b, _ := h.MarshalBinary()
+		var g Histogram
+		if err := g.UnmarshalBinary(b); err != nil {
+			t.Errorf("seed %v: %v", seed, err)
+		}
+	}
+}
+
+// TestSubBounds: after Sub, Min and Max are bounds only: the extreme
+// ranks come from the buckets, within RelativeError of the values left,
+// and the encoding keeps that (version 2).
+func TestSubBounds(t *testing.T) {
+	all, gone := Default(), Default()
+	var kept []int64
+	for _, v := range []int64{1e6, 2e6, 3e6, 5e6, 8e6, 13e6, 21e6, 34e6} {
+		all.Add(v)
+		if v == 1e6 || v == 34e6 {
+			gone.Add(v) // the extremes
+		} else {
+			kept = append(kept, v)
+		}
+	}
+	if !all.Exact() {
+		t.Fatal("Exact before Sub")
+	}
+	h := all.Clone()
+	if err := h.Sub(gone); err != nil {
+		t.Fatal(err)
+	}
+	if h.Exact() || h.Min() != 1e6 || h.Max() != 34e6 {
+		t.Errorf("after Sub: exact %v, min %d, max %d: want bounds 1e6, 34e6", h.Exact(), h.Min(), h.Max())
+	}
+	eps := h.RelativeError()
+	for _, p := range []float64{1, 50, 100} {
+		got, want := h.Quantile(p), exactQuantile(kept, p)
+		if math.Abs(float64(got-want)) > eps*float64(want)+1 {
+			t.Errorf("p%v = %d, want %d within %.3g", p, got, want, eps)
+		}
+	}
+	b, _ := h.MarshalBinary()
+	if b[0] != encodingVersionLoose {
+		t.Errorf("version %d, want %d", b[0], encodingVersionLoose)
+	}
+	var g Histogram
+	if err := g.UnmarshalBinary(b); err != nil || g.Exact() || g.Quantile(100) != h.Quantile(100) {
+		t.Errorf("round trip: %v, exact %v", err, g.Exact())
+	}
+	if again, _ := g.MarshalBinary(); !bytes.Equal(again, b) {
+		t.Error("round trip changed the encoding")
+	}
+	// Emptied, then filled again: exact.
+	if err := h.Sub(h.Clone()); err != nil || h.Count() != 0 || !h.Exact() {
+		t.Errorf("emptied: %v, count %d, exact %v", err, h.Count(), h.Exact())
+	}
+	h.Add(7)
+	if h.Quantile(50) != 7 {
+		t.Errorf("refilled: p50 %d", h.Quantile(50))
+	}
+	// Exact histograms still encode as version 1.
+	ex, _ := all.MarshalBinary()
+	if ex[0] != encodingVersion {
+		t.Errorf("version %d, want %d", ex[0], encodingVersion)
+	}
+	// Version 2 needs flags 1; an empty histogram has no bounds.
+	empty, _ := Default().MarshalBinary()
+	for _, bad := range [][]byte{
+		append([]byte{encodingVersionLoose}, ex[1:]...),
+		append([]byte{encodingVersionLoose, 0}, ex[1:]...),
+		append([]byte{encodingVersionLoose, 2}, ex[1:]...),
+		append([]byte{encodingVersionLoose, 1}, empty[1:]...),
+	} {
+		if err := g.UnmarshalBinary(bad); err == nil {
+			t.Errorf("flags %x: no error", bad)
+		}
 	}
 }
