@@ -33,7 +33,9 @@ type AnalyzeOptions struct {
 	EnqueueCost   time.Duration
 	MinConfidence float64
 	Top           int
-	Thresholds    review.Thresholds
+	// Savings is --savings: "exact" or "sketch" (detect.SavingsMode).
+	Savings    string
+	Thresholds review.Thresholds
 	// FailOn are --fail-on rules; Baseline is an earlier JSON report.
 	FailOn       []string
 	Baseline     string
@@ -83,6 +85,9 @@ and evaluate the design-review checklist.`,
 			if opts.Top < 0 {
 				return usageErrorf("--top must not be negative")
 			}
+			if _, err := detect.ParseSavingsMode(opts.Savings); err != nil {
+				return usageErrorf("--savings %q: want exact or sketch", opts.Savings)
+			}
 			rules, err := review.ParseRules(opts.FailOn)
 			if err != nil {
 				return usageErrorf("--fail-on: %v", err)
@@ -101,6 +106,7 @@ and evaluate the design-review checklist.`,
 	f.DurationVar(&opts.EnqueueCost, "enqueue-cost", dd.EnqueueCost, "what a caller still pays to publish an event instead of calling")
 	f.Float64Var(&opts.MinConfidence, "min-confidence", dd.MinConfidence, "confidence (0-1) from which a candidate is recommended and enters the plan")
 	f.IntVar(&opts.Top, "top", 0, "keep only the N best-ranked candidates (0: all)")
+	f.StringVar(&opts.Savings, "savings", "exact", "how savings are kept: exact, or sketch (bounded memory; percentiles within a small relative error)")
 	f.IntVar(&opts.Thresholds.MaxSyncCalls, "max-sync-calls", th.MaxSyncCalls, "checklist: synchronous calls per request (p50) above which an endpoint fails")
 	f.DurationVar(&opts.Thresholds.SlowCallP95, "slow-call", th.SlowCallP95, "checklist: p95 duration above which a synchronous call is slow")
 	f.DurationVar(&opts.Thresholds.Timeout, "timeout", th.Timeout, "checklist: a call running longer than this has no effective timeout")
@@ -120,6 +126,13 @@ func (opts *AnalyzeOptions) auditOptions() (audit.Options, error) {
 	o.Detect.EnqueueCost = opts.EnqueueCost
 	o.Detect.MinConfidence = opts.MinConfidence
 	o.Detect.Top = opts.Top
+	if opts.Savings != "" {
+		m, err := detect.ParseSavingsMode(opts.Savings)
+		if err != nil {
+			return o, usageErrorf("--savings %q: want exact or sketch", opts.Savings)
+		}
+		o.Detect.Savings = m
+	}
 	o.Thresholds = opts.Thresholds
 	if opts.PolicyFile != "" {
 		p, err := policy.Load(opts.PolicyFile)

@@ -54,6 +54,9 @@ type Options struct {
 	Workers int
 	// Detectors are the detectors to run (nil: Standard).
 	Detectors []*Detector
+	// Savings is how savings are kept: SavingsExact (the default) or
+	// SavingsSketch (bounded memory, percentiles within a relative error).
+	Savings SavingsMode
 }
 
 // Default option values.
@@ -78,6 +81,8 @@ func (o Options) validate() error {
 		return fmt.Errorf("detect: minimum confidence %v is not between 0 and 1", o.MinConfidence)
 	case o.Top < 0:
 		return fmt.Errorf("detect: negative top %d", o.Top)
+	case o.Savings > SavingsSketch:
+		return fmt.Errorf("detect: unknown savings mode %v", o.Savings)
 	}
 	return validate(o.detectors())
 }

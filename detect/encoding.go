@@ -12,17 +12,25 @@ import (
 // stateMagic starts every encoded State; StateVersion follows it.
 const stateMagic = "syncaudit-detect\x00"
 
-// StateVersion is the version of State's encoding. It changes whenever
-// the layout does; UnmarshalBinary rejects other versions.
-const StateVersion = 1
+// The versions of State's encoding: one per layout. A state encodes with
+// the version of its savings mode (StateVersionExact for SavingsExact,
+// StateVersionSketch for SavingsSketch); UnmarshalBinary decodes both and
+// rejects other versions. A new layout gets a new version.
+const (
+	StateVersionExact  = 1
+	StateVersionSketch = 2
+	// StateVersion is the newest version.
+	StateVersion = StateVersionSketch
+)
 
 // MarshalBinary encodes the state (before Finish, not speculating) so
 // that another process can decode it with UnmarshalBinary and Merge it.
 // The encoding is canonical: states holding the same requests, observed
 // in any batching or order and merged in any order, encode to the same
-// bytes. Layout (varints as in encoding/binary, strings length-prefixed):
+// bytes. Layout of StateVersionExact (varints as in encoding/binary,
+// strings and nested encodings length-prefixed):
 //
-//	magic "syncaudit-detect\x00", version uvarint
+//	magic "syncaudit-detect\x00", version uvarint (1)
 //	enqueue cost (ns) varint
 //	requests: count, then each Record (trace ID 16 bytes, span ID 8,
 //	  start, root, endpoint service and operation, latency), canonical order
@@ -30,12 +38,36 @@ const StateVersion = 1
 //	savings: count of groups, then each Group (action, endpoint, caller,
 //	  callees) and its sites (request index, saving), sorted
 //	detectors: count, then each name and its own encoding (length-prefixed)
+//
+// StateVersionSketch (SavingsSketch) keeps histograms (sketch.Histogram's
+// encoding, length-prefixed) instead of records and sites:
+//
+//	magic, version uvarint (2), enqueue cost varint
+//	requests: count, then the count of endpoints and each endpoint with
+//	  its latency histogram, sorted by endpoint
+//	shared: as above
+//	savings: count of groups, then each Group with its savings, latency
+//	  before and latency after histograms, sorted by Group
+//	detectors: as above
 func (s *State) MarshalBinary() ([]byte, error) {
 	switch {
 	case s.finished:
 		return nil, fmt.Errorf("detect: MarshalBinary after Finish")
 	case s.speculating:
 		return nil, fmt.Errorf("detect: MarshalBinary of a speculating state")
+	}
+	if s.sk != nil {
+		e := enc{b: []byte(stateMagic)}
+		e.uint(StateVersionSketch)
+		e.int(int64(s.opt.EnqueueCost))
+		if err := s.sk.appendEndpoints(&e); err != nil {
+			return nil, err
+		}
+		s.shared.append(&e)
+		if err := s.sk.appendGroups(&e); err != nil {
+			return nil, err
+		}
+		return s.appendDetectors(e)
 	}
 	// Requests in canonical order, so the encoding does not depend on the
 	// order of observation.
@@ -50,22 +82,13 @@ func (s *State) MarshalBinary() ([]byte, error) {
 		pos[i] = c
 	}
 	e := enc{b: []byte(stateMagic)}
-	e.uint(StateVersion)
+	e.uint(StateVersionExact)
 	e.int(int64(s.opt.EnqueueCost))
 	e.uint(uint64(n))
 	for _, i := range perm {
 		e.record(&s.reqs[i])
 	}
-	ops := make([]keyCount[string], 0, len(s.shared.asyncOps))
-	for k, v := range s.shared.asyncOps {
-		ops = append(ops, keyCount[string]{k.Service + "\x00" + k.Operation, v})
-	}
-	encodeCounts(&e, ops)
-	svcs := make([]keyCount[string], 0, len(s.shared.asyncServices))
-	for k, v := range s.shared.asyncServices {
-		svcs = append(svcs, keyCount[string]{k, v})
-	}
-	encodeCounts(&e, svcs)
+	s.shared.append(&e)
 	groups := make([]Group, 0, len(s.saving))
 	for g := range s.saving {
 		groups = append(groups, g)
@@ -73,10 +96,7 @@ func (s *State) MarshalBinary() ([]byte, error) {
 	slices.SortFunc(groups, compareGroups)
 	e.uint(uint64(len(groups)))
 	for _, g := range groups {
-		e.str(g.Action)
-		e.endpoint(g.Endpoint)
-		e.endpoint(g.Caller)
-		e.str(g.Callees)
+		e.group(g)
 		ss := make([]siteSaving, len(s.saving[g]))
 		for i, sv := range s.saving[g] {
 			ss[i] = siteSaving{req: pos[sv.req], saving: sv.saving}
@@ -90,6 +110,25 @@ func (s *State) MarshalBinary() ([]byte, error) {
 			e.int(sv.saving)
 		}
 	}
+	return s.appendDetectors(e)
+}
+
+// append encodes the shared counts.
+func (sh *Shared) append(e *enc) {
+	ops := make([]keyCount[string], 0, len(sh.asyncOps))
+	for k, v := range sh.asyncOps {
+		ops = append(ops, keyCount[string]{k.Service + "\x00" + k.Operation, v})
+	}
+	encodeCounts(e, ops)
+	svcs := make([]keyCount[string], 0, len(sh.asyncServices))
+	for k, v := range sh.asyncServices {
+		svcs = append(svcs, keyCount[string]{k, v})
+	}
+	encodeCounts(e, svcs)
+}
+
+// appendDetectors ends the encoding with the detectors' states.
+func (s *State) appendDetectors(e enc) ([]byte, error) {
 	e.uint(uint64(len(s.dets)))
 	for i, d := range s.dets {
 		e.str(d.Name)
@@ -119,20 +158,39 @@ func encodeCounts(e *enc, kc []keyCount[string]) {
 // UnmarshalBinary replaces s's observations with the decoded state. s
 // must be a new State (NewState) with the options the encoded one was
 // observed with: the same enqueue cost and detectors (by name); the
-// policy is not encoded, but its classifications are.
+// policy is not encoded, but its classifications are. A sketch State
+// (SavingsSketch) decodes both versions (an exact encoding's requests are
+// sketched); an exact State rejects a sketch encoding.
 func (s *State) UnmarshalBinary(b []byte) error {
-	if s.finished || len(s.reqs) > 0 {
+	if s.finished || s.Requests() > 0 {
 		return fmt.Errorf("detect: UnmarshalBinary into a used state")
 	}
 	if !bytes.HasPrefix(b, []byte(stateMagic)) {
 		return fmt.Errorf("%w: not a syncaudit detection state", errCorrupt)
 	}
 	d := dec{b: b, off: len(stateMagic)}
-	if v := d.uint(); d.err == nil && v != StateVersion {
-		return fmt.Errorf("detect: state encoding version %d, want %d", v, StateVersion)
+	v := d.uint()
+	switch {
+	case d.err != nil:
+		return d.err
+	case v != StateVersionExact && v != StateVersionSketch:
+		return fmt.Errorf("detect: state encoding version %d, want %d or %d", v, StateVersionExact, StateVersionSketch)
+	case v == StateVersionSketch && s.sk == nil:
+		return fmt.Errorf("detect: a state with sketch savings cannot be decoded into an exact one (Options.Savings)")
 	}
 	if c := time.Duration(d.int()); d.err == nil && c != s.opt.EnqueueCost {
 		return fmt.Errorf("detect: state observed with enqueue cost %v, want %v", c, s.opt.EnqueueCost)
+	}
+	if v == StateVersionSketch {
+		k := d.sketchEndpoints()
+		sh := d.shared()
+		d.sketchGroups(k)
+		states, err := s.decodeDetectors(&d)
+		if err != nil {
+			return err
+		}
+		s.sk, s.shared, s.states = k, sh, states
+		return nil
 	}
 	n := d.count(30)
 	reqs := make([]Record, 0, n)
@@ -146,23 +204,10 @@ func (s *State) UnmarshalBinary(b []byte) error {
 		}
 		reqs = append(reqs, r)
 	}
-	sh := newShared()
-	for k := d.count(2); k > 0 && d.err == nil; k-- {
-		key, c := d.str(), d.nonneg()
-		i := bytes.IndexByte([]byte(key), 0)
-		if i < 0 {
-			d.fail("bad async operation key")
-			break
-		}
-		sh.asyncOps[endpointOfKey(key, i)] = c
-	}
-	for k := d.count(2); k > 0 && d.err == nil; k-- {
-		key, c := d.str(), d.nonneg()
-		sh.asyncServices[key] = c
-	}
+	sh := d.shared()
 	saving := map[Group][]siteSaving{}
 	for k := d.count(6); k > 0 && d.err == nil; k-- {
-		g := Group{Action: d.str(), Endpoint: d.endpoint(), Caller: d.endpoint(), Callees: d.str()}
+		g := d.group()
 		m := d.count(2)
 		ss := make([]siteSaving, 0, m)
 		req := 0
@@ -179,9 +224,43 @@ func (s *State) UnmarshalBinary(b []byte) error {
 		}
 		saving[g] = ss
 	}
+	states, err := s.decodeDetectors(&d)
+	if err != nil {
+		return err
+	}
+	if s.sk != nil {
+		s.sk, s.shared, s.states = sketchOf(reqs, saving), sh, states
+		return nil
+	}
+	s.reqs, s.shared, s.saving, s.states = reqs, sh, saving, states
+	return nil
+}
+
+// shared decodes what Shared.append wrote.
+func (d *dec) shared() *Shared {
+	sh := newShared()
+	for k := d.count(2); k > 0 && d.err == nil; k-- {
+		key, c := d.str(), d.nonneg()
+		i := bytes.IndexByte([]byte(key), 0)
+		if i < 0 {
+			d.fail("bad async operation key")
+			break
+		}
+		sh.asyncOps[endpointOfKey(key, i)] = c
+	}
+	for k := d.count(2); k > 0 && d.err == nil; k-- {
+		key, c := d.str(), d.nonneg()
+		sh.asyncServices[key] = c
+	}
+	return sh
+}
+
+// decodeDetectors decodes the end of the encoding, the detectors' states
+// (appendDetectors), and checks that nothing follows.
+func (s *State) decodeDetectors(d *dec) ([]DetectorState, error) {
 	nd := d.count(2)
 	if d.err == nil && nd != len(s.dets) {
-		return fmt.Errorf("detect: state has %d detectors, want %d", nd, len(s.dets))
+		return nil, fmt.Errorf("detect: state has %d detectors, want %d", nd, len(s.dets))
 	}
 	states := make([]DetectorState, len(s.dets))
 	for i := 0; i < nd && d.err == nil; i++ {
@@ -190,18 +269,17 @@ func (s *State) UnmarshalBinary(b []byte) error {
 			break
 		}
 		if name != s.dets[i].Name {
-			return fmt.Errorf("detect: state has detector %q where %q is expected", name, s.dets[i].Name)
+			return nil, fmt.Errorf("detect: state has detector %q where %q is expected", name, s.dets[i].Name)
 		}
 		states[i] = s.dets[i].New()
 		if err := states[i].UnmarshalBinary(raw); err != nil {
-			return fmt.Errorf("detect: decoding %s: %w", name, err)
+			return nil, fmt.Errorf("detect: decoding %s: %w", name, err)
 		}
 	}
 	if err := d.done(); err != nil {
-		return err
+		return nil, err
 	}
-	s.reqs, s.shared, s.saving, s.states = reqs, sh, saving, states
-	return nil
+	return states, nil
 }
 
 func endpointOfKey(key string, i int) (e calls.Endpoint) {

@@ -100,37 +100,50 @@ func seedTraces(tb testing.TB) []*trace.Trace {
 	return out
 }
 
-// FuzzStateUnmarshal: decoding never panics nor allocates without bound,
-// and whatever decodes encodes canonically: decoding that encoding gives
-// the same bytes again.
+// FuzzStateUnmarshal: decoding, into an exact and into a sketch State,
+// never panics nor allocates without bound, whatever decodes encodes
+// canonically (decoding that encoding gives the same bytes again), and
+// finishes without panicking.
 func FuzzStateUnmarshal(f *testing.F) {
 	opt := DefaultOptions()
 	f.Add([]byte(stateMagic))
-	st, _ := NewState(opt)
-	if err := st.Observe(context.Background(), requests(seedTraces(f)...)); err != nil {
-		f.Fatal(err)
+	for _, o := range []Options{opt, withSketch(opt)} {
+		for _, reqs := range [][]Request{requests(seedTraces(f)...), requests(build(f, 1, seedSequential))} {
+			st, _ := NewState(o)
+			if err := st.Observe(context.Background(), reqs); err != nil {
+				f.Fatal(err)
+			}
+			good, err := st.MarshalBinary()
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(good)
+		}
 	}
-	good, err := st.MarshalBinary()
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Add(good)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		st, _ := NewState(opt)
-		if st.UnmarshalBinary(data) != nil {
-			return
-		}
-		once, err := st.MarshalBinary()
-		if err != nil {
-			t.Fatal(err)
-		}
-		st2, _ := NewState(opt)
-		if err := st2.UnmarshalBinary(once); err != nil {
-			t.Fatalf("re-encoded state does not decode: %v", err)
-		}
-		twice, err := st2.MarshalBinary()
-		if err != nil || !bytes.Equal(once, twice) {
-			t.Errorf("encoding is not canonical (%v)", err)
+		for _, o := range []Options{opt, withSketch(opt)} {
+			st, _ := NewState(o)
+			if st.UnmarshalBinary(data) != nil {
+				continue
+			}
+			once, err := st.MarshalBinary()
+			if err != nil {
+				t.Fatal(err)
+			}
+			st2, _ := NewState(o)
+			if err := st2.UnmarshalBinary(once); err != nil {
+				t.Fatalf("%v: re-encoded state does not decode: %v", o.Savings, err)
+			}
+			twice, err := st2.MarshalBinary()
+			if err != nil || !bytes.Equal(once, twice) {
+				t.Errorf("%v: encoding is not canonical (%v)", o.Savings, err)
+			}
+			if o.Savings == SavingsSketch {
+				// Decoding checked every group against its endpoint.
+				if _, err := st2.Finish(context.Background()); err != nil {
+					t.Errorf("decoded sketch state does not finish: %v", err)
+				}
+			}
 		}
 	})
 }

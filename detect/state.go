@@ -35,6 +35,11 @@ import (
 // once, and all requests of a trace in the same batch. No trace is
 // referenced after Observe returns. The result does not depend on the
 // order of batches or merges, nor on the number of workers.
+//
+// With Options.Savings set to SavingsSketch, the State keeps histograms
+// (per endpoint and per finding group) instead of a Record per request
+// and a saving per site: its memory is bounded by the number of groups
+// and endpoints, not of requests (see SavingsSketch).
 type State struct {
 	opt    Options
 	dets   []*Detector
@@ -43,6 +48,14 @@ type State struct {
 
 	reqs   []Record // every request observed, in observation order
 	saving map[Group][]siteSaving
+
+	// sk replaces reqs and saving with SavingsSketch (nil otherwise);
+	// skPlan and skSpec are then the combined plan's and the speculated
+	// plan's latencies per endpoint (the exact mode's planSave and
+	// specSave).
+	sk     *sketchState
+	skPlan map[calls.Endpoint]*shift
+	skSpec map[calls.Endpoint]*shift
 
 	// Set by Finish.
 	finished  bool
@@ -78,6 +91,9 @@ func NewState(opt Options) (*State, error) {
 		return nil, err
 	}
 	s := &State{opt: opt, dets: opt.detectors(), shared: newShared(), saving: map[Group][]siteSaving{}}
+	if opt.Savings == SavingsSketch {
+		s.sk, s.saving = newSketchState(), nil
+	}
 	for _, d := range s.dets {
 		s.states = append(s.states, d.New())
 	}
@@ -111,6 +127,9 @@ func (s *State) Observe(ctx context.Context, batch []Request) error {
 				if !keep {
 					o.pass, o.sites = nil, nil
 				}
+			}
+			if s.sk != nil {
+				o.sketch()
 			}
 			obs[i] = o
 		}
@@ -149,6 +168,20 @@ type observation struct {
 	base  int
 	// spec are the plan savings under the speculated recommendations.
 	spec []siteSaving
+
+	// With SavingsSketch, sketch replaces reqs, saving and spec by sk and
+	// specSk.
+	sk     *sketchState
+	specSk map[calls.Endpoint]*shift
+}
+
+// sketch replaces the observation's records and savings by histograms.
+func (o *observation) sketch() {
+	o.sk = sketchOf(o.reqs, o.saving)
+	if o.spec != nil {
+		o.specSk = shifts(o.reqs, o.spec)
+	}
+	o.reqs, o.saving, o.spec = nil, nil, nil
 }
 
 // observe runs pass 1 over one sub-batch. It reads only s's options and
@@ -228,6 +261,13 @@ func (s *State) add(o *observation) {
 		// Same detector, fresh state: Merge cannot fail.
 		_ = s.states[i].Merge(st)
 	}
+	if s.sk != nil {
+		s.sk.merge(o.sk)
+		if o.specSk != nil {
+			mergeShifts(s.skSpec, o.specSk)
+		}
+		return
+	}
 	for _, g := range o.groups {
 		ss := o.saving[g]
 		for i := range ss {
@@ -239,7 +279,10 @@ func (s *State) add(o *observation) {
 
 // Merge adds o, the state of other requests observed with the same
 // options and detectors (in this process or decoded from another), to s.
-// Neither may be finished or speculating.
+// Neither may be finished or speculating. A sketch state (SavingsSketch)
+// accepts an exact one, whose requests it sketches; merging a sketch
+// state into an exact one is an error (the per-request savings are
+// gone).
 func (s *State) Merge(o *State) error {
 	switch {
 	case s.finished || o.finished:
@@ -250,15 +293,25 @@ func (s *State) Merge(o *State) error {
 		return fmt.Errorf("detect: Merge of states with enqueue costs %v and %v", s.opt.EnqueueCost, o.opt.EnqueueCost)
 	case !slices.EqualFunc(s.dets, o.dets, func(a, b *Detector) bool { return a.Name == b.Name }):
 		return errors.New("detect: Merge of states with different detectors")
+	case s.sk == nil && o.sk != nil:
+		return errors.New("detect: Merge of a sketch state into an exact one")
 	}
-	base := len(s.reqs)
-	s.reqs = append(s.reqs, o.reqs...)
 	s.shared.merge(o.shared)
 	for i := range s.states {
 		if err := s.states[i].Merge(o.states[i]); err != nil {
 			return err
 		}
 	}
+	if s.sk != nil {
+		k := o.sk
+		if k == nil {
+			k = sketchOf(o.reqs, o.saving)
+		}
+		s.sk.merge(k)
+		return nil
+	}
+	base := len(s.reqs)
+	s.reqs = append(s.reqs, o.reqs...)
 	for g, ss := range o.saving {
 		for _, sv := range ss {
 			s.saving[g] = append(s.saving[g], siteSaving{req: base + sv.req, saving: sv.saving})
@@ -268,7 +321,12 @@ func (s *State) Merge(o *State) error {
 }
 
 // Requests returns the number of requests observed.
-func (s *State) Requests() int { return len(s.reqs) + len(s.sorted) }
+func (s *State) Requests() int {
+	if s.sk != nil {
+		return s.sk.requests
+	}
+	return len(s.reqs) + len(s.sorted)
+}
 
 // Speculate guesses, from the requests observed so far, which findings
 // Finish will recommend, and makes later Observe calls also simulate their
@@ -282,9 +340,10 @@ func (s *State) Speculate(ctx context.Context) error {
 	if s.finished {
 		return errFinished
 	}
-	// Finish a copy: Finish rewrites request indices in the savings lists.
+	// Finish a copy: Finish rewrites request indices in the savings lists
+	// (it leaves sketches unchanged).
 	b := &State{opt: s.opt, dets: s.dets, shared: s.shared, reqs: slices.Clone(s.reqs), states: s.states,
-		saving: make(map[Group][]siteSaving, len(s.saving))}
+		saving: make(map[Group][]siteSaving, len(s.saving)), sk: s.sk}
 	for k, v := range s.saving {
 		b.saving[k] = slices.Clone(v)
 	}
@@ -292,6 +351,9 @@ func (s *State) Speculate(ctx context.Context) error {
 		return err
 	}
 	s.guess, s.speculating = b.recOrder, true
+	if s.sk != nil && s.skSpec == nil {
+		s.skSpec = map[calls.Endpoint]*shift{}
+	}
 	return nil
 }
 
@@ -376,30 +438,24 @@ func (s *State) Finish(ctx context.Context) (*Result, error) {
 		return nil, errors.New("detect: Finish called twice")
 	}
 	s.finished = true
-	n := len(s.reqs)
-	perm := make([]int, n)
-	for i := range perm {
-		perm[i] = i
+	if s.sk == nil {
+		s.canonicalize()
 	}
-	slices.SortStableFunc(perm, func(x, y int) int { return compareRecords(&s.reqs[x], &s.reqs[y]) })
-	pos := make([]int, n) // observation index → canonical index
-	s.pos = pos
-	s.sorted = make([]Record, n)
-	for c, i := range perm {
-		pos[i] = c
-		s.sorted[c] = s.reqs[i]
-	}
-	s.reqs = nil
-	s.endpoints = endpointIndex(n, func(i int) (calls.Endpoint, int64) { return s.sorted[i].Endpoint, s.sorted[i].Latency })
-
 	var all []Finding
 	for _, st := range s.states {
 		all = append(all, st.Findings(s.shared)...)
 	}
-	// Each finding's percentiles sort its endpoint's latencies: findings
-	// are independent, so attach them in parallel.
+	// Each finding's percentiles sort its endpoint's latencies (or shift
+	// its histogram): findings are independent, so attach them in
+	// parallel.
 	err := parallel.Ranges(ctx, len(all), s.opt.Workers, 1, func(lo, hi int) error {
 		for i := lo; i < hi; i++ {
+			if s.sk != nil {
+				if err := s.sk.attach(&all[i], s.sk.groups[groupOf(&all[i])]); err != nil {
+					return err
+				}
+				continue
+			}
 			s.attach(&all[i], s.saving[groupOf(&all[i])])
 		}
 		return nil
@@ -416,16 +472,40 @@ func (s *State) Finish(ctx context.Context) (*Result, error) {
 		}
 	}
 	s.planSave = map[int]int64{}
+	s.skPlan = map[calls.Endpoint]*shift{}
 	if s.speculating {
 		s.specOK = sameRecommendations(s.guess, s.recOrder)
 		if s.specOK {
 			for _, sv := range s.specSave {
 				s.planSave[s.pos[sv.req]] = sv.saving
 			}
+			if s.sk != nil {
+				s.skPlan = s.skSpec
+			}
 		}
-		s.specSave, s.guess = nil, nil
+		s.specSave, s.guess, s.skSpec = nil, nil, nil
 	}
 	return &Result{Findings: slices.Clone(kept)}, nil
+}
+
+// canonicalize orders the requests canonically (exact savings): sorted,
+// pos and the endpoint index.
+func (s *State) canonicalize() {
+	n := len(s.reqs)
+	perm := make([]int, n)
+	for i := range perm {
+		perm[i] = i
+	}
+	slices.SortStableFunc(perm, func(x, y int) int { return compareRecords(&s.reqs[x], &s.reqs[y]) })
+	pos := make([]int, n) // observation index → canonical index
+	s.pos = pos
+	s.sorted = make([]Record, n)
+	for c, i := range perm {
+		pos[i] = c
+		s.sorted[c] = s.reqs[i]
+	}
+	s.reqs = nil
+	s.endpoints = endpointIndex(n, func(i int) (calls.Endpoint, int64) { return s.sorted[i].Endpoint, s.sorted[i].Latency })
 }
 
 // attach sets f's sites (canonical order, no change), savings, share and
@@ -462,7 +542,10 @@ func (s *State) NeedsPlan() bool { return s.finished && len(s.recOrder) > 0 }
 // ObservePlan adds a batch of requests for pass 2 (after Finish; the
 // batches of pass 1, in any order and grouping that keeps each trace in
 // one batch): it re-simulates each of their requests with every
-// recommended change of its endpoint applied together.
+// recommended change of its endpoint applied together. With
+// SavingsSketch, each request must be given once (and, when Speculated,
+// only those observed before Speculate): the plan's histograms cannot
+// tell a request given twice.
 func (s *State) ObservePlan(ctx context.Context, batch []Request) error {
 	if !s.finished {
 		return errors.New("detect: ObservePlan before Finish")
@@ -481,6 +564,15 @@ func (s *State) ObservePlan(ctx context.Context, batch []Request) error {
 	if err != nil {
 		return err
 	}
+	if s.sk != nil {
+		batch := map[calls.Endpoint]*shift{}
+		for _, ps := range found {
+			for _, sv := range ps {
+				addShift(batch, sv.rec.Endpoint, sv.rec.Latency, sv.saving)
+			}
+		}
+		return s.addPlan(batch)
+	}
 	for _, ps := range found {
 		for _, sv := range ps {
 			c, ok := slices.BinarySearchFunc(s.sorted, sv.rec, func(x, y Record) int { return compareRecords(&x, &y) })
@@ -490,6 +582,28 @@ func (s *State) ObservePlan(ctx context.Context, batch []Request) error {
 			s.planSave[c] = sv.saving
 		}
 	}
+	return nil
+}
+
+// addPlan adds the plan's shifts of a batch (sketch mode), unless they
+// hold latencies the endpoint's do not.
+func (s *State) addPlan(batch map[calls.Endpoint]*shift) error {
+	for e, sh := range batch {
+		ep := s.sk.endpoints[e]
+		if ep == nil {
+			return errNotObserved
+		}
+		all := sh
+		if t := s.skPlan[e]; t != nil {
+			c := t.clone()
+			c.merge(sh)
+			all = &c
+		}
+		if _, err := afterShift(ep, all); err != nil {
+			return err
+		}
+	}
+	mergeShifts(s.skPlan, batch)
 	return nil
 }
 
@@ -561,11 +675,23 @@ func (s *State) Plan() []PlanEndpoint {
 	}
 	out := make([]PlanEndpoint, 0, len(eps))
 	for _, pl := range eps {
+		slices.Sort(pl.changes)
+		if s.sk != nil {
+			h := s.sk.endpoints[pl.ep]
+			if h == nil {
+				continue
+			}
+			a, err := afterShift(h, s.skPlan[pl.ep])
+			if err != nil {
+				a = h // cannot happen: addPlan checked
+			}
+			out = append(out, PlanEndpoint{Endpoint: pl.ep, Changes: pl.changes, Before: latencyOfSketch(h), After: latencyOfSketch(a)})
+			continue
+		}
 		ep := s.endpoints[pl.ep]
 		if ep == nil {
 			continue
 		}
-		slices.Sort(pl.changes)
 		out = append(out, PlanEndpoint{
 			Endpoint: pl.ep,
 			Changes:  pl.changes,
@@ -614,6 +740,16 @@ func (s *State) PlanRetained(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if s.sk != nil {
+		batch := map[calls.Endpoint]*shift{}
+		for i, ss := range found {
+			for _, sv := range ss {
+				r := obs[i].pass.Record(sv.req)
+				addShift(batch, r.Endpoint, r.Latency, sv.saving)
+			}
+		}
+		return s.addPlan(batch)
+	}
 	for i, ss := range found {
 		for _, sv := range ss {
 			s.planSave[s.pos[obs[i].base+sv.req]] = sv.saving
@@ -626,7 +762,7 @@ func (s *State) PlanRetained(ctx context.Context) error {
 // observing them as one batch (on opt.Workers goroutines, sub-batches of
 // whole traces), finished, with the plan simulated from what the first
 // pass kept. Each Finding's Sites hold request indices in canonical
-// order, without their Change.
+// order, without their Change (none with SavingsSketch).
 func Run(ctx context.Context, reqs []Request, opt Options) (*Result, error) {
 	s, err := NewState(opt)
 	if err != nil {
