@@ -95,15 +95,15 @@ func TestRealWorldTrainTicket(t *testing.T) {
 	// after the first downstream server span (traces per route counted
 	// over the file).
 	want := map[string]int{
-		"/* → ts-travel-service /api/v1/travelservice/trips/left":                                      22,
-		"/* → ts-travel2-service /api/v1/travel2service/trips/left":                                    14,
-		"/* → ts-food-service /api/v1/foodservice/foods/{date}/{startStation}/{endStation}/{tripId}":    8,
-		"/* → ts-auth-service /api/v1/users/login":                                                      8,
-		"/* → ts-preserve-service /api/v1/preserveservice/preserve":                                     7,
-		"/* → ts-execute-service /api/v1/executeservice/execute/execute/{orderId}":                      4,
-		"/* → ts-execute-service /api/v1/executeservice/execute/collected/{orderId}":                    4,
-		"/* → ts-inside-payment-service /api/v1/inside_pay_service/inside_payment":                      3,
-		"/* → ts-preserve-other-service /api/v1/preserveotherservice/preserveOther":                     1,
+		"/* → ts-travel-service /api/v1/travelservice/trips/left":                                    22,
+		"/* → ts-travel2-service /api/v1/travel2service/trips/left":                                  14,
+		"/* → ts-food-service /api/v1/foodservice/foods/{date}/{startStation}/{endStation}/{tripId}": 8,
+		"/* → ts-auth-service /api/v1/users/login":                                                   8,
+		"/* → ts-preserve-service /api/v1/preserveservice/preserve":                                  7,
+		"/* → ts-execute-service /api/v1/executeservice/execute/execute/{orderId}":                   4,
+		"/* → ts-execute-service /api/v1/executeservice/execute/collected/{orderId}":                 4,
+		"/* → ts-inside-payment-service /api/v1/inside_pay_service/inside_payment":                   3,
+		"/* → ts-preserve-other-service /api/v1/preserveotherservice/preserveOther":                  1,
 	}
 	got := map[string]int{}
 	for _, e := range rep.Endpoints {

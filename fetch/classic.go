@@ -210,14 +210,6 @@ func parseTraceIDHex(s string) (pcommon.TraceID, error) {
 	return id, nil
 }
 
-func parseSpanIDHex(s string) (pcommon.SpanID, error) {
-	var id pcommon.SpanID
-	if err := hexRight(id[:], s); err != nil {
-		return id, fmt.Errorf("span ID %q: %w", s, err)
-	}
-	return id, nil
-}
-
 func hexRight(dst []byte, s string) error {
 	if s == "" || len(s) > 2*len(dst) {
 		return fmt.Errorf("want 1 to %d hex digits", 2*len(dst))
