@@ -40,7 +40,9 @@ type AnalyzeOptions struct {
 	FailOn       []string
 	Baseline     string
 	TolerancePct float64
-	load         loadFlags
+	// State is --state: the paths are detection states (see state.go).
+	State bool
+	load  loadFlags
 	// rules are the parsed FailOn rules.
 	rules []review.Rule
 }
@@ -96,6 +98,9 @@ and evaluate the design-review checklist.`,
 			if runF != nil {
 				return runF(opts)
 			}
+			if opts.State {
+				return stateRun(cmd, opts)
+			}
 			return analyzeRun(cmd, opts)
 		},
 	}
@@ -116,6 +121,7 @@ and evaluate the design-review checklist.`,
 	f.StringVar(&opts.Baseline, "baseline", "", "earlier JSON report (`FILE`) to compare with: lists what got worse or better")
 	f.Float64Var(&opts.TolerancePct, "regression-tolerance", 10, "relative change (percent) below which --baseline reports no regression or improvement")
 	opts.load.register(f, loadSources{jaeger: true})
+	registerStateFlag(cmd, opts)
 	return cmd
 }
 
