@@ -150,7 +150,9 @@ func (c *syncaudit) attach(m consumer.Metrics, l consumer.Logs) *wrapper {
 	return &wrapper{c: c, primary: c.users == 1}
 }
 
-func (w *wrapper) Capabilities() consumer.Capabilities { return consumer.Capabilities{MutatesData: false} }
+func (w *wrapper) Capabilities() consumer.Capabilities {
+	return consumer.Capabilities{MutatesData: false}
+}
 
 func (w *wrapper) ConsumeTraces(_ context.Context, td ptrace.Traces) error {
 	if w.primary {

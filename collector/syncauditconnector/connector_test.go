@@ -545,3 +545,54 @@ func TestLifecycle(t *testing.T) {
 		t.Errorf("traces analysed %d, want %d", sumOf(t, metrics.AllMetrics(), MetricTracesAnalysed, ""), len(traces))
 	}
 }
+
+// TestExpHist: buckets hold every value, span at most maxBuckets indices,
+// and each value lies in its bucket (base^i, base^(i+1)].
+func TestExpHist(t *testing.T) {
+	tests := []struct {
+		name string
+		vs   []float64
+	}{
+		{"one", []float64{0.25}},
+		{"zeros", []float64{0, 0, 3}},
+		{"narrow", []float64{1, 1.01, 1.02, 1.03}},
+		{"wide", []float64{1e-6, 1, 1e6, 3e-3, 42}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newExpHist()
+			for _, v := range tt.vs {
+				h.add(v)
+			}
+			dp := pmetric.NewExponentialHistogramDataPoint()
+			h.to(dp)
+			n := dp.ZeroCount()
+			for _, c := range dp.Positive().BucketCounts().All() {
+				n += c
+			}
+			if n != uint64(len(tt.vs)) || dp.Count() != n {
+				t.Errorf("buckets hold %d, count %d, want %d", n, dp.Count(), len(tt.vs))
+			}
+			if dp.Positive().BucketCounts().Len() > maxBuckets {
+				t.Errorf("%d buckets", dp.Positive().BucketCounts().Len())
+			}
+			base := math.Exp2(math.Exp2(-float64(dp.Scale())))
+			for _, v := range tt.vs {
+				if v == 0 {
+					continue
+				}
+				i := int(dp.Positive().Offset())
+				found := false
+				for k, c := range dp.Positive().BucketCounts().All() {
+					lo, hi := math.Pow(base, float64(i+k)), math.Pow(base, float64(i+k+1))
+					if c > 0 && v > lo*(1-1e-9) && v <= hi*(1+1e-9) {
+						found = true
+					}
+				}
+				if !found {
+					t.Errorf("%v in no non-empty bucket (scale %d)", v, dp.Scale())
+				}
+			}
+		})
+	}
+}

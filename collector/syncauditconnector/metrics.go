@@ -26,33 +26,34 @@ const (
 	MetricSpansDropped        = "syncaudit.connector.spans.dropped"
 	MetricTracesAnalysed      = "syncaudit.connector.traces.analysed"
 
-	AttrEndpointService    = "syncaudit.endpoint.service"
-	AttrEndpointOperation  = "syncaudit.endpoint.operation"
-	AttrCallerService      = "syncaudit.caller.service"
-	AttrCallerOperation    = "syncaudit.caller.operation"
-	AttrCalleeService      = "syncaudit.callee.service"
-	AttrCalleeOperation    = "syncaudit.callee.operation"
-	AttrAction             = "syncaudit.action"
-	AttrRecommended        = "syncaudit.recommended"
-	AttrPercentile         = "syncaudit.percentile"
-	AttrReason             = "syncaudit.reason"
-	AttrStateVersion       = "syncaudit.state.version"
-	AttrIntervalStart      = "syncaudit.interval.start"
-	AttrIntervalEnd        = "syncaudit.interval.end"
-	StateEventName         = "syncaudit.state"
-	maxBuckets             = 160
-	initialScale     int32 = 20
+	AttrEndpointService         = "syncaudit.endpoint.service"
+	AttrEndpointOperation       = "syncaudit.endpoint.operation"
+	AttrCallerService           = "syncaudit.caller.service"
+	AttrCallerOperation         = "syncaudit.caller.operation"
+	AttrCalleeService           = "syncaudit.callee.service"
+	AttrCalleeOperation         = "syncaudit.callee.operation"
+	AttrAction                  = "syncaudit.action"
+	AttrRecommended             = "syncaudit.recommended"
+	AttrPercentile              = "syncaudit.percentile"
+	AttrReason                  = "syncaudit.reason"
+	AttrStateVersion            = "syncaudit.state.version"
+	AttrIntervalStart           = "syncaudit.interval.start"
+	AttrIntervalEnd             = "syncaudit.interval.end"
+	StateEventName              = "syncaudit.state"
+	maxBuckets                  = 160
+	initialScale          int32 = 20
 )
 
 func pcommonTime(t time.Time) pcommon.Timestamp { return pcommon.NewTimestampFromTime(t) }
 
-// expHist is an OpenTelemetry base-2 exponential histogram of positive
-// values (and a zero count), at most maxBuckets buckets: it downscales as
-// the SDK's does.
+// expHist is an OpenTelemetry base-2 exponential histogram of
+// non-negative values (zeros in the zero count) whose buckets span at most
+// maxBuckets indices: it downscales as the SDK's does.
 type expHist struct {
 	scale    int32
 	zero     uint64
 	counts   map[int32]uint64
+	lo, hi   int32 // bucket index range (when counts is not empty)
 	count    uint64
 	sum      float64
 	min, max float64
@@ -78,15 +79,25 @@ func (h *expHist) add(v float64) {
 		h.zero++
 		return
 	}
-	h.counts[index(v, h.scale)]++
-	for len(h.counts) > maxBuckets {
-		h.scale--
-		m := make(map[int32]uint64, len(h.counts))
-		for i, n := range h.counts {
-			m[i>>1] += n
-		}
-		h.counts = m
+	i := index(v, h.scale)
+	if len(h.counts) == 0 {
+		h.lo, h.hi = i, i
 	}
+	lo, hi := min(h.lo, i), max(h.hi, i)
+	by := int32(0)
+	for int64(hi>>by)-int64(lo>>by)+1 > maxBuckets {
+		by++
+	}
+	if by > 0 {
+		m := make(map[int32]uint64, len(h.counts))
+		for j, n := range h.counts {
+			m[j>>by] += n
+		}
+		h.counts, h.scale = m, h.scale-by
+		i, lo, hi = i>>by, lo>>by, hi>>by
+	}
+	h.counts[i]++
+	h.lo, h.hi = lo, hi
 }
 
 func (h *expHist) to(dp pmetric.ExponentialHistogramDataPoint) {
@@ -99,15 +110,11 @@ func (h *expHist) to(dp pmetric.ExponentialHistogramDataPoint) {
 	if len(h.counts) == 0 {
 		return
 	}
-	lo, hi := int32(math.MaxInt32), int32(math.MinInt32)
-	for i := range h.counts {
-		lo, hi = min(lo, i), max(hi, i)
-	}
-	b := make([]uint64, hi-lo+1)
+	b := make([]uint64, h.hi-h.lo+1)
 	for i, n := range h.counts {
-		b[i-lo] = n
+		b[i-h.lo] = n
 	}
-	dp.Positive().SetOffset(lo)
+	dp.Positive().SetOffset(h.lo)
 	dp.Positive().BucketCounts().FromRaw(b)
 }
 
