@@ -171,6 +171,8 @@ func newReport(requests int, found *detect.Result, parts reportParts, opt Option
 		Async:      parts.flows,
 	}
 	rep.Checklist = review.Checklist(parts.groups, rep.Endpoints, rep.Candidates, rep.Async, opt.Thresholds)
+	rep.Diagrams = diagrams(rep.Endpoints, parts.groups, rep.Async)
+	markPlan(rep.Diagrams, rep.Candidates)
 	return rep
 }
 

@@ -27,6 +27,10 @@ type Report struct {
 	Waterfalls []Waterfall `json:"waterfalls,omitempty"`
 	// Async lists work that is already asynchronous, with publish→consume lag.
 	Async []AsyncFlow `json:"async"`
+	// Diagrams holds, per endpoint, its call graph: the synchronous and
+	// already-asynchronous edges between services, and the edges the
+	// combined plan changes (for the Mermaid and SVG dependency diagrams).
+	Diagrams []Diagram `json:"diagrams,omitempty"`
 	// Baseline compares this report with an earlier one (--baseline).
 	Baseline *BaselineDiff `json:"baseline,omitempty"`
 	// Audit lists the --fail-on rules and whether each held.
@@ -234,4 +238,37 @@ type AsyncFlow struct {
 	Consumer Ref         `json:"consumer"`
 	Count    int         `json:"count"`
 	LagMs    Percentiles `json:"lagMs"`
+}
+
+// Diagram is one endpoint's call graph, its heaviest edges first.
+type Diagram struct {
+	Endpoint Ref `json:"endpoint"`
+	// Edges are at most MaxDiagramEdges edges, by total time descending
+	// (then caller, callee); Omitted counts the lighter ones left out.
+	Edges   []DiagramEdge `json:"edges"`
+	Omitted int           `json:"omitted"`
+}
+
+// MaxDiagramEdges bounds a diagram's edges, so that a Mermaid flowchart
+// stays well under GitHub's rendering limits.
+const MaxDiagramEdges = 25
+
+// DiagramEdge is the calls from one caller operation to one callee
+// operation within an endpoint's requests.
+type DiagramEdge struct {
+	Caller Ref `json:"caller"`
+	Callee Ref `json:"callee"`
+	// Async is set for work already done asynchronously (a producer and
+	// its consumer); such edges carry no P95Ms.
+	Async bool `json:"async"`
+	// CallsPerRequest is the mean number of calls per request of the
+	// endpoint.
+	CallsPerRequest float64 `json:"callsPerRequest"`
+	// P95Ms is the p95 of the calls' durations (synchronous edges).
+	P95Ms float64 `json:"p95Ms"`
+	// TotalMs is the calls' total duration (the ranking key).
+	TotalMs float64 `json:"totalMs"`
+	// Plan is the action the combined plan applies to this edge
+	// (make-async or parallelize), empty when it leaves it alone.
+	Plan Action `json:"plan,omitempty"`
 }

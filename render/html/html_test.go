@@ -338,8 +338,45 @@ func TestHTMLInChromium(t *testing.T) {
 	if rows != wantRows || badges != wantBadges || asyncBars != wantAsync {
 		t.Errorf("waterfalls: %d rows, %d badges, %d async bars; want %d, %d, %d", rows, badges, asyncBars, wantRows, wantBadges, wantAsync)
 	}
-	if want := 2*len(rep.Endpoints) + len(rep.Plan); charts != want {
+	wantDeps, wantEdges, wantPlan, wantAsyncEdges := 0, 0, 0, 0
+	for _, d := range rep.Diagrams {
+		wantDeps++
+		wantEdges += len(d.Edges)
+		after := false
+		for _, e := range d.Edges {
+			if e.Plan != "" {
+				wantPlan++
+				after = true
+			}
+			if e.Async {
+				wantAsyncEdges++
+			}
+		}
+		if after { // drawn again with the plan
+			wantDeps++
+			wantEdges += len(d.Edges)
+			for _, e := range d.Edges {
+				if e.Async || e.Plan == report.MakeAsync {
+					wantAsyncEdges++
+				}
+			}
+		}
+	}
+	if want := 2*len(rep.Endpoints) + len(rep.Plan) + wantDeps; charts != want {
 		t.Errorf("%d charts, want %d", charts, want)
+	}
+	// Dependency diagrams: one per endpoint, and one after the plan when it
+	// changes an edge; async edges dashed, plan edges highlighted in
+	// orange, every edge with its arrowhead.
+	var deps, edges, heads, planEdges, dashed int
+	eval(`document.querySelectorAll("svg.dep-graph").length`, &deps)
+	eval(`document.querySelectorAll("svg.dep-graph g.dep path").length`, &edges)
+	eval(`document.querySelectorAll("svg.dep-graph g.dep polygon").length`, &heads)
+	eval(`[...document.querySelectorAll("svg.dep-graph g.dep.plan path")].filter(e => getComputedStyle(e).stroke === "rgb(217, 72, 15)").length`, &planEdges)
+	eval(`[...document.querySelectorAll("svg.dep-graph g.dep path")].filter(e => getComputedStyle(e).strokeDasharray !== "none").length`, &dashed)
+	if deps != wantDeps || edges != wantEdges || heads != wantEdges || planEdges != wantPlan || dashed != wantAsyncEdges {
+		t.Errorf("dependency diagrams: %d svgs, %d edges, %d arrowheads, %d highlighted, %d dashed; want %d, %d, %d, %d, %d",
+			deps, edges, heads, planEdges, dashed, wantDeps, wantEdges, wantEdges, wantPlan, wantAsyncEdges)
 	}
 	// The hatch pattern resolves: the async bars are painted with it.
 	var fills []string

@@ -20,6 +20,7 @@ type htmlView struct {
 	Endpoints     []endpointView
 	Candidates    []candidateView
 	Plan          []planView
+	Deps          []depView
 	Waterfalls    []waterfallView
 	Checklist     []checkView
 	ChecksFailed  int
@@ -209,6 +210,9 @@ func newHTMLView(r *report.Report) *htmlView {
 	for i, p := range r.Plan {
 		v.Plan = append(v.Plan, planView{ID: "plan-" + strconv.Itoa(i+1), Endpoint: p.Endpoint, Changes: p.Changes,
 			Chart: planChart(p), Before: p.BeforeMs, After: p.AfterMs})
+	}
+	for i, d := range r.Diagrams {
+		v.Deps = append(v.Deps, newDepView(i, d))
 	}
 	for i, w := range r.Waterfalls {
 		v.Waterfalls = append(v.Waterfalls, newWaterfall("wf-"+strconv.Itoa(i+1), w))

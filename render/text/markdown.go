@@ -35,6 +35,16 @@ func mdRef(r report.Ref) string {
 
 func mdMs(v float64) string { return format.MsShort(v) }
 
+// planned reports whether the plan changes an edge of d.
+func planned(d report.Diagram) bool {
+	for _, e := range d.Edges {
+		if e.Plan != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // WriteMarkdown writes the report as a design-review document that renders
 // on GitHub: summary, per-endpoint latency and synchronous breakdown, ranked
 // candidates with reasons and savings, the combined plan, the design-review
@@ -87,6 +97,28 @@ func WriteMarkdown(w io.Writer, r *report.Report) error {
 			p("| %s | %s | %s |\n", mdRef(report.Ref{Service: c.Service, Operation: c.Operation}), mdMs(c.MeanMs), format.Pct(c.Share))
 		}
 		p("\n")
+	}
+
+	if len(r.Diagrams) > 0 {
+		p("## Dependencies\n\n")
+		p("Each endpoint's calls between services: solid edges are synchronous, dashed ones asynchronous; labels give the callee operation, calls per request and p95. *After the plan*, the edges the combined plan changes are highlighted.\n\n")
+		for _, d := range r.Diagrams {
+			p("### Dependencies of %s\n\n", mdRef(d.Endpoint))
+			if d.Omitted > 0 {
+				p("The %d heaviest edges by total time; %d lighter one(s) left out.\n\n", len(d.Edges), d.Omitted)
+			}
+			p("Before:\n\n")
+			if err := WriteMermaid(b, d, false); err != nil {
+				return err
+			}
+			if planned(d) {
+				p("\nAfter the plan:\n\n")
+				if err := WriteMermaid(b, d, true); err != nil {
+					return err
+				}
+			}
+			p("\n")
+		}
 	}
 
 	p("## Candidates\n\n")

@@ -175,6 +175,20 @@ func Rich() *report.Report {
 			{Endpoint: evil, Producer: report.Ref{Service: HostileScript, Operation: HostileBold}, Consumer: report.Ref{Service: HostilePipe, Operation: HostileLines},
 				Count: 2, LagMs: report.Percentiles{P50: 1500, P95: 2500, P99: 2600, Max: 2650}},
 		},
+		Diagrams: []report.Diagram{
+			{Endpoint: checkout, Omitted: 3, Edges: []report.DiagramEdge{
+				{Caller: checkout, Callee: report.Ref{Service: "payment", Operation: "charge"}, CallsPerRequest: 1, P95Ms: 310, TotalMs: 18000},
+				{Caller: checkout, Callee: report.Ref{Service: "email", Operation: "send receipt"}, CallsPerRequest: 0.98, P95Ms: 260.5, TotalMs: 14400, Plan: report.MakeAsync},
+				{Caller: checkout, Callee: report.Ref{Service: "inventory", Operation: "reserve"}, CallsPerRequest: 1, P95Ms: 90, TotalMs: 7200, Plan: report.Parallelize},
+				{Caller: report.Ref{Service: "inventory", Operation: "reserve"}, Callee: report.Ref{Service: "postgresql/stock", Operation: "UPDATE stock"}, CallsPerRequest: 2.5, P95Ms: 0.8, TotalMs: 150},
+				{Caller: report.Ref{Service: "frontend", Operation: "POST /checkout"}, Callee: report.Ref{Service: "frontend", Operation: "render"}, CallsPerRequest: 1, P95Ms: 4, TotalMs: 100},
+				{Caller: report.Ref{Service: "checkout", Operation: "publish order.created"}, Callee: report.Ref{Service: "analytics", Operation: "consume order.created"}, Async: true, CallsPerRequest: 0.98},
+			}},
+			{Endpoint: evil, Edges: []report.DiagramEdge{
+				{Caller: evil, Callee: report.Ref{Service: "audit-log", Operation: HostileTick}, CallsPerRequest: 1, P95Ms: 5.5, TotalMs: 220},
+				{Caller: evil, Callee: report.Ref{Service: HostilePipe, Operation: HostileLines}, CallsPerRequest: 0.05, P95Ms: 1, TotalMs: 2},
+			}},
+		},
 	}
 	r.Baseline = &report.BaselineDiff{
 		File: "last-week.json", TolerancePct: 5,
