@@ -170,6 +170,13 @@ func newReport(requests int, found *detect.Result, parts reportParts, opt Option
 		Candidates: candidates(found.Findings),
 		Async:      parts.flows,
 	}
+	sites := map[calls.Key]report.CallSite{}
+	for _, g := range parts.groups {
+		if g.Site.Callee.Service != "" {
+			sites[g.Key] = g.Site
+		}
+	}
+	attachCallSites(rep.Candidates, sites)
 	rep.Checklist = review.Checklist(parts.groups, rep.Endpoints, rep.Candidates, rep.Async, opt.Thresholds)
 	rep.Diagrams = diagrams(rep.Endpoints, parts.groups, rep.Async)
 	markPlan(rep.Diagrams, rep.Candidates)

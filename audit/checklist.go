@@ -53,6 +53,11 @@ func (ga *groupAcc) add(reqs []Request) {
 				g = &callGroup{CallStats: review.CallStats{Key: k}}
 				ga.byKey[k] = g
 			}
+			if g.Site.Callee.Service == "" {
+				if site, ok := callSite(r.Trace, &c); ok {
+					g.Site = site
+				}
+			}
 			d := r.Trace.Spans[c.Span].Duration()
 			g.All = append(g.All, d)
 			if c.Failed {

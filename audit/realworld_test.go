@@ -346,7 +346,9 @@ func TestShapeWrapperAndCatchAll(t *testing.T) {
 				attrs: map[string]string{"http.request.method": "POST", "http.route": "/checkout"}},
 			{svc: "checkout", name: "NotificationHandler.handle", id: "4", parent: "3", kind: 1, start: 19, end: 59.5},
 			{svc: "checkout", name: "HTTP POST", id: "5", parent: "3", kind: 3, start: 20, end: 60,
-				attrs: map[string]string{"http.request.method": "POST"}},
+				// the call site, in the deprecated attribute names
+				attrs: map[string]string{"http.request.method": "POST", "code.function": "notify.SendReceipt",
+					"code.filepath": "internal/notify/receipt.go", "code.lineno": "42"}},
 			{svc: "email", name: "POST /send", id: "6", parent: "5", kind: 2, start: 21, end: 59,
 				attrs: map[string]string{"http.request.method": "POST", "http.route": "/send"}},
 		}
@@ -372,5 +374,9 @@ func TestShapeWrapperAndCatchAll(t *testing.T) {
 	}
 	if email.SavingsMs.P50 != 39 || email.SavingsMs.Total != 78 {
 		t.Errorf("email saves p50 %v total %v, want 39 and 78", email.SavingsMs.P50, email.SavingsMs.Total)
+	}
+	want := []report.CallSite{{Callee: email.Callee, Function: "notify.SendReceipt", File: "internal/notify/receipt.go", Line: 42}}
+	if !slices.Equal(email.CallSites, want) {
+		t.Errorf("email call sites %+v, want %+v", email.CallSites, want)
 	}
 }

@@ -171,6 +171,19 @@ type Candidate struct {
 	LatencyAfterMs LatencyAfter `json:"latencyAfterMs"`
 	// Fix says what to do, as a verb phrase.
 	Fix string `json:"fix"`
+	// CallSites name the code that makes the call (one per callee), when
+	// the spans carry code.function.name, code.file.path or
+	// code.line.number (or their deprecated forms): the place to change.
+	CallSites []CallSite `json:"callSites,omitempty"`
+}
+
+// CallSite is where in the caller's code a call is made, as its spans
+// record it (the first occurrence in canonical request order).
+type CallSite struct {
+	Callee   Ref    `json:"callee"`
+	Function string `json:"function,omitempty"`
+	File     string `json:"file,omitempty"`
+	Line     int    `json:"line,omitempty"`
 }
 
 // PlanEndpoint is the combined effect of all recommended changes on one

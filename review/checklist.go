@@ -47,7 +47,10 @@ func DefaultThresholds() Thresholds {
 // callee): every duration (ns), those that failed and those that did not,
 // and the number of distinct requests with one.
 type CallStats struct {
-	Key      calls.Key
+	Key calls.Key
+	// Site is where the caller's code makes the call, when its spans say
+	// (the first occurrence); zero otherwise.
+	Site     report.CallSite
 	All      []int64
 	Failed   []int64
 	OK       []int64

@@ -26,6 +26,9 @@ const (
 	AttrMessagingDestination
 	AttrMessagingOperation
 	AttrStatusMessage
+	AttrCodeFunction
+	AttrCodeFile
+	AttrCodeLine
 	attrCount
 )
 
@@ -34,6 +37,7 @@ var attrNames = [attrCount]string{
 	"server.address", "peer.service", "rpc.system", "rpc.service", "rpc.method",
 	"db.system.name", "db.namespace", "db.operation.name", "db.query.text",
 	"messaging.system", "messaging.destination.name", "messaging.operation.type", "status.message",
+	"code.function.name", "code.file.path", "code.line.number",
 }
 
 // String returns the current semantic-convention name of the key.
@@ -80,6 +84,12 @@ var aliases = map[string]AttrKey{
 	"messaging.operation":        AttrMessagingOperation,
 	"messaging.operation.type":   AttrMessagingOperation,
 	"otel.status_description":    AttrStatusMessage,
+	"code.function.name":         AttrCodeFunction,
+	"code.function":              AttrCodeFunction, // deprecated, with code.namespace
+	"code.file.path":             AttrCodeFile,
+	"code.filepath":              AttrCodeFile, // deprecated
+	"code.line.number":           AttrCodeLine,
+	"code.lineno":                AttrCodeLine, // deprecated
 }
 
 // KeyOf returns the key for an attribute name, accepting current and legacy

@@ -268,7 +268,7 @@ func classify(name string) (k trace.AttrKey, cl attrClass, current bool) {
 		return 0, classIgnore, false
 	}
 	switch name[0] {
-	case 'd', 'e', 'h', 'm', 'n', 'o', 'p', 'r', 's', 'u':
+	case 'c', 'd', 'e', 'h', 'm', 'n', 'o', 'p', 'r', 's', 'u':
 	default:
 		return 0, classIgnore, false
 	}
@@ -331,7 +331,7 @@ func (cc *classCache) classifyBytes(name []byte) (trace.AttrKey, attrClass, bool
 // worth interning. URLs, statements and messages are mostly unique.
 func lowCardinality(k trace.AttrKey) bool {
 	switch k {
-	case trace.AttrURLFull, trace.AttrURLPath, trace.AttrDBStatement, trace.AttrStatusMessage:
+	case trace.AttrURLFull, trace.AttrURLPath, trace.AttrDBStatement, trace.AttrStatusMessage, trace.AttrCodeLine:
 		return false
 	}
 	return true

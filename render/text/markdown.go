@@ -35,6 +35,21 @@ func mdRef(r report.Ref) string {
 
 func mdMs(v float64) string { return format.MsShort(v) }
 
+// callSiteText is "function (file:line)", with what is known.
+func callSiteText(s report.CallSite) string {
+	loc := s.File
+	if s.Line > 0 {
+		loc += ":" + strconv.Itoa(s.Line)
+	}
+	switch {
+	case s.Function != "" && loc != "":
+		return s.Function + " (" + loc + ")"
+	case s.Function != "":
+		return s.Function
+	}
+	return loc
+}
+
 // planned reports whether the plan changes an edge of d.
 func planned(d report.Diagram) bool {
 	for _, e := range d.Edges {
@@ -137,6 +152,9 @@ func WriteMarkdown(w io.Writer, r *report.Report) error {
 		}
 		if c.Fix != "" {
 			p("- Suggested change: %s.\n", MarkdownEscape(c.Fix))
+		}
+		for _, s := range c.CallSites {
+			p("- Call site for %s: %s.\n", mdRef(s.Callee), MarkdownEscape(callSiteText(s)))
 		}
 		p("\n")
 	}

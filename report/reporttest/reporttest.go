@@ -83,6 +83,8 @@ func Rich() *report.Report {
 				Share:          0.27,
 				LatencyAfterMs: report.LatencyAfter{P50: 305, P95: 740, P99: 1050},
 				Fix:            "publish order.created to a queue instead of calling email",
+				CallSites: []report.CallSite{{Callee: report.Ref{Service: "email", Operation: "send receipt"},
+					Function: "checkout.(*Service).sendReceipt", File: "internal/checkout/receipt.go", Line: 87}},
 			},
 			{
 				Rank: 2, Action: report.Parallelize, Endpoint: checkout,
