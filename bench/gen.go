@@ -44,6 +44,12 @@ const (
 	// FormatProto is the Collector file exporter's protobuf framing: each
 	// ExportTraceServiceRequest prefixed by its 4-byte big-endian length.
 	FormatProto Format = "otlp-proto"
+	// FormatJaeger is Jaeger UI JSON as the query API and the UI's
+	// "Download Results" write it: {"data": [trace, …]}, each trace
+	// {"traceID", "spans", "processes"} with microsecond times and typed
+	// tags, written once all its spans have ended (so a trace is never
+	// split, whatever the batch bounds).
+	FormatJaeger Format = "jaeger"
 )
 
 // OrderSpans is the number of spans in one order request.
@@ -89,8 +95,8 @@ func (o *Options) normalize() error {
 	if o.Format == "" {
 		o.Format = FormatJSONLines
 	}
-	if o.Format != FormatJSONLines && o.Format != FormatProto {
-		return fmt.Errorf("bench: unknown format %q (want %s or %s)", o.Format, FormatJSONLines, FormatProto)
+	if o.Format != FormatJSONLines && o.Format != FormatProto && o.Format != FormatJaeger {
+		return fmt.Errorf("bench: unknown format %q (want %s, %s or %s)", o.Format, FormatJSONLines, FormatProto, FormatJaeger)
 	}
 	if o.MinBatch <= 0 {
 		o.MinBatch = 100
@@ -148,9 +154,10 @@ func Generate(w io.Writer, opt Options) (Stats, error) {
 	}
 	bw := bufio.NewWriterSize(out, 1<<20)
 	g := &generator{
-		opt: opt,
-		rng: rand.New(rand.NewPCG(opt.Seed, 0x5eedcafe)),
-		w:   bw,
+		opt:      opt,
+		rng:      newRand(opt.Seed),
+		w:        bw,
+		perTrace: opt.Format == FormatJaeger,
 	}
 	g.nextBatch()
 	var err error
@@ -164,6 +171,12 @@ func Generate(w io.Writer, opt Options) (Stats, error) {
 	}
 	if err == nil && len(g.ready) > 0 {
 		err = g.writeBatch(g.ready)
+	}
+	if err == nil && g.perTrace {
+		err = g.flushTraces()
+	}
+	if err == nil && opt.Format == FormatJaeger {
+		err = g.jaegerEnd(bw)
 	}
 	if err == nil {
 		err = bw.Flush()
@@ -263,7 +276,20 @@ type generator struct {
 	batch int
 	pm    ptrace.ProtoMarshaler
 	jm    ptrace.JSONMarshaler
+	// byTrace holds the ended spans of traces not yet written, for the
+	// outputs written trace by trace (FormatJaeger, GenerateFiles); open
+	// lists those traces in order of first appearance.
+	byTrace map[[16]byte][]span
+	open    [][16]byte
+	// perTrace routes batches to byTrace; dir, when set, is where
+	// GenerateFiles writes one file per trace (files counts them).
+	perTrace bool
+	dir      string
+	files    int
+	jbuf     []byte
 }
+
+func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x5eedcafe)) }
 
 func (g *generator) nextBatch() {
 	g.batch = g.opt.MinBatch + g.rng.IntN(g.opt.MaxBatch-g.opt.MinBatch+1)
@@ -461,8 +487,17 @@ var callee = map[tmpl][2]string{
 var hosts = [3]string{"a", "b", "c"}
 
 // writeBatch encodes spans as one ExportTraceServiceRequest: one
-// resourceSpans per service instance, in order of first appearance.
+// resourceSpans per service instance, in order of first appearance; for
+// the outputs written trace by trace, it holds them until their trace is
+// complete.
 func (g *generator) writeBatch(spans []span) error {
+	if g.perTrace {
+		return g.collect(spans)
+	}
+	return g.encodeBatch(g.w, spans)
+}
+
+func (g *generator) encodeBatch(w *bufio.Writer, spans []span) error {
 	td := ptrace.NewTraces()
 	type rkey struct {
 		service string
@@ -509,20 +544,20 @@ func (g *generator) writeBatch(spans []span) error {
 		}
 		var hdr [4]byte
 		binary.BigEndian.PutUint32(hdr[:], uint32(len(b)))
-		if _, err := g.w.Write(hdr[:]); err != nil {
+		if _, err := w.Write(hdr[:]); err != nil {
 			return err
 		}
-		_, err = g.w.Write(b)
+		_, err = w.Write(b)
 		return err
 	default:
 		b, err := g.jm.MarshalTraces(td)
 		if err != nil {
 			return fmt.Errorf("bench: encoding batch: %w", err)
 		}
-		if _, err := g.w.Write(b); err != nil {
+		if _, err := w.Write(b); err != nil {
 			return err
 		}
-		return g.w.WriteByte('\n')
+		return w.WriteByte('\n')
 	}
 }
 
@@ -539,63 +574,93 @@ func fill(ps ptrace.Span, s *span, tp *spanTmpl) {
 	ps.SetStartTimestamp(pcommon.Timestamp(s.start))
 	ps.SetEndTimestamp(pcommon.Timestamp(s.end))
 	a := ps.Attributes()
-	status := int64(200)
 	if s.failed {
-		status = 500
 		ps.Status().SetCode(ptrace.StatusCodeError)
 		ps.Status().SetMessage("upstream returned 500")
 	}
-	switch tp.kind {
-	case ptrace.SpanKindServer:
-		method, route := splitName(tp.name)
-		a.PutStr("http.request.method", method)
-		a.PutStr("http.route", route)
-		a.PutStr("url.path", route)
-		a.PutStr("url.scheme", "http")
-		a.PutStr("server.address", tp.service)
-		a.PutInt("server.port", 8080)
-		a.PutStr("network.protocol.version", "1.1")
-		a.PutStr("client.address", "10.0.3."+strconv.Itoa(10+int(s.slot)))
-		a.PutStr("user_agent.original", "Go-http-client/1.1")
-		a.PutInt("http.response.status_code", status)
-	case ptrace.SpanKindClient:
-		if s.t == tSelect {
-			a.PutStr("db.system.name", "postgresql")
-			a.PutStr("db.namespace", "inventory")
-			a.PutStr("db.operation.name", "SELECT")
-			a.PutStr("db.query.text", "SELECT qty, reserved FROM stock WHERE sku = $1 AND warehouse = $2")
-			a.PutStr("server.address", "postgres")
-			a.PutInt("server.port", 5432)
-			return
-		}
-		c := callee[s.t]
-		url := "http://" + c[0] + ":8080" + c[1]
-		if s.t == tClientReco {
-			url += "?slot=" + strconv.Itoa(int(s.slot))
-		}
-		a.PutStr("http.request.method", tp.name)
-		a.PutStr("url.full", url)
-		a.PutStr("server.address", c[0])
-		a.PutInt("server.port", 8080)
-		a.PutStr("network.protocol.version", "1.1")
-		a.PutInt("http.response.status_code", status)
-	case ptrace.SpanKindProducer, ptrace.SpanKindConsumer:
-		a.PutStr("messaging.system", "kafka")
-		a.PutStr("messaging.destination.name", "orders")
-		if tp.kind == ptrace.SpanKindProducer {
-			a.PutStr("messaging.operation.type", "publish")
+	for _, kv := range attrsOf(s, tp) {
+		if kv.isInt {
+			a.PutInt(kv.key, kv.i)
 		} else {
-			a.PutStr("messaging.operation.type", "process")
-			a.PutStr("messaging.consumer.group.name", "fulfillment")
+			a.PutStr(kv.key, kv.s)
 		}
-		a.PutStr("server.address", "kafka")
-		a.PutInt("messaging.kafka.message.offset", int64(s.seq%1_000_000))
 	}
 	if s.link {
 		l := ps.Links().AppendEmpty()
 		l.SetTraceID(pcommon.TraceID(s.trace))
 		l.SetSpanID(pcommon.SpanID(s.parent))
 	}
+}
+
+// attr is a generated span attribute: a string, or an int when isInt.
+type attr struct {
+	key   string
+	s     string
+	i     int64
+	isInt bool
+}
+
+func str(k, v string) attr           { return attr{key: k, s: v} }
+func integer(k string, v int64) attr { return attr{key: k, i: v, isInt: true} }
+
+// attrsOf returns a generated span's attributes, in the order written.
+func attrsOf(s *span, tp *spanTmpl) []attr {
+	status := int64(200)
+	if s.failed {
+		status = 500
+	}
+	switch tp.kind {
+	case ptrace.SpanKindServer:
+		method, route := splitName(tp.name)
+		return []attr{
+			str("http.request.method", method),
+			str("http.route", route),
+			str("url.path", route),
+			str("url.scheme", "http"),
+			str("server.address", tp.service),
+			integer("server.port", 8080),
+			str("network.protocol.version", "1.1"),
+			str("client.address", "10.0.3."+strconv.Itoa(10+int(s.slot))),
+			str("user_agent.original", "Go-http-client/1.1"),
+			integer("http.response.status_code", status),
+		}
+	case ptrace.SpanKindClient:
+		if s.t == tSelect {
+			return []attr{
+				str("db.system.name", "postgresql"),
+				str("db.namespace", "inventory"),
+				str("db.operation.name", "SELECT"),
+				str("db.query.text", "SELECT qty, reserved FROM stock WHERE sku = $1 AND warehouse = $2"),
+				str("server.address", "postgres"),
+				integer("server.port", 5432),
+			}
+		}
+		c := callee[s.t]
+		url := "http://" + c[0] + ":8080" + c[1]
+		if s.t == tClientReco {
+			url += "?slot=" + strconv.Itoa(int(s.slot))
+		}
+		return []attr{
+			str("http.request.method", tp.name),
+			str("url.full", url),
+			str("server.address", c[0]),
+			integer("server.port", 8080),
+			str("network.protocol.version", "1.1"),
+			integer("http.response.status_code", status),
+		}
+	case ptrace.SpanKindProducer, ptrace.SpanKindConsumer:
+		a := []attr{
+			str("messaging.system", "kafka"),
+			str("messaging.destination.name", "orders"),
+		}
+		if tp.kind == ptrace.SpanKindProducer {
+			a = append(a, str("messaging.operation.type", "publish"))
+		} else {
+			a = append(a, str("messaging.operation.type", "process"), str("messaging.consumer.group.name", "fulfillment"))
+		}
+		return append(a, str("server.address", "kafka"), integer("messaging.kafka.message.offset", int64(s.seq%1_000_000)))
+	}
+	return nil
 }
 
 func splitName(name string) (method, route string) {

@@ -15,8 +15,11 @@ func FileName(opt Options) string {
 		size = fmt.Sprintf("traces%d", opt.Traces)
 	}
 	ext := ".jsonl"
-	if opt.Format == FormatProto {
+	switch opt.Format {
+	case FormatProto:
 		ext = ".pb"
+	case FormatJaeger:
+		ext = ".json"
 	}
 	if opt.Gzip {
 		ext += ".gz"

@@ -3,9 +3,7 @@ package decode
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
-	"io"
 
 	"github.com/syncaudit/syncaudit/decode/jaeger"
 	"github.com/syncaudit/syncaudit/decode/jsontext"
@@ -59,15 +57,19 @@ func Sniff(data []byte) Format {
 	}
 	switch t[0] {
 	case '{':
-		for _, k := range topKeys(t, 16) {
+		var found Format
+		topKeys(t, 16, func(k string) bool {
 			if k == "batches" && jaeger.Sniff(t) {
 				// Jaeger api_v2 {"batches":[{"spans", "process"}]}: its
 				// spans have operationName, which OTLP (Tempo) batches lack.
-				return Jaeger
+				found = Jaeger
+			} else if otlpKeys[k] {
+				found = OTLPJSON
 			}
-			if otlpKeys[k] {
-				return OTLPJSON
-			}
+			return found == ""
+		})
+		if found != "" {
+			return found
 		}
 		if jaeger.Sniff(t) {
 			return Jaeger
@@ -104,50 +106,45 @@ func looksFramed(data []byte) bool {
 	return data[4] == 0x0a || bytes.HasPrefix(data[4:], zstdMagic)
 }
 
-// topKeys returns up to max keys of the top-level JSON object in p, which
-// may be cut short; it stops quietly at the first problem.
-func topKeys(p []byte, max int) []string {
-	dec := json.NewDecoder(bytes.NewReader(p))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil
+// topKeys calls f with up to max keys of the top-level JSON object in p,
+// which may be cut short, until f returns false; it stops quietly at the
+// first problem (invalid JSON, or the end of p). Keys are unquoted as
+// encoding/json does. It reads only as far as the keys it hands out: a
+// key's value is skipped (and checked) only when f asks for the next key.
+func topKeys(p []byte, max int, f func(key string) bool) {
+	v := validator{b: p}
+	v.ws()
+	if v.i >= len(p) || p[v.i] != '{' {
+		return
 	}
-	var keys []string
-	for len(keys) < max && dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return keys
-		}
-		k, ok := tok.(string)
-		if !ok {
-			return keys
-		}
-		keys = append(keys, k)
-		if err := skipValue(dec); err != nil {
-			return keys
-		}
-	}
-	return keys
-}
-
-// skipValue consumes one JSON value from dec without building it.
-func skipValue(dec *json.Decoder) error {
-	depth := 0
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			if err == io.EOF {
-				return io.ErrUnexpectedEOF
+	v.i++
+	for n := 0; n < max; n++ {
+		v.ws()
+		if n > 0 {
+			if v.i >= len(p) || p[v.i] != ',' {
+				return
 			}
-			return err
+			v.i++
+			v.ws()
 		}
-		switch tok {
-		case json.Delim('{'), json.Delim('['):
-			depth++
-		case json.Delim('}'), json.Delim(']'):
-			depth--
+		start := v.i
+		if v.i >= len(p) || p[v.i] != '"' || !v.str() {
+			return
 		}
-		if depth == 0 {
-			return nil
+		k, err := jsontext.Unquote(p[start:v.i])
+		if err != nil {
+			return
+		}
+		if !f(k) {
+			return
+		}
+		v.ws()
+		if v.i >= len(p) || p[v.i] != ':' {
+			return
+		}
+		v.i++
+		if !v.value() {
+			return
 		}
 	}
 }

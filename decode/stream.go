@@ -291,11 +291,14 @@ type splitter struct {
 
 // newBuf returns an empty buffer of at least capacity n backed by a new
 // current block, reusing a free standard block when n allows, and gives
-// up the splitter's hold on the previous block.
+// up the splitter's hold on the previous block. A negative n asks for a
+// block of exactly -n bytes, never reused.
 func (sp *splitter) newBuf(n int) []byte {
 	sp.blk.release()
 	var b *block
-	if n <= sp.stdCap {
+	if n < 0 {
+		b = &block{buf: make([]byte, -n)}
+	} else if n <= sp.stdCap {
 		select {
 		case b = <-sp.free:
 		default:
@@ -328,10 +331,18 @@ func (sp *splitter) run(f Format) error {
 	sp.stdCap = max(sniffLen, sp.chunk) + sniffLen
 	sp.free = make(chan *block, 8)
 	defer func() { sp.blk.release() }()
-	// Read the head: enough to sniff, and the first line.
-	buf := sp.newBuf(sp.stdCap)
-	for len(buf) < sniffLen {
-		n, err := sp.s.read(buf[len(buf):sniffLen])
+	// Read the head: enough to sniff, and the first line, into a buffer
+	// of twice that (or of the whole input, when it is a smaller file):
+	// inputs are often small (a trace per file), and a standard block
+	// costs megabytes of fresh pages each. An input of JSON lines moves
+	// to standard blocks once the head is full.
+	head := 2 * sniffLen
+	if sp.sizeHint > 0 && sp.sizeHint < int64(head) {
+		head = int(sp.sizeHint) + 1 // +1: the end is seen without growing
+	}
+	buf := sp.newBuf(-head)
+	for len(buf) < min(sniffLen, cap(buf)) {
+		n, err := sp.s.read(buf[len(buf):min(sniffLen, cap(buf))])
 		buf = buf[:len(buf)+n]
 		if err != nil {
 			// At the end, or after an error (kept by the stream and
@@ -341,7 +352,11 @@ func (sp *splitter) run(f Format) error {
 		}
 	}
 	lines := false
-	if (f == Auto || f == "" || f == OTLPJSON) && (f == OTLPJSON || Sniff(buf) == OTLPJSON) {
+	sn := f
+	if f == Auto || f == "" {
+		sn = Sniff(buf)
+	}
+	if sn == OTLPJSON {
 		var err error
 		buf, lines, err = sp.firstLine(buf)
 		if err != nil {
@@ -349,7 +364,13 @@ func (sp *splitter) run(f Format) error {
 		}
 	}
 	if !lines {
-		// Any other input is decoded whole.
+		// Any other input is decoded whole. When the head is the whole
+		// input, its sniffed format is the input's (Sniff looks at the
+		// length of framed protobuf, so a part would not do); Bytes
+		// sniffs again otherwise, and reports unknown content.
+		if (f == Auto || f == "") && sp.s.eof && sn != "" {
+			f = sn
+		}
 		if sp.sizeHint > int64(cap(buf)) && sp.sizeHint < 1<<40 {
 			buf = append(make([]byte, 0, sp.sizeHint+1), buf...)
 		}

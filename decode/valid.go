@@ -167,3 +167,67 @@ func (v *validator) number() bool {
 	}
 	return true
 }
+
+// value reads one JSON value at i (after white space), of any nesting
+// depth, as encoding/json's Decoder.Token sequence would: false when it
+// is not valid JSON or is cut short.
+func (v *validator) value() bool {
+	v.ws()
+	var stack []byte // the open containers
+	empty := false
+	for {
+		if v.i >= len(v.b) {
+			return false
+		}
+		if len(stack) > 0 {
+			open := stack[len(stack)-1]
+			if c := v.b[v.i]; c == '}' && open == '{' || c == ']' && open == '[' {
+				v.i++
+				stack = stack[:len(stack)-1]
+				empty = false
+				if len(stack) == 0 {
+					return true
+				}
+				v.ws()
+				continue
+			}
+			if !empty {
+				if v.b[v.i] != ',' {
+					return false
+				}
+				v.i++
+				v.ws()
+			}
+			if open == '{' {
+				if v.i >= len(v.b) || v.b[v.i] != '"' || !v.str() {
+					return false
+				}
+				v.ws()
+				if v.i >= len(v.b) || v.b[v.i] != ':' {
+					return false
+				}
+				v.i++
+				v.ws()
+			}
+			if v.i >= len(v.b) {
+				return false
+			}
+		}
+		switch c := v.b[v.i]; c {
+		case '{', '[':
+			stack = append(stack, c)
+			v.i++
+			empty = true
+			v.ws()
+			continue
+		}
+		if !v.scalar() {
+			return false
+		}
+		if len(stack) == 0 {
+			return true
+		}
+		empty = false
+		v.ws()
+	}
+}

@@ -5,6 +5,8 @@
 //	gentraces -shape order -spans 10000000 -o 10m.jsonl.gz -gzip
 //	gentraces -shape wide -spans 1001001 -o wide.jsonl
 //	gentraces -shape order -traces 1000 -format otlp-proto -o orders.pb
+//	gentraces -shape order -traces 10000 -format jaeger -o orders.json
+//	gentraces -shape order -traces 10000 -format jaeger -dir crisp/   # one file per trace
 //
 // It prints what it wrote (traces, spans, batches, bytes) on stderr.
 package main
@@ -32,8 +34,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	var (
 		opt    bench.Options
 		shape  = fs.String("shape", string(bench.ShapeOrder), "workload: order (many 26-span requests) or wide (one trace, sequential order subtrees under one root)")
-		format = fs.String("format", string(bench.FormatJSONLines), "output: otlp-jsonl or otlp-proto (Collector file exporter framing)")
+		format = fs.String("format", string(bench.FormatJSONLines), "output: otlp-jsonl, otlp-proto (Collector file exporter framing) or jaeger (Jaeger UI JSON)")
 		out    = fs.String("o", "-", "output `FILE` (- for stdout)")
+		dir    = fs.String("dir", "", "write one file per trace into `DIR` instead of -o (trace-NNNNNN.json, .jsonl or .pb)")
 	)
 	fs.IntVar(&opt.Traces, "traces", 0, "order: number of traces")
 	fs.IntVar(&opt.Spans, "spans", 0, "wide: spans in the trace (1 + 26k); order: approximate total when -traces is not set")
@@ -49,6 +52,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	opt.Shape, opt.Format = bench.Shape(*shape), bench.Format(*format)
+	if *dir != "" {
+		st, err := bench.GenerateFiles(*dir, opt)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "gentraces: %d traces, %d spans, %d files, %d bytes\n", st.Traces, st.Spans, st.Batches, st.Bytes)
+		return nil
+	}
 
 	var w io.Writer = stdout
 	var f *os.File
