@@ -5,7 +5,7 @@ export GOFLAGS := -buildvcs=false
 GO ?= go
 BIN := bin/syncaudit
 
-.PHONY: all build test race demo bench lint fmt fuzz fixtures integration tools chromium clean
+.PHONY: all build test race demo bench lint fmt fuzz fixtures integration tools chromium asyncapi-schema clean
 
 all: lint test build
 
@@ -67,6 +67,11 @@ tools:
 # Debian's Chromium for the HTML report's browser test (needs root or sudo).
 chromium:
 	scripts/install-chromium.sh
+
+# The official AsyncAPI 3.0.0 JSON Schema (npm @asyncapi/specs) for the
+# test that validates -o asyncapi (skipped without it, required in CI).
+asyncapi-schema:
+	scripts/install-asyncapi-schema.sh
 
 # Integration tests against the real components (shop → Collector / Jaeger):
 # the proof that projected savings hold, and fetching from a live Jaeger.

@@ -151,7 +151,7 @@ func (a *Analysis) Finish(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("detecting candidates: %w", err)
 	}
-	a.rep = newReport(len(a.reqs), found, reportParts{eps, a.groups.groups(), a.flows.flows()}, a.opt)
+	a.rep = newReport(len(a.reqs), found, reportParts{eps, a.groups.groups(), a.flows.flows(), a.groups.timings()}, a.opt)
 	a.groups = nil
 	if a.single != nil || len(a.reqs) == 0 {
 		if err := a.det.PlanRetained(ctx); err != nil {

@@ -153,6 +153,7 @@ type reportParts struct {
 	endpoints []report.Endpoint
 	groups    []review.CallStats
 	flows     []report.AsyncFlow
+	timings   map[calls.Key]callTiming
 }
 
 // newReport builds the parts of the report Run and RunPartitioned compute
@@ -178,6 +179,7 @@ func newReport(requests int, found *detect.Result, parts reportParts, opt Option
 	}
 	attachCallSites(rep.Candidates, sites)
 	rep.Checklist = review.Checklist(parts.groups, rep.Endpoints, rep.Candidates, rep.Async, opt.Thresholds)
+	rep.Events = events(rep.Candidates, parts.timings)
 	rep.Diagrams = diagrams(rep.Endpoints, parts.groups, rep.Async)
 	markPlan(rep.Diagrams, rep.Candidates)
 	return rep

@@ -15,6 +15,10 @@ import (
 type callGroup struct {
 	review.CallStats
 	last int
+	// starts are the calls' start times and serve the callee's time on
+	// each (its server span, else the client span), for the proposed
+	// events' rates and consumer sizing.
+	starts, serve []int64
 }
 
 func ref(e calls.Endpoint) report.Ref { return report.Ref{Service: e.Service, Operation: e.Operation} }
@@ -59,6 +63,12 @@ func (ga *groupAcc) add(reqs []Request) {
 				}
 			}
 			d := r.Trace.Spans[c.Span].Duration()
+			g.starts = append(g.starts, r.Trace.Spans[c.Span].Start)
+			if c.Server >= 0 && int(c.Server) < len(r.Trace.Spans) {
+				g.serve = append(g.serve, r.Trace.Spans[c.Server].Duration())
+			} else {
+				g.serve = append(g.serve, d)
+			}
 			g.All = append(g.All, d)
 			if c.Failed {
 				g.Failed = append(g.Failed, d)
@@ -74,6 +84,16 @@ func (ga *groupAcc) add(reqs []Request) {
 			ga.inReq[i] = false
 		}
 	}
+}
+
+// timings returns each group's call start times and the callee's time on
+// each call.
+func (ga *groupAcc) timings() map[calls.Key]callTiming {
+	out := make(map[calls.Key]callTiming, len(ga.byKey))
+	for k, g := range ga.byKey {
+		out[k] = callTiming{starts: g.starts, serve: g.serve}
+	}
+	return out
 }
 
 // groups returns the groups sorted by key.

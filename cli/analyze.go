@@ -16,6 +16,7 @@ import (
 	"github.com/syncaudit/syncaudit/detect"
 	"github.com/syncaudit/syncaudit/detect/policy"
 	"github.com/syncaudit/syncaudit/ingest"
+	"github.com/syncaudit/syncaudit/render/asyncapi"
 	"github.com/syncaudit/syncaudit/render/html"
 	"github.com/syncaudit/syncaudit/render/text"
 	"github.com/syncaudit/syncaudit/report"
@@ -47,7 +48,7 @@ type AnalyzeOptions struct {
 	rules []review.Rule
 }
 
-var outputFormats = []string{"table", "json", "markdown", "html"}
+var outputFormats = []string{"table", "json", "markdown", "html", "asyncapi"}
 
 // NewCmdAnalyze builds `syncaudit analyze`. runF replaces the run function in tests.
 func NewCmdAnalyze(io *IOStreams, runF func(*AnalyzeOptions) error) *cobra.Command {
@@ -76,7 +77,7 @@ and evaluate the design-review checklist.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Paths = args
 			if !slices.Contains(outputFormats, opts.Output) {
-				return usageErrorf("-o %q: want table, json, markdown or html", opts.Output)
+				return usageErrorf("-o %q: want table, json, markdown, html or asyncapi", opts.Output)
 			}
 			if opts.EnqueueCost < 0 {
 				return usageErrorf("--enqueue-cost must not be negative")
@@ -105,7 +106,7 @@ and evaluate the design-review checklist.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&opts.Output, "output", "o", "table", "report format: table, json, markdown or html")
+	f.StringVarP(&opts.Output, "output", "o", "table", "report format: table, json, markdown, html or asyncapi (the proposed events as an AsyncAPI 3.0 document)")
 	f.StringVar(&opts.OutFile, "out", "", "write the report to `FILE` instead of stdout")
 	f.StringVar(&opts.PolicyFile, "policy", "", "YAML `FILE` marking services/operations critical or deferrable (see 'syncaudit policy init')")
 	f.DurationVar(&opts.EnqueueCost, "enqueue-cost", dd.EnqueueCost, "what a caller still pays to publish an event instead of calling")
@@ -225,6 +226,8 @@ func writeReport(ios *IOStreams, format, outFile string, rep *report.Report) err
 		err = text.WriteMarkdown(w, rep)
 	case "html":
 		err = html.WriteHTML(w, rep)
+	case "asyncapi":
+		err = asyncapi.Write(w, rep)
 	default:
 		err = text.WriteTable(w, rep, text.TableOptions{TTY: ios.OutTTY && outFile == "", Color: ios.Color && outFile == ""})
 	}

@@ -31,6 +31,9 @@ type Report struct {
 	// already-asynchronous edges between services, and the edges the
 	// combined plan changes (for the Mermaid and SVG dependency diagrams).
 	Diagrams []Diagram `json:"diagrams,omitempty"`
+	// Events proposes an event contract for every recommended make-async
+	// candidate (the AsyncAPI document, -o asyncapi, is built from them).
+	Events []Event `json:"events,omitempty"`
 	// Baseline compares this report with an earlier one (--baseline).
 	Baseline *BaselineDiff `json:"baseline,omitempty"`
 	// Audit lists the --fail-on rules and whether each held.
@@ -284,4 +287,47 @@ type DiagramEdge struct {
 	// Plan is the action the combined plan applies to this edge
 	// (make-async or parallelize), empty when it leaves it alone.
 	Plan Action `json:"plan,omitempty"`
+}
+
+// Event is the event a recommended make-async candidate would publish
+// instead of calling: its contract, the traffic it would carry and the
+// consumers needed to keep up.
+type Event struct {
+	// Candidate is the rank of the candidate it replaces.
+	Candidate int `json:"candidate"`
+	// Name is "<producer>.<endpoint operation>.<consumer>-requested"
+	// (e.g. order.checkout.email-requested).
+	Name string `json:"name"`
+	// Channel is "<consumer>.<callee operation>" (e.g. email.send).
+	Channel  string `json:"channel"`
+	Producer Ref    `json:"producer"`
+	Consumer Ref    `json:"consumer"`
+	// Payload suggests the message's fields: the callee route's
+	// parameters and the call's identifying attributes (names and types,
+	// never values), then the correlation fields every event carries.
+	Payload []EventField `json:"payload"`
+	// IdempotencyKey suggests what the consumer deduplicates on.
+	IdempotencyKey string `json:"idempotencyKey"`
+	// Rate is the observed arrival rate in events per second: the median
+	// minute (over the minutes from the first call to the last) and the
+	// busiest minute.
+	Rate EventRate `json:"ratePerSecond"`
+	// ProcessingMs is the callee's time per call today (its server span).
+	ProcessingMs LatencyAfter `json:"processingMs"`
+	// Consumers is the concurrency needed to keep up with the busiest
+	// minute: ⌈peak rate × p95 processing time⌉ (Little's law), at least 1.
+	Consumers int `json:"consumers"`
+}
+
+// EventField is one suggested payload field.
+type EventField struct {
+	Name string `json:"name"`
+	// Type is a JSON Schema type or format: string, integer, date-time.
+	Type string `json:"type"`
+}
+
+// EventRate is an arrival rate in events per second.
+type EventRate struct {
+	P50  float64 `json:"p50"`
+	Peak float64 `json:"peakMinute"`
 }

@@ -21,6 +21,7 @@ type htmlView struct {
 	Candidates    []candidateView
 	Plan          []planView
 	Deps          []depView
+	Events        []report.Event
 	Waterfalls    []waterfallView
 	Checklist     []checkView
 	ChecksFailed  int
@@ -211,6 +212,7 @@ func newHTMLView(r *report.Report) *htmlView {
 		v.Plan = append(v.Plan, planView{ID: "plan-" + strconv.Itoa(i+1), Endpoint: p.Endpoint, Changes: p.Changes,
 			Chart: planChart(p), Before: p.BeforeMs, After: p.AfterMs})
 	}
+	v.Events = r.Events
 	for i, d := range r.Diagrams {
 		v.Deps = append(v.Deps, newDepView(i, d))
 	}

@@ -177,6 +177,24 @@ func WriteMarkdown(w io.Writer, r *report.Report) error {
 		p("\n")
 	}
 
+	if len(r.Events) > 0 {
+		p("## Proposed events\n\n")
+		p("One event per call recommended for make-async (`-o asyncapi` writes them as an AsyncAPI 3.0 document). Rates are measured per minute from the calls they replace; consumers are the concurrency that keeps up with the busiest minute (Little's law on the p95 processing time).\n\n")
+		p("| # | event | channel | producer → consumer | payload | idempotency key | events/s p50 / peak minute | processing p50 / p95 | consumers |\n| ---: | --- | --- | --- | --- | --- | ---: | ---: | ---: |\n")
+		for _, ev := range r.Events {
+			fields := make([]string, len(ev.Payload))
+			for i, f := range ev.Payload {
+				fields[i] = f.Name + ": " + f.Type
+			}
+			p("| #%d | %s | %s | %s → %s | %s | %s | %s / %s | %s / %s | %d |\n", ev.Candidate,
+				MarkdownEscape(ev.Name), MarkdownEscape(ev.Channel), mdRef(ev.Producer), mdRef(ev.Consumer),
+				MarkdownEscape(strings.Join(fields, ", ")), MarkdownEscape(ev.IdempotencyKey),
+				strconv.FormatFloat(ev.Rate.P50, 'f', 2, 64), strconv.FormatFloat(ev.Rate.Peak, 'f', 2, 64),
+				mdMs(ev.ProcessingMs.P50), mdMs(ev.ProcessingMs.P95), ev.Consumers)
+		}
+		p("\n")
+	}
+
 	if len(r.Checklist) > 0 {
 		p("## Design-review checklist\n\n")
 		for _, c := range r.Checklist {

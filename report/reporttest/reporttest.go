@@ -177,6 +177,15 @@ func Rich() *report.Report {
 			{Endpoint: evil, Producer: report.Ref{Service: HostileScript, Operation: HostileBold}, Consumer: report.Ref{Service: HostilePipe, Operation: HostileLines},
 				Count: 2, LagMs: report.Percentiles{P50: 1500, P95: 2500, P99: 2600, Max: 2650}},
 		},
+		Events: []report.Event{
+			{Candidate: 1, Name: "frontend.checkout.email-requested", Channel: "email.send-receipt", Producer: checkout,
+				Consumer:       report.Ref{Service: "email", Operation: "send receipt"},
+				Payload:        []report.EventField{{Name: "orderId", Type: "string"}, {Name: "eventId", Type: "string"}, {Name: "occurredAt", Type: "date-time"}},
+				IdempotencyKey: "orderId + eventId", Rate: report.EventRate{P50: 1.5, Peak: 4.25},
+				ProcessingMs: report.LatencyAfter{P50: 120, P95: 260.5, P99: 300}, Consumers: 2},
+			{Candidate: 3, Name: HostileScript, Channel: HostileTick, Producer: evil, Consumer: report.Ref{Service: "audit-log", Operation: HostileTick},
+				Payload: []report.EventField{{Name: HostilePipe, Type: "string"}}, IdempotencyKey: HostileBold, Consumers: 1},
+		},
 		Diagrams: []report.Diagram{
 			{Endpoint: checkout, Omitted: 3, Edges: []report.DiagramEdge{
 				{Caller: checkout, Callee: report.Ref{Service: "payment", Operation: "charge"}, CallsPerRequest: 1, P95Ms: 310, TotalMs: 18000},
