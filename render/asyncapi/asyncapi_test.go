@@ -59,7 +59,7 @@ func sampleReport() *report.Report {
 	email := report.Ref{Service: "email", Operation: "POST /orders/{orderId}/receipt"}
 	return &report.Report{Events: []report.Event{
 		{Candidate: 1, Name: "order.checkout.email-requested", Channel: "email.receipt", Producer: order, Consumer: email,
-			Payload: []report.EventField{{Name: "orderId", Type: "string"}, {Name: "eventId", Type: "string"}, {Name: "occurredAt", Type: "date-time"}},
+			Payload:        []report.EventField{{Name: "orderId", Type: "string"}, {Name: "eventId", Type: "string"}, {Name: "occurredAt", Type: "date-time"}},
 			IdempotencyKey: "orderId + eventId", Rate: report.EventRate{P50: 2.5, Peak: 4}, ProcessingMs: report.LatencyAfter{P50: 300, P95: 520, P99: 600}, Consumers: 3},
 		// a second event on the same channel name, and one with a "/" in its name
 		{Candidate: 4, Name: "a/b.c.email-requested", Channel: "email.receipt", Producer: order, Consumer: email,
