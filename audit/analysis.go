@@ -64,6 +64,8 @@ type Analysis struct {
 	targets  map[wfKey]int // p95 request → index into rep.Endpoints
 	falls    []*report.Waterfall
 	rank     map[calls.Key]int
+	// avoided counts, per endpoint, the failed requests the plan avoids.
+	avoided map[report.Ref]int
 	// need are the partitions pass 2 reads (nil: all).
 	need map[int]bool
 }
@@ -152,6 +154,7 @@ func (a *Analysis) Finish(ctx context.Context) error {
 		return fmt.Errorf("detecting candidates: %w", err)
 	}
 	a.rep = newReport(len(a.reqs), found, reportParts{eps, a.groups.groups(), a.flows.flows(), a.groups.timings()}, a.opt)
+	a.avoided = a.groups.avoidable(a.rep.Candidates)
 	a.groups = nil
 	if a.single != nil || len(a.reqs) == 0 {
 		if err := a.det.PlanRetained(ctx); err != nil {
@@ -236,6 +239,7 @@ func (a *Analysis) Report(sum ingest.Summary) *report.Report {
 	rep := a.rep
 	rep.Summary.Input = input(sum)
 	rep.Plan = plan(a.det.Plan())
+	resilience(rep.Plan, rep.Endpoints, a.avoided)
 	for _, w := range a.falls {
 		if w != nil {
 			rep.Waterfalls = append(rep.Waterfalls, *w)

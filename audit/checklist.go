@@ -19,6 +19,9 @@ type callGroup struct {
 	// each (its server span, else the client span), for the proposed
 	// events' rates and consumer sizing.
 	starts, serve []int64
+	// failedWith are the serial numbers of the failed requests in which
+	// this call failed too (its failure may have caused theirs).
+	failedWith []int
 }
 
 func ref(e calls.Endpoint) report.Ref { return report.Ref{Service: e.Service, Operation: e.Operation} }
@@ -70,6 +73,9 @@ func (ga *groupAcc) add(reqs []Request) {
 				g.serve = append(g.serve, d)
 			}
 			g.All = append(g.All, d)
+			if c.Failed && r.Failed && (len(g.failedWith) == 0 || g.failedWith[len(g.failedWith)-1] != ga.serial) {
+				g.failedWith = append(g.failedWith, ga.serial)
+			}
 			if c.Failed {
 				g.Failed = append(g.Failed, d)
 			} else {
@@ -92,6 +98,37 @@ func (ga *groupAcc) timings() map[calls.Key]callTiming {
 	out := make(map[calls.Key]callTiming, len(ga.byKey))
 	for k, g := range ga.byKey {
 		out[k] = callTiming{starts: g.starts, serve: g.serve}
+	}
+	return out
+}
+
+// avoidable returns, per endpoint, how many of its failed requests had a
+// failing call of a recommended make-async candidate: the failures the
+// combined plan would have avoided (a deferred call's failure no longer
+// fails the request).
+func (ga *groupAcc) avoidable(cands []report.Candidate) map[report.Ref]int {
+	byEndpoint := map[report.Ref]map[int]bool{}
+	for _, c := range cands {
+		if c.Action != report.MakeAsync || !c.Recommended {
+			continue
+		}
+		k := calls.Key{Endpoint: calls.Endpoint(c.Endpoint), Caller: calls.Endpoint(c.Caller), Callee: calls.Endpoint(c.Callee)}
+		g := ga.byKey[k]
+		if g == nil || len(g.failedWith) == 0 {
+			continue
+		}
+		set := byEndpoint[c.Endpoint]
+		if set == nil {
+			set = map[int]bool{}
+			byEndpoint[c.Endpoint] = set
+		}
+		for _, s := range g.failedWith {
+			set[s] = true
+		}
+	}
+	out := make(map[report.Ref]int, len(byEndpoint))
+	for ep, set := range byEndpoint {
+		out[ep] = len(set)
 	}
 	return out
 }

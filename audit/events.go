@@ -141,3 +141,25 @@ func slug(s string) string {
 	}
 	return b.String()
 }
+
+// resilience sets each plan entry's Failures from its endpoint's failed
+// requests and those the plan avoids (see groupAcc.avoidable).
+func resilience(plan []report.PlanEndpoint, endpoints []report.Endpoint, avoided map[report.Ref]int) {
+	byRef := make(map[report.Ref]report.Endpoint, len(endpoints))
+	for _, e := range endpoints {
+		byRef[report.Ref{Service: e.Service, Operation: e.Operation}] = e
+	}
+	for i := range plan {
+		e, ok := byRef[plan[i].Endpoint]
+		if !ok || e.Traces == 0 {
+			continue
+		}
+		f := &report.PlanFailures{Failed: e.Errors, Avoided: min(avoided[plan[i].Endpoint], e.Errors)}
+		if f.Failed > 0 {
+			f.AvoidedShare = float64(f.Avoided) / float64(f.Failed)
+		}
+		f.ErrorRateBefore = float64(f.Failed) / float64(e.Traces)
+		f.ErrorRateAfter = float64(f.Failed-f.Avoided) / float64(e.Traces)
+		plan[i].Failures = f
+	}
+}

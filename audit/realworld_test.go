@@ -228,6 +228,7 @@ type otlpSpan struct {
 }
 
 // writeOTLP writes one OTLP/JSON line per trace and returns the path.
+// Trace and span IDs are hex, left-padded with zeros.
 func writeOTLP(t *testing.T, traces map[string][]otlpSpan) string {
 	t.Helper()
 	var b strings.Builder
@@ -378,5 +379,38 @@ func TestShapeWrapperAndCatchAll(t *testing.T) {
 	want := []report.CallSite{{Callee: email.Callee, Function: "notify.SendReceipt", File: "internal/notify/receipt.go", Line: 42}}
 	if !slices.Equal(email.CallSites, want) {
 		t.Errorf("email call sites %+v, want %+v", email.CallSites, want)
+	}
+}
+
+// TestShapeFailuresAvoided: four checkouts; the email call (a deferrable
+// notification, recommended for make-async) fails in t2, which fails with
+// it, and in t3, which succeeds anyway; t4 fails because payment failed.
+// Hand-computed: 2 failed requests, 1 avoided by the plan (t2), error rate
+// 2/4 = 0.5 before and 1/4 = 0.25 after.
+func TestShapeFailuresAvoided(t *testing.T) {
+	status := func(code string) map[string]string {
+		return map[string]string{"http.request.method": "POST", "http.response.status_code": code}
+	}
+	mk := func(rootCode, emailCode, payCode string) []otlpSpan {
+		return []otlpSpan{
+			{svc: "checkout", name: "POST /checkout", id: "1", kind: 2, start: 0, end: 100, attrs: status(rootCode)},
+			{svc: "checkout", name: "HTTP POST", id: "2", parent: "1", kind: 3, start: 5, end: 25, attrs: status(payCode)},
+			{svc: "payment", name: "POST /charge", id: "3", parent: "2", kind: 2, start: 6, end: 24, attrs: status(payCode)},
+			{svc: "checkout", name: "HTTP POST", id: "4", parent: "1", kind: 3, start: 30, end: 90, attrs: status(emailCode)},
+			{svc: "email", name: "POST /send", id: "5", parent: "4", kind: 2, start: 31, end: 89, attrs: status(emailCode)},
+		}
+	}
+	rep := analyzeFiles(t, writeOTLP(t, map[string][]otlpSpan{
+		"f1": mk("200", "200", "200"), // trace IDs are hex
+		"f2": mk("500", "500", "200"),
+		"f3": mk("200", "500", "200"),
+		"f4": mk("500", "200", "500"),
+	}))
+	if len(rep.Plan) != 1 || rep.Plan[0].Failures == nil {
+		t.Fatalf("plan %+v, want one endpoint with failures (candidates %+v)", rep.Plan, rep.Candidates)
+	}
+	want := report.PlanFailures{Failed: 2, Avoided: 1, AvoidedShare: 0.5, ErrorRateBefore: 0.5, ErrorRateAfter: 0.25}
+	if got := *rep.Plan[0].Failures; got != want {
+		t.Errorf("failures %+v, want %+v", got, want)
 	}
 }

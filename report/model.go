@@ -196,6 +196,27 @@ type PlanEndpoint struct {
 	Changes  []int        `json:"changes"` // ranks of the candidates applied
 	BeforeMs LatencyAfter `json:"beforeMs"`
 	AfterMs  LatencyAfter `json:"afterMs"`
+	// Failures is the plan's effect on the endpoint's failed requests
+	// (absent when the report was merged from detection states, which
+	// keep no failures).
+	Failures *PlanFailures `json:"failures,omitempty"`
+}
+
+// PlanFailures is what the plan does to an endpoint's failures: a failed
+// request in which a call the plan makes asynchronous failed too would
+// have succeeded (the deferred call now fails, and is retried, on the
+// consumer's side).
+type PlanFailures struct {
+	// Failed is the number of failed requests today; Avoided of them had
+	// a failing call the plan defers.
+	Failed  int `json:"failed"`
+	Avoided int `json:"avoided"`
+	// AvoidedShare is Avoided/Failed (0 without failures).
+	AvoidedShare float64 `json:"avoidedShare"`
+	// ErrorRateBefore and ErrorRateAfter are the shares of the endpoint's
+	// requests that fail today and with the plan.
+	ErrorRateBefore float64 `json:"errorRateBefore"`
+	ErrorRateAfter  float64 `json:"errorRateAfter"`
 }
 
 // CheckItem is one design-review checklist question answered from the data.

@@ -98,6 +98,7 @@ type planView struct {
 	Chart    barChart
 	Before   report.LatencyAfter
 	After    report.LatencyAfter
+	Failures *report.PlanFailures
 }
 
 type checkView struct {
@@ -210,7 +211,7 @@ func newHTMLView(r *report.Report) *htmlView {
 	}
 	for i, p := range r.Plan {
 		v.Plan = append(v.Plan, planView{ID: "plan-" + strconv.Itoa(i+1), Endpoint: p.Endpoint, Changes: p.Changes,
-			Chart: planChart(p), Before: p.BeforeMs, After: p.AfterMs})
+			Chart: planChart(p), Before: p.BeforeMs, After: p.AfterMs, Failures: p.Failures})
 	}
 	v.Events = r.Events
 	for i, d := range r.Diagrams {

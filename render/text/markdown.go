@@ -175,6 +175,13 @@ func WriteMarkdown(w io.Writer, r *report.Report) error {
 				mdMs(pl.BeforeMs.P99), mdMs(pl.AfterMs.P99))
 		}
 		p("\n")
+		for _, pl := range r.Plan {
+			if f := pl.Failures; f != nil && f.Failed > 0 {
+				p("- Failures of %s: %d of %d failed request(s) had a failing call the plan defers; error rate %s → %s.\n",
+					mdRef(pl.Endpoint), f.Avoided, f.Failed, format.Pct(f.ErrorRateBefore), format.Pct(f.ErrorRateAfter))
+			}
+		}
+		p("\n")
 	}
 
 	if len(r.Events) > 0 {

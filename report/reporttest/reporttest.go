@@ -117,7 +117,8 @@ func Rich() *report.Report {
 		Plan: []report.PlanEndpoint{
 			{Endpoint: checkout, Changes: []int{1, 2},
 				BeforeMs: report.LatencyAfter{P50: 420.25, P95: 880, P99: 1210.5},
-				AfterMs:  report.LatencyAfter{P50: 250, P95: 560, P99: 800}},
+				AfterMs:  report.LatencyAfter{P50: 250, P95: 560, P99: 800},
+				Failures: &report.PlanFailures{Failed: 3, Avoided: 2, AvoidedShare: 2.0 / 3, ErrorRateBefore: 0.025, ErrorRateAfter: 1.0 / 120}},
 			{Endpoint: evil, Changes: []int{3},
 				BeforeMs: report.LatencyAfter{P50: 0.42, P95: 8.5, P99: 12.25},
 				AfterMs:  report.LatencyAfter{P50: 0.3, P95: 4.5, P99: 7}},
