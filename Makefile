@@ -12,9 +12,12 @@ all: lint test build
 build:
 	$(GO) build -o $(BIN) ./cmd/syncaudit
 
-# The fast suite (< 10 minutes on 2 cores): unit, golden, corpus and CLI tests.
+# The fast suite (< 10 minutes on 2 cores): unit, golden, corpus and CLI tests,
+# and the Collector connector's own module (collector/syncauditconnector).
+CONNECTOR := collector/syncauditconnector
 test:
 	$(GO) test ./...
+	cd $(CONNECTOR) && $(GO) vet ./... && $(GO) test ./...
 
 # The main job on the bundled fixtures: rank the calls of the synchronous
 # shop checkout that could be made asynchronous.
@@ -29,6 +32,7 @@ lint: race
 	$(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) mod tidy -diff
+	cd $(CONNECTOR) && $(GO) mod tidy -diff
 	$(GO) run $(STATICCHECK) ./...
 
 # The race detector on the concurrent packages (-short: their quick tests,
