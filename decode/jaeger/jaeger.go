@@ -36,6 +36,8 @@ type state struct {
 	in    *jsontext.Input // the input and its errors
 	names decoder.Interner
 	read  int // spans read: emitted or rejected
+	// noFast turns the fast path off (tests compare the two).
+	noFast bool
 }
 
 func (st *state) run() error {
@@ -57,6 +59,9 @@ func (st *state) reject(r trace.Reason) {
 // document decodes one JSON document (the whole input, or one line of JSON
 // lines).
 func (st *state) document(jr *jsontext.Reader) error {
+	if !st.noFast && st.fast(jr.Doc()) {
+		return nil
+	}
 	r := &reader{Reader: jr, st: st}
 	return r.top()
 }
@@ -68,6 +73,19 @@ type reader struct {
 	st      *state
 	loose   traceCtx // spans outside a trace object
 	scratch rawSpan  // reused by each span's Decode
+	// failed is set when the fast path (Reader nil) met a span the slow
+	// path would report.
+	failed bool
+}
+
+// report records err at offset start of the document, or, on the fast
+// path, gives it up.
+func (r *reader) report(start int, err error) {
+	if r.Reader == nil {
+		r.failed = true
+		return
+	}
+	r.Report(start, err)
 }
 
 // top decodes the document's single top-level value and checks that
@@ -405,12 +423,12 @@ func (r *reader) convert(rs *rawSpan, t *traceCtx, start int) {
 	d, err := rs.Duration.nanos(rs.StartTime.rfc3339)
 	if err != nil {
 		st.reject(trace.RejectInvalidSpan)
-		r.Report(start, fmt.Errorf("%w: span: %v", decoder.ErrType, err))
+		r.report(start, fmt.Errorf("%w: span: %v", decoder.ErrType, err))
 		return
 	}
 	if (d > 0 && s.Start > math.MaxInt64-d) || (d < 0 && s.Start < math.MinInt64-d) {
 		st.reject(trace.RejectInvalidSpan)
-		r.Report(start, fmt.Errorf("%w: span: startTime plus duration is out of range", decoder.ErrType))
+		r.report(start, fmt.Errorf("%w: span: startTime plus duration is out of range", decoder.ErrType))
 		return
 	}
 	s.End = s.Start + d

@@ -1,0 +1,802 @@
+package jaeger
+
+import (
+	"runtime"
+	"sync"
+
+	"github.com/syncaudit/syncaudit/decode/decoder"
+	"github.com/syncaudit/syncaudit/decode/jsontext"
+	"github.com/syncaudit/syncaudit/trace"
+)
+
+// The fast path reads the common shapes — a query-API response {"data":
+// [trace, …], "total", …}, a bare UI trace, an array of traces — with a
+// hand-written strict scanner instead of encoding/json, filling the same
+// rawSpan the slow path decodes into and converting it with the same
+// code (convert, flush's service resolution, the same UnmarshalJSON
+// methods on the same raw value bytes), so the spans are the same. It
+// gives up, having emitted nothing, at anything it does not handle
+// exactly as encoding/json would: invalid JSON, a value of an unexpected
+// type, a key that only case-folds to a field, a duplicate key, a key
+// with escapes or non-ASCII bytes, api_v2 shapes, query errors, a span
+// the slow path would report. The document is then decoded by the slow
+// path, which positions and reports every problem.
+
+// recorder holds what a fast attempt would emit, replayed on success.
+type recorder struct {
+	spans  []trace.Span
+	cuts   []int // end of each Emit call in spans
+	reject []trace.Reason
+}
+
+func (rc *recorder) Emit(spans []trace.Span) {
+	rc.spans = append(rc.spans, spans...)
+	rc.cuts = append(rc.cuts, len(rc.spans))
+}
+
+func (rc *recorder) Reject(r trace.Reason, n int) {
+	for range n {
+		rc.reject = append(rc.reject, r)
+	}
+}
+
+// fastScan is the fast path's position in one document.
+type fastScan struct {
+	r   *reader // its Reader is nil: convert and flush report to failed
+	doc []byte
+	pos int
+	// esc is set when the last string read had a backslash.
+	esc   bool
+	stack []byte
+}
+
+// fast decodes doc when it can (see above) and reports whether it did.
+func (st *state) fast(doc []byte) bool {
+	rec := &recorder{}
+	fst := &state{file: st.file, em: rec, names: st.names}
+	f := &fastScan{r: &reader{st: fst}, doc: doc}
+	if !f.top() || f.r.failed {
+		return false
+	}
+	start := 0
+	for _, end := range rec.cuts {
+		st.em.Emit(rec.spans[start:end])
+		start = end
+	}
+	for _, r := range rec.reject {
+		st.em.Reject(r, 1)
+	}
+	st.read += fst.read
+	return true
+}
+
+func (f *fastScan) ws() { f.pos = jsontext.SkipSpace(f.doc, f.pos) }
+
+// peek returns the next byte after white space, 0 at the end.
+func (f *fastScan) peek() byte {
+	f.ws()
+	if f.pos < len(f.doc) {
+		return f.doc[f.pos]
+	}
+	return 0
+}
+
+// eat consumes c after white space.
+func (f *fastScan) eat(c byte) bool {
+	if f.peek() != c {
+		return false
+	}
+	f.pos++
+	return true
+}
+
+func (f *fastScan) top() bool {
+	switch f.peek() {
+	case '{':
+		switch shapeOf(f.doc[f.pos:]) {
+		case shapeWrapper:
+			if !f.response() {
+				return false
+			}
+		case shapeTrace:
+			if !f.traceObject() {
+				return false
+			}
+		default:
+			return false
+		}
+	case '[':
+		if !f.traces() {
+			return false
+		}
+	default:
+		return false
+	}
+	f.ws()
+	return f.pos == len(f.doc)
+}
+
+// object reads an object, calling member for each key (a plain ASCII key
+// without escapes, quotes removed) with pos at its value; member must
+// read the value.
+func (f *fastScan) object(member func(key []byte) bool) bool {
+	if !f.eat('{') {
+		return false
+	}
+	if f.eat('}') {
+		return true
+	}
+	for {
+		if f.peek() != '"' {
+			return false
+		}
+		k, ok := f.str()
+		if !ok || f.esc || !ascii(k) || !f.eat(':') {
+			return false
+		}
+		f.ws()
+		if !member(k[1 : len(k)-1]) {
+			return false
+		}
+		if f.eat(',') {
+			continue
+		}
+		return f.eat('}')
+	}
+}
+
+// array reads an array, calling elem with pos at each element.
+func (f *fastScan) array(elem func() bool) bool {
+	if !f.eat('[') {
+		return false
+	}
+	if f.eat(']') {
+		return true
+	}
+	for {
+		f.ws()
+		if !elem() {
+			return false
+		}
+		if f.eat(',') {
+			continue
+		}
+		return f.eat(']')
+	}
+}
+
+func ascii(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// foldsTo reports whether key equals one of names ignoring ASCII case
+// (keys are ASCII here, so this is encoding/json's and
+// strings.EqualFold's matching).
+func foldsTo(key []byte, names ...string) bool {
+	for _, n := range names {
+		if len(n) != len(key) {
+			continue
+		}
+		eq := true
+		for i := range key {
+			a, b := key[i], n[i]
+			if 'A' <= a && a <= 'Z' {
+				a += 'a' - 'A'
+			}
+			if 'A' <= b && b <= 'Z' {
+				b += 'a' - 'A'
+			}
+			if a != b {
+				eq = false
+				break
+			}
+		}
+		if eq {
+			return true
+		}
+	}
+	return false
+}
+
+// str reads a string literal at pos and returns it, quotes included,
+// setting esc when it has escapes.
+func (f *fastScan) str() ([]byte, bool) {
+	b := f.doc
+	start := f.pos
+	f.esc = false
+	for i := start + 1; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == '"':
+			f.pos = i + 1
+			return b[start:f.pos], true
+		case c < 0x20:
+			return nil, false
+		case c == '\\':
+			f.esc = true
+			i++
+			if i >= len(b) {
+				return nil, false
+			}
+			switch b[i] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				if i+4 >= len(b) {
+					return nil, false
+				}
+				for _, h := range b[i+1 : i+5] {
+					if !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
+						return nil, false
+					}
+				}
+				i += 4
+			default:
+				return nil, false
+			}
+		}
+	}
+	return nil, false
+}
+
+// scalar reads a number or literal at pos.
+func (f *fastScan) scalar() bool {
+	b := f.doc
+	i := f.pos
+	if i >= len(b) {
+		return false
+	}
+	for _, lit := range [...]string{"true", "false", "null"} {
+		if b[i] == lit[0] {
+			if len(b)-i >= len(lit) && string(b[i:i+len(lit)]) == lit {
+				f.pos = i + len(lit)
+				return true
+			}
+			return false
+		}
+	}
+	if b[i] == '-' {
+		i++
+	}
+	digits := func() bool {
+		j := i
+		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+			i++
+		}
+		return i > j
+	}
+	if i < len(b) && b[i] == '0' {
+		i++
+	} else if !digits() {
+		return false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if !digits() {
+			return false
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if !digits() {
+			return false
+		}
+	}
+	f.pos = i
+	return true
+}
+
+// value reads any value at pos (strictly) and returns its bytes.
+func (f *fastScan) value() ([]byte, bool) {
+	f.ws()
+	start := f.pos
+	stack := f.stack[:0]
+	defer func() { f.stack = stack[:0] }()
+	empty := false
+	for {
+		if f.pos >= len(f.doc) {
+			return nil, false
+		}
+		if len(stack) > 0 {
+			open := stack[len(stack)-1]
+			if c := f.doc[f.pos]; c == '}' && open == '{' || c == ']' && open == '[' {
+				f.pos++
+				stack = stack[:len(stack)-1]
+				empty = false
+				if len(stack) == 0 {
+					return f.doc[start:f.pos], true
+				}
+				f.ws()
+				continue
+			}
+			if !empty {
+				if f.doc[f.pos] != ',' {
+					return nil, false
+				}
+				f.pos++
+				f.ws()
+			}
+			if open == '{' {
+				if f.pos >= len(f.doc) || f.doc[f.pos] != '"' {
+					return nil, false
+				}
+				if _, ok := f.str(); !ok || !f.eat(':') {
+					return nil, false
+				}
+				f.ws()
+			}
+			if f.pos >= len(f.doc) {
+				return nil, false
+			}
+		}
+		switch c := f.doc[f.pos]; c {
+		case '{', '[':
+			stack = append(stack, c)
+			f.pos++
+			empty = true
+			f.ws()
+			continue
+		case '"':
+			if _, ok := f.str(); !ok {
+				return nil, false
+			}
+		default:
+			if !f.scalar() {
+				return nil, false
+			}
+		}
+		if len(stack) == 0 {
+			return f.doc[start:f.pos], true
+		}
+		empty = false
+		f.ws()
+	}
+}
+
+// skip reads and drops a value.
+func (f *fastScan) skip() bool {
+	_, ok := f.value()
+	return ok
+}
+
+// strField reads a value into a Go string field as encoding/json does: a
+// string sets it, null leaves it; anything else gives up.
+func (f *fastScan) strField(dst *string) bool {
+	switch f.peek() {
+	case '"':
+		raw, ok := f.str()
+		if !ok {
+			return false
+		}
+		if !f.esc && ascii(raw) {
+			*dst = string(raw[1 : len(raw)-1])
+			return true
+		}
+		s, err := jsontext.Unquote(raw)
+		*dst = s
+		return err == nil
+	case 'n':
+		return f.scalar()
+	}
+	return false
+}
+
+// unmarshal reads a value and hands its bytes to u, as encoding/json
+// does for a json.Unmarshaler field.
+func (f *fastScan) unmarshal(u interface{ UnmarshalJSON([]byte) error }) bool {
+	raw, ok := f.value()
+	return ok && u.UnmarshalJSON(raw) == nil
+}
+
+// response reads {"data": [trace, …] | trace | null, "errors": null, …}.
+func (f *fastScan) response() bool {
+	return f.object(func(k []byte) bool {
+		switch string(k) {
+		case "data":
+			switch f.peek() {
+			case '[':
+				return f.traces()
+			case '{':
+				return shapeOf(f.doc[f.pos:]) == shapeTrace && f.traceObject()
+			case 'n':
+				return f.scalar()
+			}
+			return false
+		case "errors":
+			return f.peek() == 'n' && f.scalar()
+		}
+		if foldsTo(k, "data", "errors", "batch", "batches") {
+			return false
+		}
+		return f.skip()
+	})
+}
+
+// parallelBytes is the size of a document from which the traces of its
+// array are decoded on every core.
+var parallelBytes = 8 << 20
+
+// traces reads an array of trace objects.
+func (f *fastScan) traces() bool {
+	if len(f.doc)-f.pos >= parallelBytes && runtime.GOMAXPROCS(0) > 1 {
+		return f.tracesParallel()
+	}
+	return f.array(func() bool {
+		return f.peek() == '{' && shapeOf(f.doc[f.pos:]) == shapeTrace && f.traceObject()
+	})
+}
+
+// traceObject reads a UI trace {"traceID", "spans", "processes", …} and
+// records its spans as the slow path's traceObject emits them.
+func (f *fastScan) traceObject() bool {
+	var t traceCtx
+	var seen uint8
+	once := func(bit uint8) bool {
+		if seen&bit != 0 {
+			return false
+		}
+		seen |= bit
+		return true
+	}
+	ok := f.object(func(k []byte) bool {
+		switch string(k) {
+		case "spans":
+			return once(1) && f.spans(&t)
+		case "processes":
+			return once(2) && f.processes(&t)
+		case "traceID":
+			return once(4) && f.strField(&t.id)
+		}
+		if foldsTo(k, "spans", "processes", "processmap", "process_map", "process", "traceid", "trace_id") {
+			return false
+		}
+		return f.skip()
+	})
+	if !ok || f.r.failed {
+		return false
+	}
+	f.r.flush(&t)
+	return true
+}
+
+func (f *fastScan) spans(t *traceCtx) bool {
+	switch f.peek() {
+	case 'n':
+		return f.scalar()
+	case '[':
+		return f.array(func() bool {
+			return f.peek() == '{' && f.span(t) && !f.r.failed
+		})
+	}
+	return false
+}
+
+func (f *fastScan) processes(t *traceCtx) bool {
+	switch f.peek() {
+	case 'n':
+		return f.scalar()
+	case '{':
+	default:
+		return false
+	}
+	return f.object(func(k []byte) bool {
+		if f.peek() != '{' {
+			return false
+		}
+		var p rawProcess
+		if !f.process(&p) {
+			return false
+		}
+		if t.procs == nil {
+			t.procs = map[string]string{}
+		}
+		t.procs[string(k)] = f.r.st.names.Intern(p.name())
+		return true
+	})
+}
+
+// process reads {"serviceName", "tags", …}.
+func (f *fastScan) process(p *rawProcess) bool {
+	var seen uint8
+	return f.object(func(k []byte) bool {
+		switch string(k) {
+		case "serviceName":
+			if seen&1 != 0 {
+				return false
+			}
+			seen |= 1
+			return f.strField(&p.ServiceName)
+		case "service_name":
+			if seen&2 != 0 {
+				return false
+			}
+			seen |= 2
+			return f.strField(&p.ServiceNameSnake)
+		}
+		if foldsTo(k, "serviceName", "service_name") {
+			return false
+		}
+		return f.skip()
+	})
+}
+
+// Bits of the span fields read, to give up on duplicates.
+const (
+	fTraceID = 1 << iota
+	fSpanID
+	fParentSpanID
+	fOperationName
+	fReferences
+	fStartTime
+	fDuration
+	fTags
+	fProcessID
+	fProcess
+	fTraceIDSnake
+	fSpanIDSnake
+	fParentSpanIDSnake
+	fOperationNameSnake
+	fStartTimeSnake
+	fProcessIDSnake
+)
+
+// span reads one span object into the reader's scratch rawSpan and
+// converts it as the slow path's span does.
+func (f *fastScan) span(t *traceCtx) bool {
+	start := f.pos
+	rs := f.r.reuse()
+	var seen uint32
+	once := func(bit uint32) bool {
+		if seen&bit != 0 {
+			return false
+		}
+		seen |= bit
+		return true
+	}
+	ok := f.object(func(k []byte) bool {
+		switch string(k) {
+		case "traceID":
+			return once(fTraceID) && f.strField(&rs.TraceID)
+		case "spanID":
+			return once(fSpanID) && f.strField(&rs.SpanID)
+		case "parentSpanID":
+			return once(fParentSpanID) && f.strField(&rs.ParentSpanID)
+		case "operationName":
+			return once(fOperationName) && f.strField(&rs.OperationName)
+		case "references":
+			return once(fReferences) && f.refs(rs)
+		case "startTime":
+			return once(fStartTime) && f.unmarshal(&rs.StartTime)
+		case "duration":
+			return once(fDuration) && f.unmarshal(&rs.Duration)
+		case "tags":
+			return once(fTags) && f.tags(rs)
+		case "processID":
+			return once(fProcessID) && f.strField(&rs.ProcessID)
+		case "process":
+			if !once(fProcess) {
+				return false
+			}
+			switch f.peek() {
+			case 'n':
+				rs.Process = nil
+				return f.scalar()
+			case '{':
+				rs.Process = &rawProcess{}
+				return f.process(rs.Process)
+			}
+			return false
+		case "trace_id":
+			return once(fTraceIDSnake) && f.strField(&rs.TraceIDSnake)
+		case "span_id":
+			return once(fSpanIDSnake) && f.strField(&rs.SpanIDSnake)
+		case "parent_span_id":
+			return once(fParentSpanIDSnake) && f.strField(&rs.ParentSpanIDSnake)
+		case "operation_name":
+			return once(fOperationNameSnake) && f.strField(&rs.OperationNameSnake)
+		case "start_time":
+			return once(fStartTimeSnake) && f.unmarshal(&rs.StartTimeSnake)
+		case "process_id":
+			return once(fProcessIDSnake) && f.strField(&rs.ProcessIDSnake)
+		}
+		if foldsTo(k, "traceID", "spanID", "parentSpanID", "operationName", "references", "startTime",
+			"duration", "tags", "processID", "process", "trace_id", "span_id", "parent_span_id",
+			"operation_name", "start_time", "process_id") {
+			return false
+		}
+		return f.skip()
+	})
+	if !ok {
+		return false
+	}
+	rs.merge()
+	f.r.convert(rs, t, start)
+	return true
+}
+
+func (f *fastScan) refs(rs *rawSpan) bool {
+	switch f.peek() {
+	case 'n':
+		rs.References = nil
+		return f.scalar()
+	case '[':
+	default:
+		return false
+	}
+	return f.array(func() bool {
+		if f.peek() != '{' {
+			return false
+		}
+		rs.References = append(rs.References, rawRef{})
+		ref := &rs.References[len(rs.References)-1]
+		var seen uint8
+		once := func(bit uint8) bool {
+			if seen&bit != 0 {
+				return false
+			}
+			seen |= bit
+			return true
+		}
+		return f.object(func(k []byte) bool {
+			switch string(k) {
+			case "refType":
+				return once(1) && f.unmarshal(&ref.RefType)
+			case "traceID":
+				return once(2) && f.strField(&ref.TraceID)
+			case "spanID":
+				return once(4) && f.strField(&ref.SpanID)
+			case "ref_type":
+				return once(8) && f.unmarshal(&ref.RefTypeSnake)
+			case "trace_id":
+				return once(16) && f.strField(&ref.TraceIDSnake)
+			case "span_id":
+				return once(32) && f.strField(&ref.SpanIDSnake)
+			}
+			if foldsTo(k, "refType", "traceID", "spanID", "ref_type", "trace_id", "span_id") {
+				return false
+			}
+			return f.skip()
+		})
+	})
+}
+
+func (f *fastScan) tags(rs *rawSpan) bool {
+	switch f.peek() {
+	case 'n':
+		rs.Tags = nil
+		return f.scalar()
+	case '[':
+	default:
+		return false
+	}
+	return f.array(func() bool {
+		if f.peek() != '{' {
+			return false
+		}
+		rs.Tags = append(rs.Tags, rawKV{})
+		kv := &rs.Tags[len(rs.Tags)-1]
+		var seen uint16
+		once := func(bit uint16) bool {
+			if seen&bit != 0 {
+				return false
+			}
+			seen |= bit
+			return true
+		}
+		return f.object(func(k []byte) bool {
+			switch string(k) {
+			case "key":
+				return once(1) && f.unmarshal(&kv.Key)
+			case "value":
+				return once(2) && f.unmarshal(&kv.Value)
+			case "vType":
+				return once(4) && f.unmarshal(&kv.VType)
+			case "vStr":
+				return once(8) && f.unmarshal(&kv.VStr)
+			case "vBool":
+				return once(16) && f.unmarshal(&kv.VBool)
+			case "vInt64":
+				return once(32) && f.unmarshal(&kv.VInt64)
+			case "vFloat64":
+				return once(64) && f.unmarshal(&kv.VFloat64)
+			case "v_type":
+				return once(128) && f.unmarshal(&kv.VTypeSnake)
+			case "v_str":
+				return once(256) && f.unmarshal(&kv.VStrSnake)
+			case "v_bool":
+				return once(512) && f.unmarshal(&kv.VBoolSnake)
+			case "v_int64":
+				return once(1024) && f.unmarshal(&kv.VInt64Snake)
+			case "v_float64":
+				return once(2048) && f.unmarshal(&kv.VFloat64Snake)
+			}
+			if foldsTo(k, "key", "value", "vType", "vStr", "vBool", "vInt64", "vFloat64",
+				"v_type", "v_str", "v_bool", "v_int64", "v_float64") {
+				return false
+			}
+			return f.skip()
+		})
+	})
+}
+
+// tracesParallel reads an array of trace objects as traces does, on
+// every core: one strict pass finds the traces' bounds, groups of about
+// equal size decode concurrently (each into its own recorder, with its
+// own names), and their spans are emitted in document order, so the
+// result does not depend on the number of cores.
+func (f *fastScan) tracesParallel() bool {
+	type bounds struct{ start, end int }
+	var all []bounds
+	ok := f.array(func() bool {
+		start := f.pos
+		if f.peek() != '{' || !f.skip() {
+			return false
+		}
+		all = append(all, bounds{start, f.pos})
+		return true
+	})
+	if !ok || len(all) == 0 {
+		return ok
+	}
+	workers := runtime.GOMAXPROCS(0)
+	per := (f.pos + 4*workers - 1) / (4 * workers) // bytes per group
+	type group struct {
+		traces []bounds
+		st     *state
+		rec    *recorder
+		ok     bool
+	}
+	var groups []*group
+	for i := 0; i < len(all); {
+		j := i + 1
+		for j < len(all) && all[j].end-all[i].start <= per {
+			j++
+		}
+		rec := &recorder{}
+		groups = append(groups, &group{traces: all[i:j], rec: rec,
+			st: &state{file: f.r.st.file, em: rec, names: decoder.Interner{}}})
+		i = j
+	}
+	sem := make(chan struct{}, workers)
+	var wg sync.WaitGroup
+	for _, g := range groups {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			sub := &fastScan{r: &reader{st: g.st}, doc: f.doc}
+			for _, b := range g.traces {
+				sub.pos = b.start
+				if shapeOf(f.doc[b.start:]) != shapeTrace || !sub.traceObject() || sub.pos != b.end {
+					return
+				}
+			}
+			g.ok = true
+		}()
+	}
+	wg.Wait()
+	for _, g := range groups {
+		if !g.ok {
+			return false
+		}
+	}
+	st := f.r.st
+	for _, g := range groups {
+		start := 0
+		for _, end := range g.rec.cuts {
+			st.em.Emit(g.rec.spans[start:end])
+			start = end
+		}
+		for _, r := range g.rec.reject {
+			st.em.Reject(r, 1)
+		}
+		st.read += g.st.read
+	}
+	return true
+}
