@@ -207,12 +207,11 @@ func tier2Env(otlp, out string, traceTimeout, interval time.Duration, maxTraces 
 
 // twoTier is a running first tier in front of two second-tier instances.
 type twoTier struct {
-	tier1, a, b      *collector
-	grpc, http       string // first tier's OTLP endpoints
-	outA, outB       string // second tier's output directories
-	tier2A, tier2B   string // second tier's OTLP endpoints
-	copyA, copyB     bool
-	traceTimeout, iv time.Duration
+	tier1, a, b    *collector
+	grpc, http     string // first tier's OTLP endpoints
+	outA, outB     string // second tier's output directories
+	tier2A, tier2B string // second tier's OTLP endpoints
+	traceTimeout   time.Duration
 }
 
 func startTwoTier(t *testing.T, root string, traceTimeout, interval time.Duration, copyTraces bool) *twoTier {
@@ -220,7 +219,7 @@ func startTwoTier(t *testing.T, root string, traceTimeout, interval time.Duratio
 	dir := t.TempDir()
 	tt := &twoTier{
 		grpc: freeAddr(t), http: freeAddr(t), tier2A: freeAddr(t), tier2B: freeAddr(t),
-		outA: filepath.Join(dir, "a"), outB: filepath.Join(dir, "b"), traceTimeout: traceTimeout, iv: interval,
+		outA: filepath.Join(dir, "a"), outB: filepath.Join(dir, "b"), traceTimeout: traceTimeout,
 	}
 	configs := []string{"tools/otelcol-syncaudit/tier2.yaml"}
 	if copyTraces {
