@@ -158,7 +158,7 @@ func newStream(name string, rc io.Reader, lim decoder.Limits) (*stream, error) {
 			br = bufio.NewReaderSize(&layerReader{s: s, layer: "gzip", r: zr}, 64<<10)
 		case bytes.HasPrefix(magic, zstdMagic):
 			zr, err := zstd.NewReader(br,
-				zstd.WithDecoderConcurrency(1),
+				zstd.WithDecoderConcurrency(0), // GOMAXPROCS: blocks decode ahead, in goroutines of their own
 				zstd.WithDecoderMaxMemory(uint64(min(lim.MaxInputBytes, 1<<40))),
 				zstd.WithDecoderMaxWindow(64<<20))
 			if err != nil {
