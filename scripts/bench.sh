@@ -13,6 +13,10 @@
 #   wide-1m                         one 1,001,001-span trace, root fan-out 38,500
 #   crisp-10k                       10,000 traces x 26 spans (CRISP's 7.5 s input shape)
 #   order-10m-gz                    the 10M input gzip-compressed (only with -gz)
+#   formats                         (only with -c formats) the 10,000 order traces as 10,000 Jaeger UI
+#                                   files, 10,000 OTLP/JSON files, one Jaeger file and one OTLP/JSON-lines
+#                                   file (gentraces -format jaeger, -dir): 3 interleaved runs each,
+#                                   median CPU and wall, and the ratios Jaeger/OTLP
 #   order-10m-gomemlimit            the 10M input with GOMEMLIMIT=4GiB (what --memory-limit sets)
 #   order-Nm-partitioned            bin/syncaudit analyze --memory-limit 1536MiB on the 1M/3M/10M
 #                                   input: spans past a third of the limit spill to partition files
@@ -102,7 +106,41 @@ if [[ ! -s $results ]]; then
 fi
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
+# formats_step: Jaeger against OTLP on the same traces, many small files
+# and one file; prints median CPU/wall seconds and the ratios.
+formats_step() {
+	local d=$OUT/formats-seed$seed
+	mkdir -p "$d"
+	[[ -d $d/jaeger-files ]] || bin/gentraces -shape order -traces 10000 -seed "$seed" -format jaeger -dir "$d/jaeger-files"
+	[[ -d $d/otlp-files ]] || bin/gentraces -shape order -traces 10000 -seed "$seed" -dir "$d/otlp-files"
+	[[ -s $d/one.json ]] || bin/gentraces -shape order -traces 10000 -seed "$seed" -format jaeger -o "$d/one.json"
+	[[ -s $d/one.jsonl ]] || bin/gentraces -shape order -traces 10000 -seed "$seed" -o "$d/one.jsonl"
+	local in r
+	: >"$d/times.txt"
+	for r in 1 2 3; do
+		for in in jaeger-files otlp-files one.json one.jsonl; do
+			/usr/bin/time -f "$in %e %U %S" bin/syncaudit analyze -o json "$d/$in" 2>>"$d/times.txt" >/dev/null
+		done
+	done
+	grep -E '^(jaeger-files|otlp-files|one\.json|one\.jsonl) ' "$d/times.txt" | awk '
+		{ w[$1] = w[$1] " " $2; c[$1] = c[$1] " " ($3 + $4) }
+		function med(s,   a, n, i, j, t) {
+			n = split(s, a, " ")
+			for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+			return a[int((n + 1) / 2)]
+		}
+		END {
+			for (k in w) { mw[k] = med(w[k]); mc[k] = med(c[k]); printf "%-13s median wall %6.2f s  cpu %6.2f s\n", k, mw[k], mc[k] }
+			printf "10,000 files: Jaeger/OTLP cpu %.2fx wall %.2fx\n", mc["jaeger-files"] / mc["otlp-files"], mw["jaeger-files"] / mw["otlp-files"]
+			printf "one file:     Jaeger/OTLP cpu %.2fx wall %.2fx\n", mc["one.json"] / mc["one.jsonl"], mw["one.json"] / mw["one.jsonl"]
+		}'
+}
+
 for c in "${cases[@]}"; do
+	if [[ $c == formats ]]; then
+		formats_step
+		continue
+	fi
 	# shellcheck disable=SC2207
 	args=($(args_of "$c"))
 	file=$(file_of "${args[@]}")
@@ -136,6 +174,9 @@ for c in "${cases[@]}"; do
 	done
 done
 
+if [[ ${cases[*]} == formats ]]; then
+	exit 0
+fi
 go run ./bench/cmd/benchreport -results "$results" -svg docs/scaling.svg >"$OUT/results.md"
 log "wrote docs/scaling.svg and $OUT/results.md"
 cat "$OUT/results.md"
