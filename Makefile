@@ -62,9 +62,10 @@ fuzz:
 fixtures:
 	scripts/gen-fixtures.sh
 
-# Real components: Jaeger v2 and a Collector built with the Collector
-# Builder (cold: ~5 min and ~1.5 min on 2 cores; cached afterwards), plus the
-# shop and its harness.
+# Real components: Jaeger v2 and two Collectors built with the Collector
+# Builder, otelcol-file and otelcol-syncaudit (the syncaudit connector's
+# distribution) (cold on 2 cores: ~5 min, ~1.5 min and ~3-4 min; cached
+# afterwards), plus the shop and its harness.
 tools:
 	scripts/install-tools.sh
 
@@ -78,7 +79,8 @@ asyncapi-schema:
 	scripts/install-asyncapi-schema.sh
 
 # Integration tests against the real components (shop → Collector / Jaeger):
-# the proof that projected savings hold, and fetching from a live Jaeger.
+# the proof that projected savings hold, fetching from a live Jaeger, and the
+# syncaudit connector in a two-tier Collector deployment (~1 min).
 integration: tools
 	SYNCAUDIT_INTEGRATION=1 $(GO) test -count=1 -v -timeout 30m ./integration/... ./fetch/...
 
