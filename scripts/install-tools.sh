@@ -63,11 +63,15 @@ if wants otelcol; then
 fi
 if wants otelcol-syncaudit; then
 	# No need_build: go build checks its three modules itself (a no-op build
-	# takes a few seconds and leaves the binary untouched).
+	# takes a few seconds and leaves the binary untouched). -mod=mod: the
+	# dist module replaces this module with the working tree, so when this
+	# module's requirements change the build still resolves them (writing
+	# dist/go.mod and go.sum; commit them, or run scripts/regen-otelcol.sh
+	# otelcol-syncaudit) instead of failing with "updates to go.mod needed".
 	t0=$(now)
 	log "otelcol-syncaudit: go build"
 	(cd "$ROOT/tools/otelcol-syncaudit/dist" &&
-		go build -trimpath -ldflags='-s -w' -o "$BIN/otelcol-syncaudit" .)
+		go build -mod=mod -trimpath -ldflags='-s -w' -o "$BIN/otelcol-syncaudit" .)
 	log "otelcol-syncaudit: ready in $(since "$t0") s ($(du -h "$BIN/otelcol-syncaudit" | cut -f1))"
 fi
 if wants jaeger; then
