@@ -76,12 +76,13 @@ type syncaudit struct {
 	processedCounter metric.Int64Counter
 	spansCounter     metric.Int64Counter
 
-	metrics []consumer.Metrics
-	logs    []consumer.Logs
-	users   int // wrappers created
-	started int // wrappers started
-	stop    chan struct{}
-	wg      sync.WaitGroup
+	metrics  []consumer.Metrics
+	logs     []consumer.Logs
+	users    int  // wrappers created
+	started  int  // wrappers started
+	stopping bool // a wrapper was shut down: the last interval was emitted
+	stop     chan struct{}
+	wg       sync.WaitGroup
 }
 
 type pendingTrace struct {
@@ -178,20 +179,24 @@ func (w *wrapper) Shutdown(ctx context.Context) error {
 	c := w.c
 	c.pmu.Lock()
 	c.started--
+	first := !c.stopping
+	c.stopping = true
 	last := c.started == 0
 	stop := c.stop
 	c.stop = nil
 	c.pmu.Unlock()
-	if !last {
-		return nil
+	if first {
+		// The first of the connector's pipelines to stop emits the last
+		// interval: the Collector stops a connector before what is
+		// downstream of it, so no pipeline fed by this connector has
+		// stopped an exporter yet, while after the last one some may have.
+		if stop != nil {
+			close(stop)
+			c.wg.Wait()
+		}
+		c.flush(ctx, c.now(), true)
 	}
-	if stop != nil {
-		close(stop)
-		c.wg.Wait()
-	}
-	// Analyse what is buffered and emit the last interval.
-	c.flush(ctx, c.now(), true)
-	if c.release != nil {
+	if last && c.release != nil {
 		c.release()
 	}
 	return nil
