@@ -47,6 +47,7 @@ fmt:
 # Go benchmarks plus the end-to-end scaling script on generated data.
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
+	cd $(CONNECTOR) && $(GO) test -run='^$$' -bench=. -benchmem ./...
 	scripts/bench.sh
 
 # Run every fuzz target for FUZZTIME each (default 30s).
