@@ -69,8 +69,11 @@ func startJaeger(t *testing.T) *jaegerProc {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	// done is closed when jaeger has exited (waitErr then holds why), so
+	// that both the start-up loop and the cleanup can wait for it.
+	done := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = cmd.Wait(); close(done) }()
 	t.Cleanup(func() {
 		cmd.Process.Signal(syscall.SIGTERM)
 		select {
@@ -92,9 +95,9 @@ func startJaeger(t *testing.T) *jaegerProc {
 				}
 			}
 			select {
-			case err := <-done:
+			case <-done:
 				log, _ := os.ReadFile(logPath)
-				t.Fatalf("jaeger exited (%v):\n%s", err, tail(log))
+				t.Fatalf("jaeger exited (%v):\n%s", waitErr, tail(log))
 			case <-time.After(10 * time.Millisecond):
 			}
 			if time.Since(t0) > 20*time.Second {
