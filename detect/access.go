@@ -40,7 +40,11 @@ func (a Access) String() string {
 
 // AccessOf classifies call c of t and returns a short label of the
 // evidence ("POST", "SELECT", "rpc SendOrderConfirmation").
-func AccessOf(t *trace.Trace, c *calls.Call) (Access, string) {
+func AccessOf(t *trace.Trace, c *calls.Call) (Access, string) { return accessOf(t, c, nil) }
+
+// accessOf is AccessOf with rc (nil for none) caching what each span of
+// a callee's subtree does to state (see onlyReads).
+func accessOf(t *trace.Trace, c *calls.Call, rc *readCache) (Access, string) {
 	verb := firstWord(c.Callee.Operation)
 	var spans []*trace.Span
 	n := int32(len(t.Spans))
@@ -58,7 +62,7 @@ func AccessOf(t *trace.Trace, c *calls.Call) (Access, string) {
 		}
 		switch m {
 		case "POST":
-			if what, ok := onlyReads(t, c.Server); ok {
+			if what, ok := onlyReads(t, c.Server, rc); ok {
 				// A query sent as a POST (a list of IDs in the body):
 				// the callee's handler only reads.
 				return Read, "POST, but the callee only reads: " + what
@@ -123,12 +127,16 @@ const onlyReadsLimit = 256
 // database read or GET, and no database write, publish or writing HTTP
 // call (calls.SpanWrites). what names the first read. A larger subtree
 // or none at all is not judged.
-func onlyReads(t *trace.Trace, srv int32) (what string, ok bool) {
+func onlyReads(t *trace.Trace, srv int32, rc *readCache) (what string, ok bool) {
 	n := int32(len(t.Spans))
 	if srv < 0 || srv >= n || !t.Linked() {
 		return "", false
 	}
-	stack := []int32{srv}
+	if rc == nil {
+		rc = &readCache{}
+	}
+	stack := append(rc.stack[:0], srv)
+	defer func() { rc.stack = stack[:0] }()
 	reads := 0
 	for seen := 0; len(stack) > 0; seen++ {
 		if seen >= onlyReadsLimit {
@@ -137,7 +145,7 @@ func onlyReads(t *trace.Trace, srv int32) (what string, ok bool) {
 		i := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		s := &t.Spans[i]
-		read, write := calls.SpanWrites(s)
+		read, write := rc.spanWrites(s)
 		if write {
 			return "", false
 		}
@@ -150,6 +158,48 @@ func onlyReads(t *trace.Trace, srv int32) (what string, ok bool) {
 		stack = append(stack, t.Children(i)...)
 	}
 	return what, reads > 0
+}
+
+// readCache remembers calls.SpanWrites by what it depends on (kind, name
+// and the identity of the span's attribute list, which decoders share
+// between equal lists), so that the subtree walks of many calls to the
+// same callee parse each distinct span once; and the walk's stack.
+type readCache struct {
+	m     map[spanWritesKey]uint8
+	stack []int32
+}
+
+type spanWritesKey struct {
+	name  string
+	kind  trace.Kind
+	attrs *trace.Attr
+	n     int
+}
+
+// maxSpanWrites bounds readCache.m.
+const maxSpanWrites = 1 << 14
+
+func (rc *readCache) spanWrites(s *trace.Span) (read, write bool) {
+	k := spanWritesKey{name: s.Name, kind: s.Kind, n: len(s.Attrs)}
+	if k.n > 0 {
+		k.attrs = &s.Attrs[0]
+	}
+	if v, ok := rc.m[k]; ok {
+		return v&1 != 0, v&2 != 0
+	}
+	read, write = calls.SpanWrites(s)
+	if rc.m == nil || len(rc.m) >= maxSpanWrites {
+		rc.m = make(map[spanWritesKey]uint8, 64)
+	}
+	var v uint8
+	if read {
+		v |= 1
+	}
+	if write {
+		v |= 2
+	}
+	rc.m[k] = v
+	return read, write
 }
 
 // hasVerb reports whether method m starts with one of verbs followed by the

@@ -40,6 +40,8 @@ type Pass struct {
 	byID    map[classID]Class
 	keyBuf  []byte
 	srcBuf  []source
+	// reads caches what the spans below a POST's server do (Access).
+	reads readCache
 }
 
 // traceState is what the pass computes once per trace.
@@ -306,6 +308,7 @@ func newTraceState(t *trace.Trace) *traceState {
 func (p *Pass) fork() *Pass {
 	q := *p
 	q.classes, q.byID, q.keyBuf, q.srcBuf = map[string]Class{}, map[classID]Class{}, nil, nil
+	q.reads = readCache{}
 	return &q
 }
 
@@ -380,7 +383,7 @@ func attrsID(a trace.Attrs) (*trace.Attr, int) {
 
 // classifyByText is Classify keyed by the texts themselves.
 func (p *Pass) classifyByText(t *trace.Trace, c *calls.Call) Class {
-	acc, _ := AccessOf(t, c)
+	acc, _ := accessOf(t, c, &p.reads)
 	k := append(p.keyBuf[:0], byte(acc))
 	for _, s := range [...]string{c.Caller.Service, c.Callee.Service, c.Callee.Operation} {
 		k = append(k, s...)
@@ -448,7 +451,7 @@ func (p *Pass) Access(r int, c *calls.Call) (Access, string) {
 	if t == nil {
 		return Unknown, ""
 	}
-	return AccessOf(t, c)
+	return accessOf(t, c, &p.reads)
 }
 
 // saving is request r's latency minus its re-simulated latency under ch.

@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -268,7 +269,13 @@ func classify(name string) (k trace.AttrKey, cl attrClass, current bool) {
 		return 0, classIgnore, false
 	}
 	switch name[0] {
-	case 'c', 'd', 'e', 'h', 'm', 'n', 'o', 'p', 'r', 's', 'u':
+	case 'd', 'e', 'h', 'm', 'n', 'o', 'p', 'r', 's', 'u':
+	case 'c':
+		// Only code.* and cassandra.* are kept: client.* and the like,
+		// common on every span, stay one comparison away from ignored.
+		if !strings.HasPrefix(name, "code.") && !strings.HasPrefix(name, "cassandra.") {
+			return 0, classIgnore, false
+		}
 	default:
 		return 0, classIgnore, false
 	}
