@@ -15,10 +15,11 @@ import (
 type callGroup struct {
 	review.CallStats
 	last int
-	// starts are the calls' start times and serve the callee's time on
-	// each (its server span, else the client span), for the proposed
-	// events' rates and consumer sizing.
-	starts, serve []int64
+	// perMinute counts the calls by the Unix minute they started in, and
+	// serve is the callee's time on each (its server span, else the client
+	// span), for the proposed events' rates and consumer sizing.
+	perMinute map[int64]int64
+	serve     []int64
 	// failedWith are the serial numbers of the failed requests in which
 	// this call failed too (its failure may have caused theirs).
 	failedWith []int
@@ -66,7 +67,10 @@ func (ga *groupAcc) add(reqs []Request) {
 				}
 			}
 			d := r.Trace.Spans[c.Span].Duration()
-			g.starts = append(g.starts, r.Trace.Spans[c.Span].Start)
+			if g.perMinute == nil {
+				g.perMinute = map[int64]int64{}
+			}
+			g.perMinute[minuteOf(r.Trace.Spans[c.Span].Start)]++
 			if c.Server >= 0 && int(c.Server) < len(r.Trace.Spans) {
 				g.serve = append(g.serve, r.Trace.Spans[c.Server].Duration())
 			} else {
@@ -97,7 +101,7 @@ func (ga *groupAcc) add(reqs []Request) {
 func (ga *groupAcc) timings() map[calls.Key]callTiming {
 	out := make(map[calls.Key]callTiming, len(ga.byKey))
 	for k, g := range ga.byKey {
-		out[k] = callTiming{starts: g.starts, serve: g.serve}
+		out[k] = callTiming{perMinute: g.perMinute, serve: g.serve}
 	}
 	return out
 }

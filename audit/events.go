@@ -13,7 +13,19 @@ import (
 // callTiming is what the event contracts need of one call group: when
 // each call started, and the callee's time on it.
 type callTiming struct {
-	starts, serve []int64
+	perMinute map[int64]int64 // calls by the Unix minute they started in
+	serve     []int64
+}
+
+// minuteOf is the Unix minute of a time in Unix nanoseconds (floor, so
+// that times before 1970 fall in the minute they belong to).
+func minuteOf(ns int64) int64 {
+	const minute = int64(60e9)
+	m := ns / minute
+	if ns%minute < 0 {
+		m--
+	}
+	return m
 }
 
 // events proposes an event for every recommended make-async candidate:
@@ -46,7 +58,7 @@ func events(cands []report.Candidate, timings map[calls.Key]callTiming) []report
 		if len(params) > 0 {
 			ev.IdempotencyKey = strings.Join(params, " + ") + " + eventId"
 		}
-		ev.Rate = arrivalRate(tm.starts)
+		ev.Rate = arrivalRate(tm.perMinute)
 		serve := slices.Clone(tm.serve)
 		slices.Sort(serve)
 		ev.ProcessingMs = report.LatencyAfter{P50: ms(stats.Percentile(serve, 50)), P95: ms(stats.Percentile(serve, 95)), P99: ms(stats.Percentile(serve, 99))}
@@ -56,24 +68,27 @@ func events(cands []report.Candidate, timings map[calls.Key]callTiming) []report
 	return out
 }
 
-// arrivalRate buckets call start times (Unix ns) by minute, from the
-// first call's minute to the last's (empty minutes count), and returns
-// the median and the busiest minute's rate in events per second.
-func arrivalRate(starts []int64) report.EventRate {
-	if len(starts) == 0 {
+// arrivalRate takes the calls counted per minute, fills the minutes
+// between the first and the last with zeros, and returns the median and
+// the busiest minute's rate in events per second.
+func arrivalRate(perMinute map[int64]int64) report.EventRate {
+	if len(perMinute) == 0 {
 		return report.EventRate{}
 	}
-	const minute = int64(60e9)
-	lo, hi := slices.Min(starts)/minute, slices.Max(starts)/minute
-	n := hi - lo + 1
-	if n > 1<<20 { // over two years of minutes: rates by bucket are meaningless
-		n = 1 << 20
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+	for m := range perMinute {
+		lo, hi = min(lo, m), max(hi, m)
 	}
-	counts := make([]int64, n)
-	for _, s := range starts {
-		if i := s/minute - lo; i < n {
-			counts[i]++
-		}
+	n := hi - lo + 1
+	if n > 1<<20 { // over two years of minutes: count only the busy ones
+		n = int64(len(perMinute))
+	}
+	counts := make([]int64, 0, n)
+	for _, c := range perMinute {
+		counts = append(counts, c)
+	}
+	for int64(len(counts)) < n {
+		counts = append(counts, 0) // the quiet minutes in between
 	}
 	slices.Sort(counts)
 	return report.EventRate{P50: float64(stats.Percentile(counts, 50)) / 60, Peak: float64(counts[len(counts)-1]) / 60}

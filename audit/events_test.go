@@ -22,10 +22,11 @@ func TestEvents(t *testing.T) {
 	order := report.Ref{Service: "order", Operation: "POST /checkout"}
 	email := report.Ref{Service: "email", Operation: "POST /orders/{orderId}/receipt"}
 	k := calls.Key{Endpoint: calls.Endpoint(order), Caller: calls.Endpoint(order), Callee: calls.Endpoint(email)}
-	timings := map[calls.Key]callTiming{k: {
-		starts: []int64{t0, t0 + 10*s, t0 + 20*s, t0 + 59*s, t0 + 2*m, t0 + 2*m + 30*s},
-		serve:  []int64{600 * ms, 100 * ms, 500 * ms, 200 * ms, 400 * ms, 300 * ms},
-	}}
+	per := map[int64]int64{}
+	for _, st := range []int64{t0, t0 + 10*s, t0 + 20*s, t0 + 59*s, t0 + 2*m, t0 + 2*m + 30*s} {
+		per[minuteOf(st)]++
+	}
+	timings := map[calls.Key]callTiming{k: {perMinute: per, serve: []int64{600 * ms, 100 * ms, 500 * ms, 200 * ms, 400 * ms, 300 * ms}}}
 	cands := []report.Candidate{
 		{Rank: 1, Action: report.MakeAsync, Endpoint: order, Caller: order, Callee: email, Recommended: true},
 		{Rank: 2, Action: report.MakeAsync, Endpoint: order, Caller: order, Callee: report.Ref{Service: "x"}},
@@ -44,9 +45,9 @@ func TestEvents(t *testing.T) {
 		t.Errorf("events\n got %+v\nwant %+v", got, want)
 	}
 	// 600 calls in one minute at 600 ms p95 need ⌈10/s × 0.6 s⌉ = 6 consumers.
-	busy := callTiming{}
+	busy := callTiming{perMinute: map[int64]int64{}}
 	for i := range 600 {
-		busy.starts = append(busy.starts, t0+int64(i)*(m/600))
+		busy.perMinute[minuteOf(t0+int64(i)*(m/600))]++
 		busy.serve = append(busy.serve, 600*ms)
 	}
 	got = events(cands[:1], map[calls.Key]callTiming{k: busy})
@@ -61,6 +62,9 @@ func TestSlugAndSegments(t *testing.T) {
 		if got := lastSegment(in); got != want {
 			t.Errorf("lastSegment(%q) = %q, want %q", in, got, want)
 		}
+	}
+	if minuteOf(-1) != -1 || minuteOf(0) != 0 || minuteOf(60e9) != 1 || minuteOf(-60e9) != -1 || minuteOf(-60e9-1) != -2 {
+		t.Errorf("minuteOf: %d %d %d %d %d", minuteOf(-1), minuteOf(0), minuteOf(60e9), minuteOf(-60e9), minuteOf(-60e9-1))
 	}
 	if got := slug("Send Receipt!/v2"); got != "send-receipt-v2" {
 		t.Errorf("slug = %q", got)
