@@ -20,6 +20,9 @@ type callGroup struct {
 	// span), for the proposed events' rates and consumer sizing.
 	perMinute map[int64]int64
 	serve     []int64
+	// curMin and curN count the run of calls in one minute (calls arrive
+	// mostly in time order): perMinute is updated when the minute changes.
+	curMin, curN int64
 	// failedWith are the serial numbers of the failed requests in which
 	// this call failed too (its failure may have caused theirs).
 	failedWith []int
@@ -67,10 +70,12 @@ func (ga *groupAcc) add(reqs []Request) {
 				}
 			}
 			d := r.Trace.Spans[c.Span].Duration()
-			if g.perMinute == nil {
-				g.perMinute = map[int64]int64{}
+			if m := minuteOf(r.Trace.Spans[c.Span].Start); g.curN > 0 && m == g.curMin {
+				g.curN++
+			} else {
+				g.flushMinute()
+				g.curMin, g.curN = m, 1
 			}
-			g.perMinute[minuteOf(r.Trace.Spans[c.Span].Start)]++
 			if c.Server >= 0 && int(c.Server) < len(r.Trace.Spans) {
 				g.serve = append(g.serve, r.Trace.Spans[c.Server].Duration())
 			} else {
@@ -96,11 +101,24 @@ func (ga *groupAcc) add(reqs []Request) {
 	}
 }
 
+// flushMinute adds the current run of calls to perMinute.
+func (g *callGroup) flushMinute() {
+	if g.curN == 0 {
+		return
+	}
+	if g.perMinute == nil {
+		g.perMinute = map[int64]int64{}
+	}
+	g.perMinute[g.curMin] += g.curN
+	g.curN = 0
+}
+
 // timings returns each group's call start times and the callee's time on
 // each call.
 func (ga *groupAcc) timings() map[calls.Key]callTiming {
 	out := make(map[calls.Key]callTiming, len(ga.byKey))
 	for k, g := range ga.byKey {
+		g.flushMinute()
 		out[k] = callTiming{perMinute: g.perMinute, serve: g.serve}
 	}
 	return out
