@@ -159,22 +159,7 @@ func Generate(w io.Writer, opt Options) (Stats, error) {
 		w:        bw,
 		perTrace: opt.Format == FormatJaeger,
 	}
-	g.nextBatch()
-	var err error
-	if opt.Shape == ShapeWide {
-		err = g.wide()
-	} else {
-		err = g.orders()
-	}
-	if err == nil {
-		err = g.drain(maxTime)
-	}
-	if err == nil && len(g.ready) > 0 {
-		err = g.writeBatch(g.ready)
-	}
-	if err == nil && g.perTrace {
-		err = g.flushTraces()
-	}
+	err := g.run()
 	if err == nil && opt.Format == FormatJaeger {
 		err = g.jaegerEnd(bw)
 	}
@@ -188,6 +173,28 @@ func Generate(w io.Writer, opt Options) (Stats, error) {
 	}
 	g.stats.Bytes = cw.n
 	return g.stats, err
+}
+
+// run generates every request, writes the last batch and, per trace,
+// the traces still open: what Generate and GenerateFiles share.
+func (g *generator) run() error {
+	g.nextBatch()
+	var err error
+	if g.opt.Shape == ShapeWide {
+		err = g.wide()
+	} else {
+		err = g.orders()
+	}
+	if err == nil {
+		err = g.drain(maxTime)
+	}
+	if err == nil && len(g.ready) > 0 {
+		err = g.writeBatch(g.ready)
+	}
+	if err == nil && g.perTrace {
+		err = g.flushTraces()
+	}
+	return err
 }
 
 type countWriter struct {

@@ -33,22 +33,7 @@ func GenerateFiles(dir string, opt Options) (Stats, error) {
 		perTrace: true,
 		dir:      dir,
 	}
-	g.nextBatch()
-	var err error
-	if opt.Shape == ShapeWide {
-		err = g.wide()
-	} else {
-		err = g.orders()
-	}
-	if err == nil {
-		err = g.drain(maxTime)
-	}
-	if err == nil && len(g.ready) > 0 {
-		err = g.writeBatch(g.ready)
-	}
-	if err == nil {
-		err = g.flushTraces()
-	}
+	err := g.run()
 	g.stats.Batches = g.files
 	return g.stats, err
 }
