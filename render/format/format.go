@@ -30,6 +30,20 @@ func MsShort(v float64) string {
 	return strconv.FormatFloat(v, 'f', 2, 64) + "ms"
 }
 
+// PerRequest formats a mean count per request with at most two
+// decimals and no trailing zeros: "1", "0.95", "3.5"; a NaN or an
+// infinity is "0".
+func PerRequest(x float64) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		x = 0
+	}
+	s := strings.TrimRight(strings.TrimRight(strconv.FormatFloat(x, 'f', 2, 64), "0"), ".")
+	if s == "" || s == "-0" {
+		return "0"
+	}
+	return s
+}
+
 // Pct writes a fraction as a percentage with one decimal.
 func Pct(v float64) string { return strconv.FormatFloat(100*v, 'f', 1, 64) + "%" }
 

@@ -2,6 +2,7 @@ package format
 
 import (
 	"fmt"
+	"math"
 	"testing"
 )
 
@@ -38,6 +39,14 @@ func TestTotal(t *testing.T) {
 	}{{9999, "9999ms"}, {10000, "10.0s"}, {7100, "7100ms"}, {0.5, "0.50ms"}} {
 		if got := Total(tt.in); got != tt.want {
 			t.Errorf("Total(%v) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestPerRequest(t *testing.T) {
+	for x, want := range map[float64]string{1: "1", 0.95: "0.95", 3.5: "3.5", 0: "0", 0.001: "0", 2.004: "2", math.NaN(): "0", math.Inf(1): "0"} {
+		if got := PerRequest(x); got != want {
+			t.Errorf("PerRequest(%v) = %q, want %q", x, got, want)
 		}
 	}
 }

@@ -3,8 +3,8 @@ package html
 import (
 	"fmt"
 	"strconv"
-	"strings"
 
+	"github.com/syncaudit/syncaudit/render/format"
 	"github.com/syncaudit/syncaudit/report"
 )
 
@@ -114,7 +114,7 @@ func newDepGraph(d report.Diagram, after bool) depGraph {
 		k := pair[[2]string{e.Caller.Service, e.Callee.Service}]
 		pair[[2]string{e.Caller.Service, e.Callee.Service}]++
 		// The numbers first: a long operation name is what gets cut.
-		label := perRequest(e.CallsPerRequest) + "/req"
+		label := format.PerRequest(e.CallsPerRequest) + "/req"
 		if !e.Async {
 			label += " · p95 " + msText(e.P95Ms)
 		}
@@ -180,13 +180,4 @@ func arrowHead(x, y, dx, dy float64) string {
 	bx, by := x-dx*l, y-dy*l
 	return fmt.Sprintf("%s,%s %s,%s %s,%s", svgNum(x), svgNum(y),
 		svgNum(bx-dy*w), svgNum(by+dx*w), svgNum(bx+dy*w), svgNum(by-dx*w))
-}
-
-// perRequest formats a mean number of calls per request: "1", "0.95".
-func perRequest(x float64) string {
-	s := strings.TrimRight(strings.TrimRight(strconv.FormatFloat(finiteOr0(x), 'f', 2, 64), "0"), ".")
-	if s == "" {
-		return "0"
-	}
-	return s
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/syncaudit/syncaudit/render/format"
 	"github.com/syncaudit/syncaudit/report"
 )
 
@@ -32,7 +33,7 @@ func WriteMermaid(w io.Writer, d report.Diagram, after bool) error {
 	var highlight []int
 	for i, e := range d.Edges {
 		from, to := node(e.Caller.Service), node(e.Callee.Service)
-		label := fmt.Sprintf("%s · %s/req", e.Callee.Operation, perRequest(e.CallsPerRequest))
+		label := fmt.Sprintf("%s · %s/req", e.Callee.Operation, format.PerRequest(e.CallsPerRequest))
 		if !e.Async {
 			label += " · p95 " + mdMs(e.P95Ms)
 		}
@@ -63,14 +64,4 @@ func WriteMermaid(w io.Writer, d report.Diagram, after bool) error {
 // mermaidText makes s safe inside a quoted Mermaid label.
 func mermaidText(s string) string {
 	return strings.NewReplacer(`"`, "#quot;", "\n", " ", "|", "#124;", "<", "#lt;", ">", "#gt;").Replace(s)
-}
-
-// perRequest formats a mean number of calls per request: "1", "0.95", "3.5".
-func perRequest(x float64) string {
-	s := fmt.Sprintf("%.2f", x)
-	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	if s == "" {
-		return "0"
-	}
-	return s
 }
