@@ -27,15 +27,12 @@ func diagrams(endpoints []report.Endpoint, groups []review.CallStats, flows []re
 		if n == 0 || len(g.All) == 0 {
 			continue
 		}
-		var total int64
-		for _, d := range g.All {
-			total += d
-		}
+		d := stats.Of(slices.Clone(g.All)) // Of sorts; the checklist reads All too
 		edges[ep] = append(edges[ep], report.DiagramEdge{
 			Caller: ref(g.Key.Caller), Callee: ref(g.Key.Callee),
 			CallsPerRequest: float64(len(g.All)) / float64(n),
-			P95Ms:           ms(stats.Percentile(sortedCopy(g.All), 95)),
-			TotalMs:         ms(total),
+			P95Ms:           ms(d.P95),
+			TotalMs:         ms(d.Sum),
 		})
 	}
 	for _, f := range flows {
@@ -108,12 +105,6 @@ func markPlan(ds []report.Diagram, cands []report.Candidate) {
 			}
 		}
 	}
-}
-
-func sortedCopy(xs []int64) []int64 {
-	c := slices.Clone(xs)
-	slices.Sort(c)
-	return c
 }
 
 func compareRefs(a, b report.Ref) int {
