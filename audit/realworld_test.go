@@ -85,6 +85,12 @@ func TestRealWorldTrainTicket(t *testing.T) {
 	if got := s.Warnings["kind-inferred"]; got != 1566 {
 		t.Errorf("kind-inferred %d, want 783 servers + 783 clients = 1566", got)
 	}
+	// Measured (the README's table quotes them): with kinds inferred, skew
+	// correction moves 1,809 spans into their caller's window; before, it
+	// moved none.
+	if got := s.Warnings["clock-skew"]; got != 1809 {
+		t.Errorf("clock-skew %d, want 1809", got)
+	}
 	// One FilteringWebHandler.handle beside the gateway's client span in
 	// each of the 71 traces.
 	if got := s.Warnings["wrapper"]; got != 71 {
@@ -147,6 +153,9 @@ func TestRealWorldTrainTicket(t *testing.T) {
 			// each read takes well over 5 ms (trainfoods 7.8–13.6 ms,
 			// routes 8.2–17.4 ms in the file), so no request saves less
 			// than 5 ms (the shielded projection saved ~0.22 ms).
+			if c.SavingsMs.P50 < 16.49 || c.SavingsMs.P50 > 16.51 { // the README's table quotes 16.5 ms
+				t.Errorf("food parallelize saves p50 %.3f ms, the README says 16.5", c.SavingsMs.P50)
+			}
 			if c.SavingsMs.P50 < 5 || c.SavingsMs.Total < 8*5 {
 				t.Errorf("food parallelize saves p50 %.3f ms, total %.3f ms: want > 5 ms per request", c.SavingsMs.P50, c.SavingsMs.Total)
 			}
@@ -154,6 +163,15 @@ func TestRealWorldTrainTicket(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no parallelize candidate for ts-food-service's trainfoods + routes reads")
+	}
+	par := 0
+	for _, c := range rep.Candidates {
+		if c.Action == report.Parallelize {
+			par++
+		}
+	}
+	if par != 11 { // the README's table quotes it; 0 before kinds were inferred
+		t.Errorf("%d parallelize candidates, want 11", par)
 	}
 	// The plan's projection moves: before ≠ after for every planned endpoint.
 	for _, p := range rep.Plan {

@@ -62,7 +62,7 @@ func markWrappers(t *trace.Trace) {
 				(ws.Kind != trace.KindInternal && ws.Kind != trace.KindUnspecified) {
 				continue
 			}
-			if waitsOnCall(t, ws, w, callSibs) {
+			if waitsOnCall(t, ws, callSibs) {
 				ws.Flags |= trace.FlagWrapper
 				ws.Warnings |= trace.WarnWrapper
 			}
@@ -83,9 +83,10 @@ func isCallOf(t *trace.Trace, ps *trace.Span, c int32) bool {
 	return s.Service != ps.Service
 }
 
-// waitsOnCall reports whether span w (ws) overlaps one of calls (sorted
-// by start) by at least 90% of that call's duration.
-func waitsOnCall(t *trace.Trace, ws *trace.Span, w int32, calls []int32) bool {
+// waitsOnCall reports whether span ws overlaps one of calls (sorted by
+// start) by at least 90% of that call's duration. ws is never one of
+// calls: a wrapper candidate is not a call (isCallOf).
+func waitsOnCall(t *trace.Trace, ws *trace.Span, calls []int32) bool {
 	wd := ws.End - ws.Start
 	if wd <= 0 {
 		return false
@@ -99,9 +100,6 @@ func waitsOnCall(t *trace.Trace, ws *trace.Span, w int32, calls []int32) bool {
 		cs := &t.Spans[c]
 		if cs.Start > ws.End {
 			break
-		}
-		if c == w {
-			continue
 		}
 		cd := cs.End - cs.Start
 		if cd <= 0 {

@@ -62,7 +62,7 @@ func TestMarkWrappers(t *testing.T) {
 			for i := range tr.Spans {
 				s := &tr.Spans[i]
 				got := s.Flags&trace.FlagWrapper != 0
-				if got != want[s.Name] || got != s.Warnings.Has(trace.WarnWrapper) || got == s.Gates() && got {
+				if got != want[s.Name] || got != s.Warnings.Has(trace.WarnWrapper) || (got && s.Gates()) {
 					t.Errorf("%s: wrapper %v (warning %v, gates %v), want %v\n%s", s.Name, got,
 						s.Warnings.Has(trace.WarnWrapper), s.Gates(), want[s.Name], dump(tr))
 				}
