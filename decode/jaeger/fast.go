@@ -387,6 +387,20 @@ func (f *fastScan) strField(dst *string) bool {
 	return false
 }
 
+// keysSeen records which keys of an object were read, one bit each:
+// first fails on a repeated key, which the fast path leaves to the slow
+// one (encoding/json keeps the last value).
+type keysSeen uint32
+
+// first reports whether bit is new, and records it.
+func (s *keysSeen) first(bit uint32) bool {
+	if *s&keysSeen(bit) != 0 {
+		return false
+	}
+	*s |= keysSeen(bit)
+	return true
+}
+
 // unmarshal reads a value and hands its bytes to u, as encoding/json
 // does for a json.Unmarshaler field.
 func (f *fastScan) unmarshal(u interface{ UnmarshalJSON([]byte) error }) bool {
@@ -436,14 +450,8 @@ func (f *fastScan) traces() bool {
 // records its spans as the slow path's traceObject emits them.
 func (f *fastScan) traceObject() bool {
 	var t traceCtx
-	var seen uint8
-	once := func(bit uint8) bool {
-		if seen&bit != 0 {
-			return false
-		}
-		seen |= bit
-		return true
-	}
+	var seen keysSeen
+	once := seen.first
 	ok := f.object(func(k []byte) bool {
 		switch string(k) {
 		case "spans":
@@ -551,14 +559,8 @@ const (
 func (f *fastScan) span(t *traceCtx) bool {
 	start := f.pos
 	rs := f.r.reuse()
-	var seen uint32
-	once := func(bit uint32) bool {
-		if seen&bit != 0 {
-			return false
-		}
-		seen |= bit
-		return true
-	}
+	var seen keysSeen
+	once := seen.first
 	ok := f.object(func(k []byte) bool {
 		switch string(k) {
 		case "traceID":
@@ -635,14 +637,8 @@ func (f *fastScan) refs(rs *rawSpan) bool {
 		}
 		rs.References = append(rs.References, rawRef{})
 		ref := &rs.References[len(rs.References)-1]
-		var seen uint8
-		once := func(bit uint8) bool {
-			if seen&bit != 0 {
-				return false
-			}
-			seen |= bit
-			return true
-		}
+		var seen keysSeen
+		once := seen.first
 		return f.object(func(k []byte) bool {
 			switch string(k) {
 			case "refType":
@@ -681,14 +677,8 @@ func (f *fastScan) tags(rs *rawSpan) bool {
 		}
 		rs.Tags = append(rs.Tags, rawKV{})
 		kv := &rs.Tags[len(rs.Tags)-1]
-		var seen uint16
-		once := func(bit uint16) bool {
-			if seen&bit != 0 {
-				return false
-			}
-			seen |= bit
-			return true
-		}
+		var seen keysSeen
+		once := seen.first
 		return f.object(func(k []byte) bool {
 			switch string(k) {
 			case "key":
