@@ -12,13 +12,10 @@ import (
 	"github.com/syncaudit/syncaudit/repair"
 )
 
-// TestAnalyzeMemoryLimitSpills: with a --memory-limit the input does not
-// fit in, analyze works partition by partition and writes the same report
-// as without a limit.
-func TestAnalyzeMemoryLimitSpills(t *testing.T) {
-	if testing.Short() {
-		t.Skip("generates a 100k-span input")
-	}
+// generatedOrders writes 4,000 generated order traces (about 100k spans,
+// more than the smallest --memory-limit holds) and returns the path.
+func generatedOrders(t *testing.T) string {
+	t.Helper()
 	var buf bytes.Buffer
 	if _, err := bench.Generate(&buf, bench.Options{Shape: bench.ShapeOrder, Traces: 4000, Seed: 3}); err != nil {
 		t.Fatal(err)
@@ -27,6 +24,17 @@ func TestAnalyzeMemoryLimitSpills(t *testing.T) {
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return path
+}
+
+// TestAnalyzeMemoryLimitSpills: with a --memory-limit the input does not
+// fit in, analyze works partition by partition and writes the same report
+// as without a limit.
+func TestAnalyzeMemoryLimitSpills(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates a 100k-span input")
+	}
+	path := generatedOrders(t)
 	const limit = "64MiB" // the smallest --memory-limit
 	parts := 0
 	opt := ingest.Options{Repair: repair.DefaultOptions(), MemoryLimit: 64 << 20, SpillDir: t.TempDir()}

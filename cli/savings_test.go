@@ -1,15 +1,11 @@
 package cli
 
 import (
-	"bytes"
 	"encoding/json"
 	"math"
-	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
 
-	"github.com/syncaudit/syncaudit/bench"
 	"github.com/syncaudit/syncaudit/report"
 )
 
@@ -109,14 +105,7 @@ func TestSavingsSketchPartitioned(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates a 100k-span input")
 	}
-	var buf bytes.Buffer
-	if _, err := bench.Generate(&buf, bench.Options{Shape: bench.ShapeOrder, Traces: 4000, Seed: 3}); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "orders.jsonl")
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := generatedOrders(t)
 	code, want, errWant := run(t, "", "analyze", "-o", "json", "--savings=sketch", "--memory-limit", "off", path)
 	if code != ExitOK {
 		t.Fatalf("in memory: exit %d: %s", code, errWant)
