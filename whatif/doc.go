@@ -37,6 +37,30 @@
 // no longer wait for each other, and a span that waited on any member waits
 // for all of them.
 //
+// # Slowdowns
+//
+// A slowdown asks the opposite question: how much slower the request gets
+// when one dependency slows down (its blast radius). A Stretch lengthens
+// one span's own work by Extra ns, added at its end after its last sync
+// child; SimulateStretched re-simulates like Simulate, the stretched span
+// re-scheduled as a span whose subtree grew: what waited on it moves
+// later, and each ancestor grows only by as much as the stretch delays
+// its latest child (a call hidden behind a slower concurrent sibling
+// costs nothing until it outlasts it). It composes with a Change: a
+// stretched span that is detached, or inside a detached span, costs only
+// the enqueue cost, so a plan that makes a slow dependency asynchronous
+// takes it off the request's latency.
+//
+// Slowdown names the stretch of a dependency S: every synchronous call
+// into S takes Delta longer (+500ms) or Factor times its observed
+// duration (×3). Stretches turns a request's calls into S (their entry
+// spans: the SERVER span handling each call, or the CLIENT span when S is
+// not traced) into stretches of Delta + (Factor − 1) × duration each;
+// the CLIENT span around a stretched SERVER span grows by the same delta,
+// as the server ends last among its children. Calls into S made from
+// inside another call into S are dropped: the outer call already holds
+// their time.
+//
 // Simulate touches only the ancestors of the changed spans and, for each, its
 // sync children; a 1,000,000-span trace is re-simulated with tens of
 // thousands of changes in milliseconds.
