@@ -68,6 +68,10 @@ type Analysis struct {
 	avoided map[report.Ref]int
 	// need are the partitions pass 2 reads (nil: all).
 	need map[int]bool
+	// slow re-simulates the slowdowns (nil without Options.Slowdowns):
+	// in Finish for an input in one partition, in pass 2 otherwise,
+	// which then reads every partition.
+	slow *slowAcc
 }
 
 // New returns an Analysis, or an error when opt is invalid.
@@ -156,16 +160,26 @@ func (a *Analysis) Finish(ctx context.Context) error {
 	a.rep = newReport(len(a.reqs), found, reportParts{eps, a.groups.groups(), a.flows.flows(), a.groups.timings()}, a.opt)
 	a.avoided = a.groups.avoidable(a.rep.Candidates)
 	a.groups = nil
+	if len(a.opt.Slowdowns) > 0 {
+		dopt := a.opt.Detect
+		dopt.Workers = a.opt.Workers
+		a.slow = newSlowAcc(a.opt.Slowdowns, dopt, found.Findings)
+	}
 	if a.single != nil || len(a.reqs) == 0 {
 		if err := a.det.PlanRetained(ctx); err != nil {
 			return fmt.Errorf("detecting candidates: %w", err)
+		}
+		if a.slow != nil {
+			if err := a.slow.add(ctx, a.single); err != nil {
+				return err
+			}
 		}
 		a.rep.Waterfalls = Waterfalls(a.single, a.rep.Endpoints, a.rep.Candidates)
 		a.single, a.reqs, a.keys, a.parts = nil, nil, nil, nil
 		return nil
 	}
 	a.targets = map[wfKey]int{}
-	if a.det.Speculated() {
+	if a.det.Speculated() && a.slow == nil {
 		a.need = map[int]bool{a.first: true}
 	}
 	for e, i := range p95Requests(a.reqs, a.keys, a.rep.Endpoints) {
@@ -203,7 +217,7 @@ func (a *Analysis) ObservePlan(ctx context.Context, p *ingest.Partition) error {
 	// was speculated is read for its waterfalls only.
 	traces := p.Traces
 	speculated := a.det.Speculated() && p.Index != a.first
-	if speculated {
+	if speculated && a.slow == nil {
 		traces = slices.DeleteFunc(slices.Clone(traces), func(t *trace.Trace) bool {
 			for _, r := range t.Roots {
 				if _, ok := a.targets[wfKey{t.ID, r}]; ok {
@@ -230,6 +244,9 @@ func (a *Analysis) ObservePlan(ctx context.Context, p *ingest.Partition) error {
 			a.falls[e] = &w
 		}
 	}
+	if a.slow != nil {
+		return a.slow.add(ctx, rs)
+	}
 	return nil
 }
 
@@ -240,6 +257,9 @@ func (a *Analysis) Report(sum ingest.Summary) *report.Report {
 	rep.Summary.Input = input(sum)
 	rep.Plan = plan(a.det.Plan())
 	resilience(rep.Plan, rep.Endpoints, a.avoided)
+	if a.slow != nil {
+		rep.Slowdowns = a.slow.report()
+	}
 	for _, w := range a.falls {
 		if w != nil {
 			rep.Waterfalls = append(rep.Waterfalls, *w)

@@ -42,6 +42,10 @@ type Options struct {
 	Detect detect.Options
 	// Thresholds are the design-review checklist's limits.
 	Thresholds review.Thresholds
+	// Slowdowns are the slow dependencies whose blast radius the report
+	// shows (report.Report.Slowdowns; analyze --slowdown). None: no
+	// re-simulation, and no Slowdowns in the report.
+	Slowdowns []Slowdown
 }
 
 // DefaultOptions returns the documented defaults.

@@ -38,6 +38,11 @@ type Report struct {
 	Baseline *BaselineDiff `json:"baseline,omitempty"`
 	// Audit lists the --fail-on rules and whether each held.
 	Audit []RuleResult `json:"audit,omitempty"`
+	// Slowdowns holds, per --slowdown (in the order given), the blast
+	// radius of that slow dependency on every endpoint that calls it
+	// synchronously, today and under the plan. Omitted without
+	// --slowdown.
+	Slowdowns []Slowdown `json:"slowdowns,omitempty"`
 }
 
 // RuleResult is one --fail-on rule evaluated on the report.
