@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -49,7 +50,10 @@ type Class struct {
 	// `service "email"` or `url "https://api.mailgun.net/v3/messages"`.
 	Source string
 	// Outweighed is a deferrable category that also matched but lost to a
-	// critical one (same format as Category + Source), or "".
+	// critical one (same format as Category + Source), or "". For a
+	// neutral call it is the deferrable category an ambiguous word of a
+	// name suggested without a second signal (see Classifier), in the
+	// same format: the classification did not count it.
 	Outweighed string
 	// Builtin is the lean of the built-in categories alone, before any
 	// policy rule.
@@ -79,7 +83,7 @@ func (c Class) Reason() string {
 		return s
 	}
 	if c.Category == "" {
-		return ""
+		return "" // neutral: Ambiguous says what was not counted
 	}
 	s := fmt.Sprintf("category: %s (%s)", c.Category, c.Source)
 	if c.Outweighed != "" {
@@ -87,6 +91,45 @@ func (c Class) Reason() string {
 	}
 	return s
 }
+
+// Ambiguous returns, for a neutral call, the deferrable category that
+// only an ambiguous word of a name suggested (`reporting (service
+// "warehouse")`), which the classification did not count; "" otherwise.
+func (c Class) Ambiguous() string {
+	if c.Lean != Neutral || c.Category != "" || c.Policy {
+		return ""
+	}
+	return c.Outweighed
+}
+
+// NameOnly reports whether the class's category was found in a name only
+// (the callee service, peer.service, server.address or rpc.service): a
+// weaker signal than an operation, route or attribute (see MakeAsync).
+func (c Class) NameOnly() bool {
+	label, _, _ := strings.Cut(c.Source, " ")
+	return c.Category != "" && nameLabels[label]
+}
+
+// nameLabels are the sources that name the callee rather than the call.
+var nameLabels = map[string]bool{"service": true, "peer.service": true, "server.address": true, "rpc.service": true}
+
+// ambiguousWords are deferrable words that name something else as often
+// as the background task: a "warehouse" stores stock as often as data, a
+// "report" may be a user-facing document, an "index" a page, an "audit"
+// a compliance check the caller waits for, an "export" a download, and
+// "tracking" a shipment's. Found in a name only (the callee service,
+// peer.service, server.address, rpc.service), they need a second signal
+// before they count: a word of a deferrable category in the operation,
+// route or an attribute. Plural forms are included.
+var ambiguousWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range [...]string{"warehouse", "report", "index", "audit", "export", "track", "tracking"} {
+		for _, form := range [...]string{w, w + "s", w + "es"} {
+			m[form] = true
+		}
+	}
+	return m
+}()
 
 // category is one built-in category: the words that name it.
 type category struct {
@@ -176,8 +219,20 @@ func categories() []category {
 // ("fraud-notification" is validation, "session-analytics" is
 // authentication). A wrong "make it asynchronous" on a payment or login path
 // costs far more than a missed saving, and a policy rule settles any such
-// case. Among categories of the same lean, the first source in the order
-// above decides, then the first category in the built-in list.
+// case. Among critical categories, the first source in the order above
+// decides, then the first category in the built-in list. Among deferrable
+// ones, a match in the operation, span name, route or an attribute (what
+// the call does) wins over a match in a name (the callee service,
+// peer.service, server.address, rpc.service: what the callee is called),
+// then the first source decides; a category found in a name only weighs
+// less in the make-async confidence (Class.NameOnly).
+//
+// Ambiguous words ("warehouse", "report", "index", "audit", "export",
+// "track", "tracking": see ambiguousWords) found in a name only do not
+// count: a "warehouse" service that picks stock is not reporting. They
+// count when a deferrable word is also found in the operation, route or
+// an attribute (which then decides); otherwise the call is neutral and
+// Class.Ambiguous keeps what the word suggested, for the reasons.
 type Classifier struct {
 	policy *policy.Policy
 	words  map[string]int // word (and plural forms) → index in cats
@@ -334,7 +389,7 @@ type match struct {
 // the caller service and the callee service and operation) win over the
 // built-in categories; see Classifier for those.
 func (cl *Classifier) Classify(t *trace.Trace, c *calls.Call) Class {
-	crit, deferr := cl.builtin(t, c)
+	crit, deferr, ambiguous := cl.builtin(t, c)
 	var cls Class
 	switch {
 	case crit != nil:
@@ -344,6 +399,8 @@ func (cl *Classifier) Classify(t *trace.Trace, c *calls.Call) Class {
 		}
 	case deferr != nil:
 		cls = Class{Lean: Deferrable, Category: cl.cats[deferr.cat].name, Source: deferr.source.describe()}
+	case ambiguous != nil:
+		cls.Outweighed = cl.cats[ambiguous.cat].name + " (" + ambiguous.source.describe() + ")"
 	}
 	cls.Builtin = cls.Lean
 	if r, ok := cl.policy.Match(c.Caller.Service, c.Callee.Service, c.Callee.Operation); ok {
@@ -359,13 +416,18 @@ func (cl *Classifier) Classify(t *trace.Trace, c *calls.Call) Class {
 	return cls
 }
 
-// builtin returns the first critical and the first deferrable match.
-func (cl *Classifier) builtin(t *trace.Trace, c *calls.Call) (crit, deferr *match) {
+// builtin returns the first critical match and the deciding deferrable
+// one (see Classifier: a match in an operation, route or attribute before
+// one in a name), and, when no deferrable match counts, the first
+// ambiguous word of a name that was not counted.
+func (cl *Classifier) builtin(t *trace.Trace, c *calls.Call) (crit, deferr, ambiguous *match) {
 	acc, _ := AccessOf(t, c)
 	write := acc == Write
 	var buf []string
+	var inName, inCall *match
 	for _, src := range sources(t, c, nil) {
 		buf = splitWords(src.text, buf[:0])
+		name := nameLabels[src.label]
 		for _, w := range buf {
 			i, ok := cl.words[w]
 			if !ok {
@@ -383,16 +445,29 @@ func (cl *Classifier) builtin(t *trace.Trace, c *calls.Call) (crit, deferr *matc
 					crit = m
 				}
 			case Deferrable:
-				if deferr == nil {
-					deferr = m
+				switch {
+				case !name:
+					if inCall == nil {
+						inCall = m
+					}
+				case ambiguousWords[w]:
+					if ambiguous == nil {
+						ambiguous = m
+					}
+				case inName == nil:
+					inName = m
 				}
 			}
 		}
 		if crit != nil {
-			return crit, deferr
+			break
 		}
 	}
-	return crit, deferr
+	deferr = cmp.Or(inCall, inName)
+	if deferr != nil {
+		ambiguous = nil
+	}
+	return crit, deferr, ambiguous
 }
 
 func (s source) describe() string { return s.label + " " + strconv.Quote(s.text) }

@@ -73,7 +73,7 @@ func TestClassify(t *testing.T) {
 		{"sql table", "-> x: INSERT 0 10 !untraced db.system=postgresql db.query.text=INSERT_INTO_audit_log_(a)_VALUES_(1)", Deferrable, "logging",
 			`category: logging (operation "INSERT audit")`},
 		{"messaging destination", "-> x: send 0 10 !untraced messaging.system=kafka messaging.destination.name=email-requests", Deferrable, "notification",
-			`category: notification (service "kafka:email-requests")`},
+			`category: notification (messaging.destination "email-requests")`},
 		{"server address", "-> x: POST 0 10 !untraced server.address=hooks.slack.com", Deferrable, "notification",
 			`category: notification (service "hooks.slack.com")`},
 		{"url", "-> x: POST 0 10 !untraced url.full=https://api.example.com/v2/sms/send?to=1", Deferrable, "notification",

@@ -11,7 +11,7 @@
 //	res, err := detect.Run(ctx, reqs, detect.DefaultOptions())
 //	for _, f := range res.Findings {
 //		fmt.Println(f.Rank, f.Action, f.Callee, time.Duration(f.Savings.Mean()), f.Confidence, f.Fix)
-//		// 1 make-async email POST /send 500ms 0.65 publish an event to a queue instead of calling email POST /send
+//		// 1 make-async email POST /send 500ms 0.60 publish an event to a queue instead of calling email POST /send
 //	}
 //
 // # Detectors

@@ -75,12 +75,12 @@ func ExampleRun() {
 		fmt.Printf("plan for %s (changes %v): p50 %v -> %v\n", p.Endpoint, p.Changes, p.Before.P50, p.After.P50)
 	}
 	// Output:
-	// 1. make-async email POST /send: saves 499 ms, confidence 0.65
+	// 1. make-async email POST /send: saves 499 ms, confidence 0.60
 	//    - category: notification (service "email")
 	//    - write: changes state (POST) in 1 of 1 calls
 	//    fix: publish an event to a queue instead of calling email POST /send
 	// 2. make-async analytics POST /track: saves 49 ms, confidence 0.80
-	//    - category: analytics (service "analytics")
+	//    - category: analytics (operation "POST /track")
 	//    - tail position: the caller waits for nothing after it in 1 of 1 calls
 	//    - write: changes state (POST) in 1 of 1 calls
 	//    fix: publish an event to a queue instead of calling analytics POST /track

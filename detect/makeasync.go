@@ -16,6 +16,7 @@ import (
 const (
 	basePolicyDeferrable = 0.80
 	baseDeferrable       = 0.55
+	baseDeferrableName   = 0.50
 	baseNeutral          = 0.20
 
 	weightTolerated    = 0.35
@@ -25,6 +26,7 @@ const (
 	weightTail         = 0.15
 	weightWrite        = 0.10
 	weightRead         = -0.20
+	weightDeeper       = -0.15
 )
 
 const makeAsyncDoc = `synchronous calls that could be made asynchronous
@@ -43,8 +45,12 @@ to two decimals:
   base   0.80  a policy rule marks it deferrable
          0.55  a built-in deferrable category (notification, analytics,
                logging, reporting, search indexing, cache warming, media
-               processing)
-         0.20  neutral: no category matches
+               processing) found in the operation, route or an attribute
+         0.50  the same, found in a name only (the callee service,
+               peer.service, server.address, rpc.service)
+         0.20  neutral: no category matches (an ambiguous word such as
+               "warehouse" or "report" in a name alone does not count:
+               see Classifier)
   +0.35 × t/f  failures tolerated: of the f occurrences that failed, t did
                so while their request still succeeded
   -0.15 × u/f  failures propagate: u of the f failures failed the request
@@ -58,6 +64,10 @@ to two decimals:
                publishing, RPC Send…/Create…) in k of n occurrences
   -0.20 × k/n  explicit reads (GET, SELECT, RPC Get…/List…) in k of n: the
                caller usually needs what a read returns
+  -0.15 × k/n  a deferrable call deeper down: in k of n occurrences the
+               callee's own subtree makes a synchronous call of a deferrable
+               category (or policy): that call, not this one, is the place
+               to cut, and its own finding says what it saves
 
 Critical calls (built-in authentication, payment, inventory, validation or
 pricing categories, or a policy rule marking them critical) are never
@@ -97,10 +107,15 @@ type asyncAgg struct {
 	writeHow  string
 	readHow   string
 	protocol  string
-	// classAt, writeAt, readAt and firstAt are the requests where class,
-	// writeHow, readHow and protocol were set: merging keeps the earliest
-	// in canonical order, as one pass over every request does.
-	classAt, writeAt, readAt, firstAt Record
+	// deeper counts the occurrences whose callee makes a deferrable call
+	// further down; deeperHow names the first such call.
+	deeper    int
+	deeperHow string
+	// classAt, writeAt, readAt, firstAt and deeperAt are the requests where
+	// class, writeHow, readHow, protocol and deeperHow were set: merging
+	// keeps the earliest in canonical order, as one pass over every request
+	// does.
+	classAt, writeAt, readAt, firstAt, deeperAt Record
 }
 
 // asyncState is the make-async detector's state: one aggregate per
@@ -114,9 +129,13 @@ type asyncState struct {
 func (s *asyncState) Observe(p *Pass) []Sites {
 	local := map[calls.Key]*asyncAgg{}
 	var keys []calls.Key
+	var dp deeperScratch
 	for r := range p.Requests {
 		req := &p.Requests[r]
 		cs := p.Calls(r)
+		if !p.SitesOnly {
+			dp.mark(p, r, cs)
+		}
 		for k := range cs {
 			c := &cs[k]
 			if c.Async || forwards(req, c) {
@@ -161,6 +180,12 @@ func (s *asyncState) Observe(p *Pass) []Sites {
 			}
 			if p.Tail(r, c) {
 				a.tail++
+			}
+			if d := dp.below(c.Span); d != nil {
+				a.deeper++
+				if a.deeperHow == "" {
+					a.deeperHow, a.deeperAt = d.Callee.String(), p.Record(r)
+				}
 			}
 			switch acc, how := p.Access(r, c); acc {
 			case Write:
@@ -216,6 +241,10 @@ func (s *asyncState) add(aggs map[calls.Key]*asyncAgg) {
 		if less(&b.firstAt, &m.firstAt) {
 			m.protocol, m.firstAt = b.protocol, b.firstAt
 		}
+		if b.deeperHow != "" && (m.deeperHow == "" || less(&b.deeperAt, &m.deeperAt)) {
+			m.deeperHow, m.deeperAt = b.deeperHow, b.deeperAt
+		}
+		m.deeper += b.deeper
 		m.calls += b.calls
 		m.traces += b.traces
 		m.maxPerReq = max(m.maxPerReq, b.maxPerReq)
@@ -306,14 +335,36 @@ func (s *asyncState) AppendBinary(b []byte) ([]byte, error) {
 			e.record(r)
 		}
 	}
+	// Evidence added later follows as an optional trailing section, so
+	// that states encoded before it still decode (and states without such
+	// evidence encode as they did): a section version, then per key, in
+	// the same order, the deeper-call evidence.
+	deeper := false
+	for _, a := range s.aggs {
+		deeper = deeper || a.deeper > 0
+	}
+	if deeper {
+		e.uint(asyncExtDeeper)
+		for _, k := range keys {
+			a := s.aggs[k]
+			e.uint(uint64(a.deeper))
+			e.str(a.deeperHow)
+			e.record(&a.deeperAt)
+		}
+	}
 	return e.b, nil
 }
+
+// asyncExtDeeper is the version of the make-async state's trailing
+// section: the deeper-call evidence (deeper, deeperHow, deeperAt).
+const asyncExtDeeper = 1
 
 // UnmarshalBinary decodes what AppendBinary wrote.
 func (s *asyncState) UnmarshalBinary(b []byte) error {
 	d := dec{b: b}
 	n := d.count(8)
 	s.aggs = make(map[calls.Key]*asyncAgg, n)
+	order := make([]*asyncAgg, 0, n)
 	for range n {
 		a := &asyncAgg{}
 		a.key = calls.Key{Endpoint: d.endpoint(), Caller: d.endpoint(), Callee: d.endpoint()}
@@ -333,6 +384,18 @@ func (s *asyncState) UnmarshalBinary(b []byte) error {
 			break
 		}
 		s.aggs[a.key] = a
+		order = append(order, a)
+	}
+	if d.err == nil && d.off < len(d.b) {
+		if v := d.uint(); v != asyncExtDeeper {
+			d.fail(fmt.Sprintf("make-async section version %d", v))
+		}
+		for _, a := range order {
+			if d.err != nil {
+				break
+			}
+			a.deeper, a.deeperHow, a.deeperAt = d.nonneg(), d.str(), d.record()
+		}
 	}
 	return d.done()
 }
@@ -359,8 +422,13 @@ func (a *asyncAgg) confidence(elsewhere elsewhereFunc) (float64, []string) {
 	switch {
 	case a.class.Policy:
 		add(basePolicyDeferrable, "%s", a.class.Reason())
+	case a.class.Lean == Deferrable && a.class.NameOnly():
+		add(baseDeferrableName, "%s", a.class.Reason())
 	case a.class.Lean == Deferrable:
 		add(baseDeferrable, "%s", a.class.Reason())
+	case a.class.Ambiguous() != "":
+		rs = append(rs, reason{baseNeutral, fmt.Sprintf("category: none (%s would be %s, but the word is ambiguous in a name and no operation, route or attribute confirms it)",
+			strconv.Quote(a.key.Callee.String()), a.class.Ambiguous()), true})
 	default:
 		rs = append(rs, reason{baseNeutral, fmt.Sprintf("category: none (no built-in category matches %s)",
 			strconv.Quote(a.key.Callee.String())), true})
@@ -393,6 +461,10 @@ func (a *asyncAgg) confidence(elsewhere elsewhereFunc) (float64, []string) {
 	if a.reads > 0 {
 		add(weightRead*float64(a.reads)/n, "read: returns data the caller may need (%s) in %d of %d calls",
 			a.readHow, a.reads, a.calls)
+	}
+	if a.deeper > 0 {
+		add(weightDeeper*float64(a.deeper)/n, "deferrable call deeper down: the callee itself calls %s synchronously in %d of %d calls; make that call asynchronous instead",
+			a.deeperHow, a.deeper, a.calls)
 	}
 	var sum float64
 	for _, r := range rs {
@@ -457,4 +529,53 @@ func (a *asyncAgg) fix() string {
 		s += fmt.Sprintf(" (up to %d times per request)", a.maxPerReq)
 	}
 	return s
+}
+
+// deeperScratch finds, per request, the spans above a synchronous
+// deferrable call: cutting there would defer more than the deferrable work.
+type deeperScratch struct {
+	t *trace.Trace
+	// by holds, per span of t, the index plus one of the first deferrable
+	// call (in span order) below it, 0 for none; touched lists the spans
+	// set, to reset them.
+	by      []int32
+	touched []int32
+	cs      []calls.Call
+}
+
+// mark records the ancestors of request r's synchronous deferrable calls.
+func (dp *deeperScratch) mark(p *Pass, r int, cs []calls.Call) {
+	for _, v := range dp.touched {
+		dp.by[v] = 0
+	}
+	dp.touched = dp.touched[:0]
+	t := p.Requests[r].Trace
+	dp.t, dp.cs = t, cs
+	if t == nil {
+		return
+	}
+	if len(dp.by) < len(t.Spans) {
+		dp.by = make([]int32, len(t.Spans))
+	}
+	n := int32(len(t.Spans))
+	for k := range cs {
+		c := &cs[k]
+		if c.Async || c.Span < 0 || c.Span >= n || p.Classify(r, c).Lean != Deferrable {
+			continue
+		}
+		// Up from the call's parent until a span already marked (its
+		// ancestors are too); the guard bounds a walk on a cyclic link.
+		for v, steps := t.Parent[c.Span], int32(0); v >= 0 && v < n && dp.by[v] == 0 && steps < n; v, steps = t.Parent[v], steps+1 {
+			dp.by[v] = int32(k) + 1
+			dp.touched = append(dp.touched, v)
+		}
+	}
+}
+
+// below returns the first deferrable call below span, or nil.
+func (dp *deeperScratch) below(span int32) *calls.Call {
+	if dp.t == nil || span < 0 || int(span) >= len(dp.by) || span >= int32(len(dp.t.Spans)) || dp.by[span] == 0 {
+		return nil
+	}
+	return &dp.cs[dp.by[span]-1]
 }
