@@ -22,8 +22,10 @@ import (
 // their relative error); the ranked candidates with savings, confidence
 // and reasons, as an analysis of the same requests with sketched savings
 // gives them; the combined plan (see detect.State.PlanFromFindings: exact
-// for an endpoint with one recommended change, an estimate from its best
-// change for one with several, whose endpoints are returned). What needs
+// for an endpoint whose requests the states simulated under its
+// recommended changes, as the connector's speculation does, or with one
+// recommended change; otherwise an estimate from its best change, marked
+// Estimated, whose endpoints are also returned). What needs
 // the traces is left empty: the input summary (files, spans, warnings),
 // per-endpoint errors, synchronous calls, depth, synchronous latency and
 // critical-path breakdown, asynchronous flows, the design-review
@@ -47,6 +49,10 @@ func FromState(ctx context.Context, st *detect.State, opt Options) (*report.Repo
 		Plan:       plan(st.Plan()),
 		Checklist:  []report.CheckItem{},
 		Async:      []report.AsyncFlow{},
+	}
+	for i := range rep.Plan {
+		e := calls.Endpoint{Service: rep.Plan[i].Endpoint.Service, Operation: rep.Plan[i].Endpoint.Operation}
+		rep.Plan[i].Estimated = slices.Contains(approx, e)
 	}
 	return rep, approx, nil
 }

@@ -34,9 +34,11 @@ lines as the Collector's file exporter writes the syncaudit connector's logs
 allowed), or a raw binary state. The states of every instance and interval
 are merged (savings sketched: --savings is sketch) and reported: the summary's
 request count, endpoints (requests, latency percentiles from the states'
-histograms), ranked candidates with savings, and the combined plan (exact for
-an endpoint with one recommended change; with several, the best change's
-alone, an estimate: the plan's simulation needs the traces). What needs the
+histograms), ranked candidates with savings, and the combined plan: exact
+for an endpoint whose requests the connector simulated under its recommended
+changes (it guesses them from its earlier requests) or with one recommended
+change; otherwise the best change's alone, marked estimated (the plan's
+simulation needs the traces). What needs the
 traces is left empty: input counts, errors, synchronous calls, depth and
 critical-path breakdown per endpoint, asynchronous flows, the checklist and
 the waterfalls. --enqueue-cost must be the connector's.`
@@ -88,7 +90,7 @@ func stateRun(cmd *cobra.Command, opts *AnalyzeOptions) error {
 		return err
 	}
 	for _, e := range approx {
-		fmt.Fprintf(opts.IO.ErrOut, "note: plan of %s estimated from its best change alone (several changes need the traces)\n", e)
+		fmt.Fprintf(opts.IO.ErrOut, "note: plan of %s estimated from its best change alone (the states did not simulate all its requests under its recommended changes together)\n", e)
 	}
 	rep.Summary.Input = in
 	rep.Audit = review.Evaluate(opts.rules, rep)

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -14,12 +15,15 @@ import (
 	"github.com/syncaudit/syncaudit/detect"
 	"github.com/syncaudit/syncaudit/ingest"
 	"github.com/syncaudit/syncaudit/repair"
+	"github.com/syncaudit/syncaudit/report"
 	"github.com/syncaudit/syncaudit/trace"
 )
 
 // halfStates returns the encoded sketch states of the sync fixture's
-// traces split in two by trace ID (first byte even or odd).
-func halfStates(t *testing.T) [2][]byte {
+// traces split in two by trace ID (first byte even or odd); with
+// speculate, each simulates its requests under the recommendations it
+// guesses from them, as the Collector's connector does.
+func halfStates(t *testing.T, speculate bool) [2][]byte {
 	t.Helper()
 	ctx := context.Background()
 	res, err := ingest.Load(ctx, []string{syncFixture}, nil, ingest.Options{Repair: repair.DefaultOptions()})
@@ -49,8 +53,16 @@ func halfStates(t *testing.T) [2][]byte {
 		for k, r := range reqs {
 			dr[k] = detect.Request{Trace: r.Trace, Root: r.Root, Endpoint: r.Endpoint, Forward: r.Forward, Latency: r.Latency, Failed: r.Failed, Calls: r.Calls}
 		}
+		if speculate {
+			st.Retain()
+		}
 		if err := st.Observe(ctx, dr); err != nil {
 			t.Fatal(err)
+		}
+		if speculate {
+			if err := st.SpeculateRetained(ctx); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if out[i], err = st.MarshalBinary(); err != nil {
 			t.Fatal(err)
@@ -72,7 +84,7 @@ func stateLine(b []byte) string {
 // savings within the sketch's relative error), the endpoints' requests and
 // latency percentiles, and the plan.
 func TestAnalyzeState(t *testing.T) {
-	states := halfStates(t)
+	states := halfStates(t, true)
 	dir := t.TempDir()
 	jsonl := filepath.Join(dir, "a.jsonl")
 	bin := filepath.Join(dir, "b.state")
@@ -139,10 +151,17 @@ func TestAnalyzeState(t *testing.T) {
 		if g.Endpoint != w.Endpoint || fmt.Sprint(g.Changes) != fmt.Sprint(w.Changes) {
 			t.Errorf("plan %d: %v %v, want %v %v", i, g.Endpoint, g.Changes, w.Endpoint, w.Changes)
 		}
-		near("plan before p95", g.BeforeMs.P95, w.BeforeMs.P95)
-		if len(w.Changes) == 1 {
-			near("plan after p95", g.AfterMs.P95, w.AfterMs.P95)
+		if g.Estimated {
+			t.Errorf("plan %d: estimated, want simulated (the states speculated)", i)
 		}
+		near("plan before p50", g.BeforeMs.P50, w.BeforeMs.P50)
+		near("plan before p95", g.BeforeMs.P95, w.BeforeMs.P95)
+		near("plan after p50", g.AfterMs.P50, w.AfterMs.P50)
+		near("plan after p95", g.AfterMs.P95, w.AfterMs.P95)
+		near("plan after p99", g.AfterMs.P99, w.AfterMs.P99)
+	}
+	if !hasMultiChange(want.Plan) {
+		t.Error("no plan endpoint with several changes: the comparison proves less than it says")
 	}
 	// Every output format renders a merged report.
 	for _, o := range []string{"table", "markdown", "html"} {
@@ -152,11 +171,56 @@ func TestAnalyzeState(t *testing.T) {
 	}
 }
 
+func hasMultiChange(p []report.PlanEndpoint) bool {
+	for _, e := range p {
+		if len(e.Changes) > 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// TestAnalyzeStateEstimated: states observed without speculation give the
+// plan of an endpoint with several changes as an estimate, marked so in
+// the report and on stderr.
+func TestAnalyzeStateEstimated(t *testing.T) {
+	states := halfStates(t, false)
+	dir := t.TempDir()
+	var paths []string
+	for i, b := range states {
+		p := filepath.Join(dir, fmt.Sprintf("%d.state", i))
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	code, out, errOut := run(t, "", append([]string{"analyze", "--state", "-o", "json"}, paths...)...)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var rep report.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, p := range rep.Plan {
+		if p.Estimated != (len(p.Changes) > 1) {
+			t.Errorf("plan of %v (%d changes): estimated %v", p.Endpoint, len(p.Changes), p.Estimated)
+		}
+		if p.Estimated {
+			n++
+		}
+	}
+	if n == 0 || !strings.Contains(errOut, "estimated from its best change alone") {
+		t.Errorf("%d estimated plans; stderr %q", n, errOut)
+	}
+}
+
 // TestAnalyzeStateErrors: bad inputs are named with line:column (JSON) or
 // byte offset (binary), the other files are still merged, and the exit
 // code is ExitInput.
 func TestAnalyzeStateErrors(t *testing.T) {
-	states := halfStates(t)
+	states := halfStates(t, false)
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.jsonl")
 	if err := os.WriteFile(good, []byte(stateLine(states[0])+"\n"), 0o644); err != nil {

@@ -19,8 +19,13 @@ const stateMagic = "syncaudit-detect\x00"
 const (
 	StateVersionExact  = 1
 	StateVersionSketch = 2
+	// StateVersionPlans is StateVersionSketch followed by the combined
+	// plans the requests were simulated under while speculating (see
+	// SpeculateFrom): sketch states encode with it; version 2 still
+	// decodes (no plans).
+	StateVersionPlans = 3
 	// StateVersion is the newest version.
-	StateVersion = StateVersionSketch
+	StateVersion = StateVersionPlans
 )
 
 // MarshalBinary encodes the state (before Finish, not speculating) so
@@ -49,22 +54,36 @@ const (
 //	savings: count of groups, then each Group with its savings, latency
 //	  before and latency after histograms, sorted by Group
 //	detectors: as above
+//
+// StateVersionPlans (what SavingsSketch writes) is version 2 with the
+// speculated plans between the groups and the detectors:
+//
+//	plans: count, then each plan (endpoint, count of groups and each
+//	  Group, sorted; requests simulated under it; latency before and
+//	  latency after histograms of those it changed), sorted by endpoint
+//	  and groups
+//
+// A speculating state encodes only in sketch mode: the requests it
+// observed since SpeculateFrom count as simulated under the guess.
 func (s *State) MarshalBinary() ([]byte, error) {
 	switch {
 	case s.finished:
 		return nil, fmt.Errorf("detect: MarshalBinary after Finish")
-	case s.speculating:
-		return nil, fmt.Errorf("detect: MarshalBinary of a speculating state")
+	case s.speculating && s.sk == nil:
+		return nil, fmt.Errorf("detect: MarshalBinary of a speculating state (exact savings)")
 	}
 	if s.sk != nil {
 		e := enc{b: []byte(stateMagic)}
-		e.uint(StateVersionSketch)
+		e.uint(StateVersionPlans)
 		e.int(int64(s.opt.EnqueueCost))
 		if err := s.sk.appendEndpoints(&e); err != nil {
 			return nil, err
 		}
 		s.shared.append(&e)
 		if err := s.sk.appendGroups(&e); err != nil {
+			return nil, err
+		}
+		if err := appendPlans(&e, s.withSpeculation()); err != nil {
 			return nil, err
 		}
 		return s.appendDetectors(e)
@@ -173,18 +192,21 @@ func (s *State) UnmarshalBinary(b []byte) error {
 	switch {
 	case d.err != nil:
 		return d.err
-	case v != StateVersionExact && v != StateVersionSketch:
-		return fmt.Errorf("detect: state encoding version %d, want %d or %d", v, StateVersionExact, StateVersionSketch)
-	case v == StateVersionSketch && s.sk == nil:
+	case v != StateVersionExact && v != StateVersionSketch && v != StateVersionPlans:
+		return fmt.Errorf("detect: state encoding version %d, want %d, %d or %d", v, StateVersionExact, StateVersionSketch, StateVersionPlans)
+	case v != StateVersionExact && s.sk == nil:
 		return fmt.Errorf("detect: a state with sketch savings cannot be decoded into an exact one (Options.Savings)")
 	}
 	if c := time.Duration(d.int()); d.err == nil && c != s.opt.EnqueueCost {
 		return fmt.Errorf("detect: state observed with enqueue cost %v, want %v", c, s.opt.EnqueueCost)
 	}
-	if v == StateVersionSketch {
+	if v != StateVersionExact {
 		k := d.sketchEndpoints()
 		sh := d.shared()
 		d.sketchGroups(k)
+		if v == StateVersionPlans {
+			d.sketchPlans(k)
+		}
 		states, err := s.decodeDetectors(&d)
 		if err != nil {
 			return err

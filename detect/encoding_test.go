@@ -120,6 +120,20 @@ func FuzzStateUnmarshal(f *testing.F) {
 			f.Add(good)
 		}
 	}
+	// A sketch state with a speculated plan (StateVersionPlans).
+	spec, _ := NewState(withSketch(opt))
+	spec.Retain()
+	if err := spec.Observe(context.Background(), requests(twoChangeTraces(f, 6)...)); err != nil {
+		f.Fatal(err)
+	}
+	if err := spec.SpeculateRetained(context.Background()); err != nil {
+		f.Fatal(err)
+	}
+	if good, err := spec.MarshalBinary(); err != nil {
+		f.Fatal(err)
+	} else {
+		f.Add(good)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, o := range []Options{opt, withSketch(opt)} {
 			st, _ := NewState(o)
@@ -143,6 +157,8 @@ func FuzzStateUnmarshal(f *testing.F) {
 				if _, err := st2.Finish(context.Background()); err != nil {
 					t.Errorf("decoded sketch state does not finish: %v", err)
 				}
+				st2.PlanFromFindings()
+				_ = st2.Plan()
 			}
 		}
 	})

@@ -66,6 +66,9 @@ type sketchState struct {
 	// endpoints holds each endpoint's latencies.
 	endpoints map[calls.Endpoint]*sketch.Histogram
 	groups    map[Group]*groupSketch
+	// plans are the combined plans its requests were simulated under
+	// while speculating (see specPlan); nil when none.
+	plans map[planKey]*specPlan
 }
 
 // groupSketch is what sketch mode keeps of one Group: the savings of the
@@ -150,6 +153,9 @@ func (k *sketchState) merge(o *sketchState) {
 		} else {
 			k.groups[g] = &groupSketch{saving: gs.saving.Clone(), shift: gs.clone()}
 		}
+	}
+	for key, p := range o.plans {
+		k.addPlan(key.endpoint, p.groups, p.requests, &p.shift)
 	}
 }
 

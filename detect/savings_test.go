@@ -356,8 +356,8 @@ func TestSketchMergeIsBatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v := want[len(stateMagic)]; v != StateVersionSketch {
-		t.Fatalf("version %d, want %d", v, StateVersionSketch)
+	if v := want[len(stateMagic)]; v != StateVersionPlans {
+		t.Fatalf("version %d, want %d", v, StateVersionPlans)
 	}
 	wantRes, _ := runSketch(t, reqs, DefaultOptions())
 	// partition splits the requests by trace into n parts, at random.

@@ -56,6 +56,9 @@ type State struct {
 	sk     *sketchState
 	skPlan map[calls.Endpoint]*shift
 	skSpec map[calls.Endpoint]*shift
+	// skSpecN counts the requests observed while speculating, per
+	// endpoint (sketch mode).
+	skSpecN map[calls.Endpoint]int
 
 	// Set by Finish.
 	finished  bool
@@ -124,6 +127,9 @@ func (s *State) Observe(ctx context.Context, batch []Request) error {
 				// The combined plan under the guess, while the requests
 				// are at hand (see Speculate).
 				o.spec = planSavings(s.guess, o.pass, o.sites)
+				if s.sk != nil {
+					o.specN = endpointCounts(o.reqs)
+				}
 				if !keep {
 					o.pass, o.sites = nil, nil
 				}
@@ -173,6 +179,7 @@ type observation struct {
 	// specSk.
 	sk     *sketchState
 	specSk map[calls.Endpoint]*shift
+	specN  map[calls.Endpoint]int // requests per endpoint, when speculating
 }
 
 // sketch replaces the observation's records and savings by histograms.
@@ -266,6 +273,9 @@ func (s *State) add(o *observation) {
 		if o.specSk != nil {
 			mergeShifts(s.skSpec, o.specSk)
 		}
+		for e, n := range o.specN {
+			s.skSpecN[e] += n
+		}
 		return
 	}
 	for _, g := range o.groups {
@@ -336,26 +346,7 @@ func (s *State) Requests() int {
 // the requests observed before. Batches are random samples of the traces
 // (partitions by trace-ID hash), so after one of them the guess is
 // usually right; when it is wrong, nothing is lost but the work.
-func (s *State) Speculate(ctx context.Context) error {
-	if s.finished {
-		return errFinished
-	}
-	// Finish a copy: Finish rewrites request indices in the savings lists
-	// (it leaves sketches unchanged).
-	b := &State{opt: s.opt, dets: s.dets, shared: s.shared, reqs: slices.Clone(s.reqs), states: s.states,
-		saving: make(map[Group][]siteSaving, len(s.saving)), sk: s.sk}
-	for k, v := range s.saving {
-		b.saving[k] = slices.Clone(v)
-	}
-	if _, err := b.Finish(ctx); err != nil {
-		return err
-	}
-	s.guess, s.speculating = b.recOrder, true
-	if s.sk != nil && s.skSpec == nil {
-		s.skSpec = map[calls.Endpoint]*shift{}
-	}
-	return nil
-}
+func (s *State) Speculate(ctx context.Context) error { return s.SpeculateFrom(ctx, s) }
 
 // Speculated reports, after Finish, whether Speculate was called and
 // guessed the recommended findings right: the combined plan's savings of
@@ -483,7 +474,7 @@ func (s *State) Finish(ctx context.Context) (*Result, error) {
 				s.skPlan = s.skSpec
 			}
 		}
-		s.specSave, s.guess, s.skSpec = nil, nil, nil
+		s.specSave, s.guess, s.skSpec, s.skSpecN = nil, nil, nil, nil
 	}
 	return &Result{Findings: slices.Clone(kept)}, nil
 }

@@ -36,23 +36,31 @@ func (s *State) EndpointLatencies() []EndpointLatency {
 
 // PlanFromFindings sets the combined plan of a finished sketch state that
 // cannot see its requests again (a state merged from encoded states:
-// ObservePlan needs the traces) from what the state kept of each
-// recommended finding, for the endpoints ObservePlan gave no plan:
+// ObservePlan needs the traces), for the endpoints ObservePlan gave no
+// plan:
 //
-//   - an endpoint with one recommended finding: the plan is that change
-//     alone, so its latency after is the finding's (exact up to the
-//     histograms' relative error, as with ObservePlan);
-//   - an endpoint with several: the plan's simulation of them together
-//     needs the traces (savings are not additive); the latency after is
-//     that of its best-ranked recommended change alone, an estimate that
-//     ignores what the other changes add.
+//   - an endpoint whose requests were all simulated under its recommended
+//     findings while they were at hand (speculation: SpeculateFrom,
+//     SpeculateRetained, as the Collector's connector does, with the same
+//     recommendations as the merged state's): the plan is that
+//     simulation, exact up to the histograms' relative error, as with
+//     ObservePlan;
+//   - otherwise, an endpoint with one recommended finding: the plan is
+//     that change alone, so its latency after is the finding's (exact up
+//     to the histograms' relative error);
+//   - otherwise (several findings, some requests not simulated under
+//     them together): the simulation of them together needs the traces
+//     (savings are not additive); the latency after is that of its
+//     best-ranked recommended change alone, an estimate that ignores what
+//     the other changes add.
 //
-// It returns the endpoints of the second kind (approximate). It does
+// It returns the endpoints of the last kind (approximate). It does
 // nothing for an exact state or before Finish.
 func (s *State) PlanFromFindings() (approximate []calls.Endpoint) {
 	if s.sk == nil || !s.finished {
 		return nil
 	}
+	s.planFromSpeculation()
 	n := map[calls.Endpoint]int{}
 	best := map[calls.Endpoint]*Finding{}
 	for i := range s.recOrder {

@@ -205,6 +205,11 @@ type PlanEndpoint struct {
 	// (absent when the report was merged from detection states, which
 	// keep no failures).
 	Failures *PlanFailures `json:"failures,omitempty"`
+	// Estimated is set on a plan merged from detection states whose
+	// requests were not all simulated under these changes together
+	// (analyze --state): AfterMs is then the best change's alone, an
+	// estimate that ignores what the others add.
+	Estimated bool `json:"estimated,omitempty"`
 }
 
 // PlanFailures is what the plan does to an endpoint's failures: a failed

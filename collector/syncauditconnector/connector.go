@@ -66,6 +66,12 @@ type syncaudit struct {
 	dopt     detect.Options
 	adjust   repair.Adjuster
 	st       *detect.State
+	// hist merges the states of the instance's earlier intervals: each
+	// interval's state guesses the recommendations from it (see
+	// speculate); warming is set while the first interval's state retains
+	// its requests until it can guess from them.
+	hist     *detect.State
+	warming  bool
 	acc      *interval
 	start    time.Time
 	traces   int64 // analysed in the interval
@@ -123,13 +129,61 @@ func newSyncaudit(set connector.Settings, cfg *Config, release func()) *syncaudi
 	return c
 }
 
-// reset starts a new interval at now (under pmu, or before use).
+// warmupRequests is how many requests the first interval retains before
+// it guesses the recommendations from them (or fewer, at the interval's
+// end).
+const warmupRequests = 200
+
+// reset starts a new interval at now (under pmu, or before use). The new
+// state simulates every request under the combined plan the instance's
+// history recommends (detect.State.SpeculateFrom), so that states merged
+// elsewhere (syncaudit analyze --state) know the plan of every endpoint
+// whose recommendations the guess got right, without the traces. With no
+// history yet, it retains its first requests to guess from them.
 func (c *syncaudit) reset(now time.Time) {
 	st, err := detect.NewState(c.dopt)
 	if err != nil {
 		panic(err) // the options were validated with the config
 	}
+	c.warming = false
+	if c.hist != nil && c.hist.Requests() > 0 {
+		if err := st.SpeculateFrom(context.Background(), c.hist); err != nil {
+			c.log.Error("syncaudit: guessing the recommendations", zap.Error(err))
+		}
+	} else {
+		st.Retain()
+		c.warming = true
+	}
 	c.st, c.acc, c.start, c.traces, c.analysed = st, newInterval(), now, 0, 0
+}
+
+// speculate ends the warm-up of the first interval: it guesses the
+// recommendations from the requests observed so far and simulates them
+// under the guess (under pmu).
+func (c *syncaudit) speculate(ctx context.Context) {
+	if !c.warming || c.st.Requests() == 0 {
+		return
+	}
+	c.warming = false
+	if err := c.st.SpeculateRetained(ctx); err != nil {
+		c.log.Error("syncaudit: guessing the recommendations", zap.Error(err))
+	}
+}
+
+// remember merges the interval's encoded state b into the history.
+func (c *syncaudit) remember(b []byte) error {
+	st, err := detect.NewState(c.dopt)
+	if err != nil {
+		return err
+	}
+	if err := st.UnmarshalBinary(b); err != nil {
+		return err
+	}
+	if c.hist == nil {
+		c.hist = st
+		return nil
+	}
+	return c.hist.Merge(st)
 }
 
 // wrapper is what the factory returns for one pipeline.
@@ -366,6 +420,9 @@ func (c *syncaudit) analyse(ctx context.Context, batch [][]trace.Span) error {
 	if err := c.st.Observe(ctx, dr); err != nil {
 		return err
 	}
+	if c.st.Requests() >= warmupRequests {
+		c.speculate(ctx)
+	}
 	c.acc.add(reqs)
 	c.traces += int64(len(traces))
 	c.analysed += int64(nspans)
@@ -390,6 +447,7 @@ func (c *syncaudit) emit(now time.Time) (pmetric.Metrics, plog.Logs) {
 	var findings *detect.Result
 	var plan []detect.PlanEndpoint
 	if c.st.Requests() > 0 {
+		c.speculate(context.Background())
 		b, err := c.st.MarshalBinary()
 		if err != nil {
 			c.log.Error("syncaudit: encoding the detection state", zap.Error(err))
@@ -397,6 +455,9 @@ func (c *syncaudit) emit(now time.Time) (pmetric.Metrics, plog.Logs) {
 			findings, plan, err = c.results(b)
 			if err != nil {
 				c.log.Error("syncaudit: detection", zap.Error(err))
+			}
+			if err := c.remember(b); err != nil {
+				c.log.Error("syncaudit: keeping the interval's state", zap.Error(err))
 			}
 			stateRecord(ld, b, start, now)
 		}
@@ -419,7 +480,8 @@ func (c *syncaudit) emit(now time.Time) (pmetric.Metrics, plog.Logs) {
 
 // results finishes a copy of the interval's state (decoded from its
 // encoding b): the ranked findings and the combined plan
-// (detect.State.PlanFromFindings: the traces are gone).
+// (detect.State.PlanFromFindings: the traces are gone; exact for the
+// endpoints whose recommendations the interval's guess got right).
 func (c *syncaudit) results(b []byte) (*detect.Result, []detect.PlanEndpoint, error) {
 	cp, err := detect.NewState(c.dopt)
 	if err != nil {

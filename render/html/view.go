@@ -184,10 +184,11 @@ func newHTMLView(r *report.Report) *htmlView {
 		})
 	}
 	for _, p := range r.Plan {
-		v.Highlights = append(v.Highlights, highlight{
-			Lead: "Plan for", Ref: refText(p.Endpoint),
-			Text: fmt.Sprintf("p50 %s → %s, p95 %s → %s.", msText(p.BeforeMs.P50), msText(p.AfterMs.P50), msText(p.BeforeMs.P95), msText(p.AfterMs.P95)),
-		})
+		text := fmt.Sprintf("p50 %s → %s, p95 %s → %s.", msText(p.BeforeMs.P50), msText(p.AfterMs.P50), msText(p.BeforeMs.P95), msText(p.AfterMs.P95))
+		if p.Estimated {
+			text += " (After: estimated from the best change alone.)"
+		}
+		v.Highlights = append(v.Highlights, highlight{Lead: "Plan for", Ref: refText(p.Endpoint), Text: text})
 	}
 
 	wfByRef := map[report.Ref]string{}

@@ -170,7 +170,11 @@ func WriteMarkdown(w io.Writer, r *report.Report) error {
 			for i, k := range pl.Changes {
 				ranks[i] = "#" + strconv.Itoa(k)
 			}
-			p("| %s | %s | %s → %s | %s → %s | %s → %s |\n", mdRef(pl.Endpoint), strings.Join(ranks, ", "),
+			changes := strings.Join(ranks, ", ")
+			if pl.Estimated {
+				changes += " (after: estimated from the best change alone)"
+			}
+			p("| %s | %s | %s → %s | %s → %s | %s → %s |\n", mdRef(pl.Endpoint), changes,
 				mdMs(pl.BeforeMs.P50), mdMs(pl.AfterMs.P50), mdMs(pl.BeforeMs.P95), mdMs(pl.AfterMs.P95),
 				mdMs(pl.BeforeMs.P99), mdMs(pl.AfterMs.P99))
 		}
