@@ -62,10 +62,10 @@ type syncaudit struct {
 	dropped  map[string]int64 // since the last emission
 
 	// pmu guards the analysis and the interval.
-	pmu      sync.Mutex
-	dopt     detect.Options
-	adjust   repair.Adjuster
-	st       *detect.State
+	pmu    sync.Mutex
+	dopt   detect.Options
+	adjust repair.Adjuster
+	st     *detect.State
 	// hist merges the states of the instance's earlier intervals: each
 	// interval's state guesses the recommendations from it (see
 	// speculate); warming is set while the first interval's state retains
