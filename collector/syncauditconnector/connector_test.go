@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -266,6 +267,15 @@ func TestTraceCompleteAfterTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	compareFindings(t, got.Findings, want.Findings)
+	// The connector simulated its requests under the plan it guessed (the
+	// recommendations of its first requests): the merged plan is the
+	// CLI's, also for the checkout's two changes, without the traces.
+	if approx := st.PlanFromFindings(); len(approx) != 0 {
+		t.Errorf("plan estimated for %v, want simulated", approx)
+	}
+	if plan := st.Plan(); len(want.Plan) == 0 || len(want.Plan[0].Changes) < 2 || !reflect.DeepEqual(plan, want.Plan) {
+		t.Errorf("plan %+v\nwant %+v (with several changes)", plan, want.Plan)
+	}
 	// The state was reset: the next interval emits no state.
 	h.c.tick(context.Background(), h.advance(time.Minute))
 	if _, n := decodeStates(t, h, sketchOptions()); n != 1 {
@@ -274,7 +284,9 @@ func TestTraceCompleteAfterTimeout(t *testing.T) {
 }
 
 // TestIntervalsMerge: traces analysed over several intervals give states
-// that merge into the one of a single interval (the same bytes).
+// that merge into the one of a single interval (the same bytes: every
+// interval guessed the same recommendations, the first from its own
+// requests, the others from the instance's history).
 func TestIntervalsMerge(t *testing.T) {
 	traces := fixtureTraces(t)
 	one := newHarness(t, testConfig())
