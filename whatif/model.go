@@ -34,6 +34,9 @@ type Model struct {
 	gap  []int64
 	cend []int64
 	cdur []int64
+	// retryPrev is, per slot, the slot of the attempt the child retries
+	// (see RetryOf), -1 for none; nil when the trace has no retries.
+	retryPrev []int32
 
 	// free holds idle scratch states, one per concurrent caller at most.
 	// Unlike a sync.Pool it survives garbage collections: a scratch for a
@@ -124,7 +127,88 @@ func NewModel(t *trace.Trace) *Model {
 			}
 		}
 	}
+	m.findRetries(cstart)
 	return m
+}
+
+// findRetries sets retryPrev: among each span's sync children in start
+// order, a CLIENT or PRODUCER child retries the one just before it when
+// that one failed, ended before it started, and is the same call: same
+// service, name and kind, same target attributes (url, route, server
+// address, peer service, RPC service and method, messaging destination)
+// and, when both have a SERVER or CONSUMER child, the same callee service
+// and operation.
+func (m *Model) findRetries(cstart []int64) {
+	t := m.t
+	var byStart []int32
+	for p := range m.n {
+		lo, hi := m.off[p], m.off[p+1]
+		if hi-lo < 2 {
+			continue
+		}
+		byStart = append(byStart[:0], m.ord[lo:hi]...)
+		slices.SortFunc(byStart, func(a, b int32) int {
+			return cmp.Or(cmp.Compare(cstart[a], cstart[b]), cmp.Compare(a, b))
+		})
+		for j := 1; j < len(byStart); j++ {
+			y, x := byStart[j-1], byStart[j]
+			if !m.sameCall(y, x) || !t.Spans[y].IsError() || t.Spans[y].End > t.Spans[x].Start {
+				continue
+			}
+			if m.retryPrev == nil {
+				m.retryPrev = make([]int32, len(m.ord))
+				for q := range m.retryPrev {
+					m.retryPrev[q] = -1
+				}
+			}
+			m.retryPrev[m.slot[x]] = m.slot[y]
+		}
+	}
+}
+
+// retryTargets are the attributes that say what a call reaches.
+var retryTargets = [...]trace.AttrKey{trace.AttrURLFull, trace.AttrURLPath, trace.AttrHTTPRoute, trace.AttrServerAddress,
+	trace.AttrPeerService, trace.AttrRPCService, trace.AttrRPCMethod, trace.AttrMessagingDestination}
+
+// sameCall reports whether spans a and b are the same call (see findRetries).
+func (m *Model) sameCall(a, b int32) bool {
+	sa, sb := &m.t.Spans[a], &m.t.Spans[b]
+	if sa.Kind != sb.Kind || (sa.Kind != trace.KindClient && sa.Kind != trace.KindProducer) ||
+		sa.Service != sb.Service || sa.Name != sb.Name {
+		return false
+	}
+	for _, k := range retryTargets {
+		if sa.Attrs.Get(k) != sb.Attrs.Get(k) {
+			return false
+		}
+	}
+	ca, cb := m.callee(a), m.callee(b)
+	return ca < 0 || cb < 0 || m.t.Spans[ca].Service == m.t.Spans[cb].Service && m.t.Spans[ca].Name == m.t.Spans[cb].Name
+}
+
+// callee returns the first SERVER or CONSUMER sync child of span v, or -1.
+func (m *Model) callee(v int32) int32 {
+	for _, c := range m.ord[m.off[v]:m.off[v+1]] {
+		if k := m.t.Spans[c].Kind; k == trace.KindServer || k == trace.KindConsumer {
+			return c
+		}
+	}
+	return -1
+}
+
+// RetryOf returns the span that span i retries (see Change.Detach), or -1:
+// i and the returned span are sync CLIENT or PRODUCER siblings making the
+// same call (same service, name, kind, target attributes and callee), the
+// earlier one failed and ended before i started, and no other sibling
+// started between them.
+func (m *Model) RetryOf(i int32) int32 {
+	if i < 0 || i >= m.n || m.retryPrev == nil || m.slot[i] < 0 {
+		return -1
+	}
+	if q := m.retryPrev[m.slot[i]]; q >= 0 {
+		return m.ord[q]
+	}
+	return -1
 }
 
 // cutParents copies t.Parent, dropping links that are out of range or that

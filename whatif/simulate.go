@@ -12,6 +12,12 @@ type Change struct {
 	// the enqueue cost, and its subtree no longer matters. Detaching the
 	// simulated root, an async span, or a span outside the root's subtree,
 	// inside an async span or inside another detached span changes nothing.
+	//
+	// A synchronous retry becomes one publish: a detached span that
+	// retries a detached sibling (Model.RetryOf: the same call made again
+	// after it failed) costs nothing and no longer holds up its parent, so
+	// a retried group costs one enqueue cost, and the waits between its
+	// attempts (back-off) vanish with them.
 	Detach []int32
 	// Parallel lists groups of sibling spans started together. Members that
 	// are async, the root itself, outside the root's subtree, or inside an
@@ -406,6 +412,8 @@ func (m *Model) reschedule(sc *scratch, p, from int32, cost int64) int64 {
 			if j == g.first {
 				val = g.end
 			}
+		} else if m.coalesced(sc, q) {
+			val = 0 // a retry published with its first attempt: nothing to wait for
 		} else {
 			val = pm[m.pred[q]] + m.gap[q] + m.effDur(sc, q, cost)
 		}
@@ -438,4 +446,14 @@ func (m *Model) startGroup(sc *scratch, g *group, lo int32, pm []int64, cost int
 		g.end = max(g.end, g.start+m.effDur(sc, m.slot[x], cost))
 	}
 	g.done = true
+}
+
+// coalesced reports whether the child in slot q is a detached retry of a
+// detached sibling (see Change.Detach): it costs its parent nothing.
+func (m *Model) coalesced(sc *scratch, q int32) bool {
+	if m.retryPrev == nil || sc.mark[q] != sc.epoch {
+		return false
+	}
+	prev := m.retryPrev[q]
+	return prev >= 0 && sc.nd[m.ord[q]].fl&fDetached != 0 && sc.has(m.ord[prev], fDetached)
 }
