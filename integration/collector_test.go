@@ -530,6 +530,27 @@ func compareReports(t *testing.T, got, want *report.Report) float64 {
 	}
 	if g, w := planKey(got.Plan), planKey(want.Plan); !slices.Equal(g, w) {
 		t.Errorf("plan endpoints: merged states %q, CLI %q", g, w)
+		return worst
+	}
+	// Each connector simulated its requests under the plan it guessed:
+	// the merged plan is the CLI's, changes simulated together.
+	for i, g := range got.Plan {
+		w := want.Plan[i]
+		if g.Estimated || !slices.Equal(g.Changes, w.Changes) {
+			t.Errorf("plan of %v: changes %v estimated %v, CLI %v", g.Endpoint, g.Changes, g.Estimated, w.Changes)
+		}
+		for _, p := range []struct {
+			name      string
+			got, want float64
+		}{{"after p50", g.AfterMs.P50, w.AfterMs.P50}, {"after p95", g.AfterMs.P95, w.AfterMs.P95}, {"after p99", g.AfterMs.P99, w.AfterMs.P99},
+			{"before p95", g.BeforeMs.P95, w.BeforeMs.P95}} {
+			if w := math.Abs(p.want); w > 0 {
+				worst = max(worst, math.Abs(p.got-p.want)/w)
+			}
+			if !relClose(p.got, p.want, sketchRelErr) {
+				t.Errorf("plan of %v: %s merged %v, CLI %v: more than %.1f%% apart", g.Endpoint, p.name, p.got, p.want, 100*sketchRelErr)
+			}
+		}
 	}
 	return worst
 }
