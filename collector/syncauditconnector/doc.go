@@ -49,9 +49,12 @@
 // syncaudit.callee.service/.operation and syncaudit.action (make-async,
 // parallelize). Candidates, confidence and the plan are those of the
 // interval's requests alone; the whole picture is the merged state. The
-// plan's latency after is exact for an endpoint with one recommended
-// change and, with several, that of its best change alone (the combined
-// simulation needs the traces, gone once analysed). critical_path is the
+// plan's latency after is a simulation of every request under the plan
+// the instance guessed (from its earlier intervals, or the first
+// interval's first 200 requests): exact when the guess was right, and,
+// when it was not, that of the endpoint's best change alone. The state
+// carries those simulations, so merged states know the plan too.
+// critical_path is the
 // critical-path time of the candidate's callee(s) in its endpoint's
 // requests. syncaudit.reason is max_traces (a new trace while max_traces
 // were buffered), max_spans, late (a span of a trace already analysed,
