@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs one variant of the instrumented shop through a real OpenTelemetry
-# Collector (bin/otelcol-file, fresh, on free 127.0.0.1 ports) and writes
-# what the collector's file exporters produced:
+# Runs one variant of the instrumented shop (its checkout, or with -t one of
+# the scenario topologies chain, retry-loop, contention) through a real
+# OpenTelemetry Collector (bin/otelcol-file, fresh, on free 127.0.0.1 ports)
+# and writes what the collector's file exporters produced:
 #
 #   DIR/otlp.jsonl   OTLP/JSON lines (one TracesData per batch)
 #   DIR/otlp.pb      the same batches as length-prefixed OTLP protobuf
@@ -10,12 +11,18 @@
 # With --jaeger it also runs a fresh Jaeger v2 (bin/jaeger, in-memory) that
 # receives the same spans, and saves its answers once it holds every span:
 #
-#   DIR/jaeger.json  /api/traces?service=order (Jaeger UI JSON)
-#   DIR/apiv3.json   /api/v3/traces?query.service_name=order&... (OTLP/JSON in "result")
+#   DIR/jaeger.json  /api/traces?service=ENTRY (Jaeger UI JSON; ENTRY is order,
+#                    or the topology's entry service)
+#   DIR/apiv3.json   /api/v3/traces?query.service_name=ENTRY&... (OTLP/JSON in "result")
 #
 # Finally it checks the shape of every trace in every file (harness check).
 #
-# usage: scripts/shop-run.sh -v sync|async -o DIR [-n 20] [-c 4] [-s 9] [--jaeger] [--no-check]
+# usage: scripts/shop-run.sh -v sync|async -o DIR [-t checkout|chain|retry-loop|contention]
+#            [-d SERVICE,...] [-n 20] [-c 4] [-s 9] [--jaeger] [--no-check]
+#
+# -d (async scenario topologies only) names the services reached through
+# NATS; the default is every deferrable service of the topology (the whole
+# plan), -d webhook applies one candidate on its own.
 #
 # Needs the binaries from scripts/install-tools.sh (run first unless present
 # and up to date; --jaeger builds Jaeger, which takes ~5 min cold).
@@ -24,22 +31,34 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-variant= dir= n=20 conc=4 seed=9 jaeger=0 docheck=1
+variant= dir= topology=checkout deferred= n=20 conc=4 seed=9 jaeger=0 docheck=1
 while (($#)); do
 	case $1 in
 	-v | --variant) variant=$2; shift 2 ;;
 	-o | --out) dir=$2; shift 2 ;;
+	-t | --topology) topology=$2; shift 2 ;;
+	-d | --defer) deferred=$2; shift 2 ;;
 	-n) n=$2; shift 2 ;;
 	-c | --concurrency) conc=$2; shift 2 ;;
 	-s | --seed) seed=$2; shift 2 ;;
 	--jaeger) jaeger=1; shift ;;
 	--no-check) docheck=0; shift ;;
-	-h | --help) sed -n '2,24p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,29p' "$0"; exit 0 ;;
 	*) die "unknown argument $1 (see --help)" ;;
 	esac
 done
 [[ $variant == sync || $variant == async ]] || die "-v sync|async is required"
 [[ -n $dir ]] || die "-o DIR is required"
+case $topology in
+checkout) entry=order ;;
+chain) entry=gateway ;;
+retry-loop) entry=billing ;;
+contention) entry=signup ;;
+*) die "-t checkout|chain|retry-loop|contention, not $topology" ;;
+esac
+topo_args=()
+[[ $topology == checkout ]] || topo_args+=(-topology "$topology")
+[[ -z $deferred ]] || topo_args+=(-defer "$deferred")
 
 if ((jaeger)); then
 	"$ROOT/scripts/install-tools.sh" --only shop --only otelcol --only jaeger
@@ -49,7 +68,7 @@ fi
 
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
-logs=$ROOT/out/logs/shop-run-$variant-$$
+logs=$ROOT/out/logs/shop-run-$topology-$variant-$$
 mkdir -p "$logs"
 rm -f "$dir"/otlp.jsonl "$dir"/otlp.pb "$dir"/jaeger.json "$dir"/apiv3.json "$dir"/run.txt
 trap_stop_all
@@ -78,13 +97,13 @@ fi
 log "backends up in $(since "$t0") s (logs in $logs)"
 
 t1=$(now)
-"$BIN/shop" -variant "$variant" -n "$n" -concurrency "$conc" -seed "$seed" "${endpoints[@]}" -outcomes |
+"$BIN/shop" "${topo_args[@]}" -variant "$variant" -n "$n" -concurrency "$conc" -seed "$seed" "${endpoints[@]}" -outcomes |
 	tee "$logs/shop.txt" | sed -n '1,3p' >&2
 {
-	echo "# scripts/shop-run.sh -v $variant -n $n -c $conc -s $seed"
+	echo "# scripts/shop-run.sh -t $topology${deferred:+ -d $deferred} -v $variant -n $n -c $conc -s $seed"
 	cat "$logs/shop.txt"
 } >"$dir/run.txt"
-log "shop $variant: $n checkouts in $(since "$t1") s"
+log "shop $topology $variant: $n requests in $(since "$t1") s"
 
 t2=$(now)
 stop_pid "$col_pid" 30
@@ -92,13 +111,13 @@ log "collector stopped (files flushed) in $(since "$t2") s: $(wc -l <"$dir/otlp.
 
 if ((jaeger)); then
 	harness jaeger-fetch -query "http://127.0.0.1:$p_q_http" -expect "$dir/otlp.jsonl" \
-		-ui "$dir/jaeger.json" -v3 "$dir/apiv3.json" >&2
+		-ui "$dir/jaeger.json" -v3 "$dir/apiv3.json" -service "$entry" >&2
 	stop_pid "$jaeger_pid" 30
 fi
 stop_all
 
 if ((docheck)); then
-	harness check -variant "$variant" -n "$n" "$dir" >"$logs/check.txt" ||
+	harness check "${topo_args[@]}" -variant "$variant" -n "$n" "$dir" >"$logs/check.txt" ||
 		{ cat "$logs/check.txt" >&2; die "shape check failed for $dir"; }
 	head -1 "$logs/check.txt" >&2
 fi
