@@ -270,8 +270,14 @@ func (a *Analysis) Report(sum ingest.Summary) *report.Report {
 }
 
 // Audit runs the Analysis over src: pass 1 over every partition, pass 2
-// over those it needs. The input's Summary and Errors are src.Result().
+// over those it needs; with opt.MeasureEnqueueCost, a first pass measures
+// the enqueue cost. The input's Summary and Errors are src.Result().
 func Audit(ctx context.Context, src *ingest.Source, opt Options) (*report.Report, error) {
+	// The enqueue cost is measured over the whole input before detection
+	// (every partition holds the same cost, whatever the file order).
+	if err := measureSource(ctx, src, &opt); err != nil {
+		return nil, err
+	}
 	a, err := New(opt)
 	if err != nil {
 		return nil, err
@@ -303,6 +309,7 @@ func Audit(ctx context.Context, src *ingest.Source, opt Options) (*report.Report
 // Run analyses traces held in memory (one partition) and returns the
 // report.
 func Run(ctx context.Context, res *ingest.Result, opt Options) (*report.Report, error) {
+	_ = measureEnqueueCost(&opt, func(yield func([]*trace.Trace) error) error { return yield(res.Traces) })
 	a, err := New(opt)
 	if err != nil {
 		return nil, err

@@ -46,6 +46,14 @@ type Options struct {
 	// shows (report.Report.Slowdowns; analyze --slowdown). None: no
 	// re-simulation, and no Slowdowns in the report.
 	Slowdowns []Slowdown
+	// MeasureEnqueueCost measures Detect.EnqueueCost from the input's
+	// publishes (EnqueueMeter) before detection, in Audit and Run, when
+	// there are enough of them; otherwise Detect.EnqueueCost is kept.
+	MeasureEnqueueCost bool
+	// EnqueueCostSource is the report summary's enqueueCostSource: where
+	// Detect.EnqueueCost came from (EnqueueCostFlag, EnqueueCostDefault;
+	// set by the measurement when it succeeds). Empty: not reported.
+	EnqueueCostSource string
 }
 
 // DefaultOptions returns the documented defaults.
@@ -169,8 +177,9 @@ func newReport(requests int, found *detect.Result, parts reportParts, opt Option
 	rep := &report.Report{
 		SchemaVersion: report.SchemaVersion,
 		Summary: report.Summary{Requests: requests, JaegerCompat: opt.JaegerCompat,
-			CriticalPathMode: criticalPathMode(opt.CriticalPath),
-			EnqueueCostMs:    ms(opt.Detect.EnqueueCost.Nanoseconds())},
+			CriticalPathMode:  criticalPathMode(opt.CriticalPath),
+			EnqueueCostMs:     ms(opt.Detect.EnqueueCost.Nanoseconds()),
+			EnqueueCostSource: opt.EnqueueCostSource},
 		Endpoints:  parts.endpoints,
 		Candidates: candidates(found.Findings),
 		Async:      parts.flows,

@@ -42,8 +42,9 @@ func FromState(ctx context.Context, st *detect.State, opt Options) (*report.Repo
 	rep := &report.Report{
 		SchemaVersion: report.SchemaVersion,
 		Summary: report.Summary{Requests: st.Requests(), JaegerCompat: opt.JaegerCompat,
-			CriticalPathMode: criticalPathMode(opt.CriticalPath),
-			EnqueueCostMs:    ms(opt.Detect.EnqueueCost.Nanoseconds())},
+			CriticalPathMode:  criticalPathMode(opt.CriticalPath),
+			EnqueueCostMs:     ms(opt.Detect.EnqueueCost.Nanoseconds()),
+			EnqueueCostSource: opt.EnqueueCostSource},
 		Endpoints:  stateEndpoints(st.EndpointLatencies()),
 		Candidates: candidates(found.Findings),
 		Plan:       plan(st.Plan()),

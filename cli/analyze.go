@@ -46,6 +46,8 @@ type AnalyzeOptions struct {
 	load  loadFlags
 	// rules are the parsed FailOn rules.
 	rules []review.Rule
+	// enqueueCostSet: --enqueue-cost was given.
+	enqueueCostSet bool
 }
 
 var outputFormats = []string{"table", "json", "markdown", "html", "asyncapi"}
@@ -96,6 +98,7 @@ and evaluate the design-review checklist.`,
 				return usageErrorf("--fail-on: %v", err)
 			}
 			opts.rules = rules
+			opts.enqueueCostSet = cmd.Flags().Changed("enqueue-cost")
 			if runF != nil {
 				return runF(opts)
 			}
@@ -131,6 +134,15 @@ func (opts *AnalyzeOptions) auditOptions() (audit.Options, error) {
 	o.JaegerCompat = opts.load.jaegerCompat.on()
 	o.CriticalPath = opts.load.jaegerCompat.mode()
 	o.Detect.EnqueueCost = opts.EnqueueCost
+	// An explicit --enqueue-cost is used as given; otherwise the input's
+	// publishes are measured (audit.EnqueueMeter), and the default is
+	// kept when there are too few.
+	o.EnqueueCostSource = audit.EnqueueCostDefault
+	if opts.enqueueCostSet {
+		o.EnqueueCostSource = audit.EnqueueCostFlag
+	} else {
+		o.MeasureEnqueueCost = !opts.State
+	}
 	o.Detect.MinConfidence = opts.MinConfidence
 	o.Detect.Top = opts.Top
 	if opts.Savings != "" {

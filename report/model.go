@@ -78,6 +78,12 @@ type Summary struct {
 	Requests int `json:"requests"`
 	// EnqueueCostMs is the cost charged to a caller for publishing instead of calling.
 	EnqueueCostMs float64 `json:"enqueueCostMs"`
+	// EnqueueCostSource says where EnqueueCostMs came from: "flag"
+	// (--enqueue-cost, or the state's own), "default" (1 ms: the input
+	// has too few publishes to measure), or "measured: <messaging.system>
+	// median of <N> publishes" (the median duration of the input's
+	// PRODUCER spans of the system with the most). Omitted when unknown.
+	EnqueueCostSource string `json:"enqueueCostSource,omitempty"`
 	// JaegerCompat records whether --jaeger-compat was on.
 	JaegerCompat bool `json:"jaegerCompat"`
 	// CriticalPathMode is the critical-path walk when it is not syncaudit's
