@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/syncaudit/syncaudit/cli"
@@ -34,20 +35,50 @@ func envInt(name string, def int) int {
 	return def
 }
 
+// shopRun is one run of scripts/shop-run.sh: a topology (the checkout when
+// empty) in one variant, under a load of n requests from conc clients, with
+// seed 42.
+type shopRun struct {
+	topology string
+	variant  string
+	// deferred is -d: the services an async scenario variant reaches
+	// through NATS (empty: all its deferrable services).
+	deferred []string
+	n, conc  int
+}
+
+// args returns the script's arguments, without -o.
+func (r shopRun) args() []string {
+	var a []string
+	if r.topology != "" {
+		a = append(a, "-t", r.topology)
+	}
+	a = append(a, "-v", r.variant)
+	if len(r.deferred) > 0 {
+		a = append(a, "-d", strings.Join(r.deferred, ","))
+	}
+	return append(a, "-n", strconv.Itoa(r.n), "-c", strconv.Itoa(r.conc), "-s", "42")
+}
+
+// String is the command line that reproduces the run.
+func (r shopRun) String() string {
+	return "scripts/shop-run.sh " + strings.Join(r.args(), " ") + " -o DIR"
+}
+
 // runShop runs one shop variant under load through the real Collector and
 // returns the directory holding its OTLP exports.
-func runShop(t *testing.T, root, variant string, n, conc int) string {
+func runShop(t *testing.T, root string, r shopRun) string {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), variant)
-	cmd := exec.Command(filepath.Join(root, "scripts", "shop-run.sh"), "-v", variant, "-o", dir,
-		"-n", strconv.Itoa(n), "-c", strconv.Itoa(conc), "-s", "42")
+	name := strings.Join(append([]string{r.topology, r.variant}, r.deferred...), "-")
+	dir := filepath.Join(t.TempDir(), strings.TrimPrefix(name, "-"))
+	cmd := exec.Command(filepath.Join(root, "scripts", "shop-run.sh"), append(r.args(), "-o", dir)...)
 	cmd.Dir = root
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("shop-run.sh %s: %v\n%s", variant, err, out.String())
+		t.Fatalf("%s: %v\n%s", r, err, out.String())
 	}
-	t.Logf("shop %s:\n%s", variant, out.String())
+	t.Logf("%s:\n%s", r, out.String())
 	return dir
 }
 
@@ -60,8 +91,8 @@ func TestProjectionHolds(t *testing.T) {
 	root := requireIntegration(t)
 	n := envInt("SYNCAUDIT_PROOF_REQUESTS", 200)
 	conc := envInt("SYNCAUDIT_PROOF_CONCURRENCY", 4)
-	syncDir := runShop(t, root, "sync", n, conc)
-	asyncDir := runShop(t, root, "async", n, conc)
+	syncDir := runShop(t, root, shopRun{variant: "sync", n: n, conc: conc})
+	asyncDir := runShop(t, root, shopRun{variant: "async", n: n, conc: conc})
 
 	var out, errOut bytes.Buffer
 	code := cli.Main([]string{"compare", "-o", "json", filepath.Join(syncDir, "otlp.jsonl"), filepath.Join(asyncDir, "otlp.jsonl")},
@@ -75,12 +106,8 @@ func TestProjectionHolds(t *testing.T) {
 	}
 	// The analysis of the sync run must recommend email and analytics and
 	// nothing critical.
-	out.Reset()
-	if code := cli.Main([]string{"analyze", "-o", "json", filepath.Join(syncDir, "otlp.jsonl")}, cli.Test(nil, &out, &errOut)); code != cli.ExitOK {
-		t.Fatalf("analyze exit %d: %s", code, errOut.String())
-	}
-	var rep report.Report
-	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+	rep, _, err := analyze(filepath.Join(syncDir, "otlp.jsonl"))
+	if err != nil {
 		t.Fatal(err)
 	}
 	recommended := map[string]bool{}
