@@ -29,6 +29,12 @@ const (
 	AttrCodeFunction
 	AttrCodeFile
 	AttrCodeLine
+	// AttrTraceState is the W3C tracestate (OTLP's span traceState field,
+	// Jaeger's w3c.tracestate tag); AttrSamplerType and AttrSamplerParam
+	// are Jaeger's sampler tags. Package sampling reads them.
+	AttrTraceState
+	AttrSamplerType
+	AttrSamplerParam
 	attrCount
 )
 
@@ -38,6 +44,7 @@ var attrNames = [attrCount]string{
 	"db.system.name", "db.namespace", "db.operation.name", "db.query.text",
 	"messaging.system", "messaging.destination.name", "messaging.operation.type", "status.message",
 	"code.function.name", "code.file.path", "code.line.number",
+	"w3c.tracestate", "sampler.type", "sampler.param",
 }
 
 // String returns the current semantic-convention name of the key.
@@ -89,7 +96,10 @@ var aliases = map[string]AttrKey{
 	"code.file.path":             AttrCodeFile,
 	"code.filepath":              AttrCodeFile, // deprecated
 	"code.line.number":           AttrCodeLine,
-	"code.lineno":                AttrCodeLine, // deprecated
+	"code.lineno":                AttrCodeLine,   // deprecated
+	"w3c.tracestate":             AttrTraceState, // Jaeger's tag for OTLP's traceState
+	"sampler.type":               AttrSamplerType,
+	"sampler.param":              AttrSamplerParam,
 }
 
 // KeyOf returns the key for an attribute name, accepting current and legacy

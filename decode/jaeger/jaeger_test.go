@@ -169,7 +169,7 @@ var decodeCases = []dectest.Case{
 			 "tags":[{"key":"error","v_type":"BOOL","v_bool":true},{"key":"http.status_code","v_type":2}]}],
 			"process_map":[{"process_id":"p1","process":{"service_name":"mapped"}}]}`,
 		Want: []string{
-			"1/2 mapped:a 1577836800000000000+1000000000 kind=producer status=2 follows_from:1/1 child_of:1/3 http.response.status_code=503",
+			"1/2 mapped:a 1577836800000000000+1000000000 kind=producer status=2 follows_from:1/1 child_of:1/3 http.response.status_code=503 sampler.param=1",
 			"1/4 mapped:b 1577836801000000000+1000000000 status=2 child_of:1/2 http.response.status_code=0",
 		},
 	},
@@ -283,7 +283,7 @@ var decodeCases = []dectest.Case{
 			{"key":"http.status_code","type":"float64","value":200.0},{"key":"http.method","type":"string","value":"get"},{"key":"http.request.method","type":"string","value":"GET"},
 			{"key":"db.system","type":"string","value":"redis"},{"key":"peer.service","type":"string","value":{"not":"scalar"}},{"key":"sampler.param","type":"float64","value":0.2},
 			{"key":"javascript_limit","type":"int64","value":"9223372036854775222"},{"key":"rpc.method","type":"string","value":"caf\u00e9"}]}],` + procs + `}`,
-		Want: []string{"1/1 svc:a 1000+1000 http.response.status_code=200 http.request.method=GET db.system.name=redis rpc.method=café"},
+		Want: []string{"1/1 svc:a 1000+1000 http.response.status_code=200 http.request.method=GET db.system.name=redis sampler.param=0.2 rpc.method=café"},
 	},
 	{
 		Name: "missing timestamps",

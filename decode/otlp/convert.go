@@ -373,6 +373,18 @@ func (c *converter) bytesValue(b []byte, intern bool) string {
 	return string(b)
 }
 
+// samplingState reports whether a span's W3C tracestate carries
+// OpenTelemetry's sampling member ("ot="), the only part syncaudit reads
+// (package sampling): other tracestates are not kept.
+func samplingState[T string | []byte](ts T) bool {
+	for i := 0; i+3 <= len(ts); i++ {
+		if ts[i] == 'o' && ts[i+1] == 't' && ts[i+2] == '=' && (i == 0 || ts[i-1] == ',' || ts[i-1] == ' ' || ts[i-1] == '\t') {
+			return true
+		}
+	}
+	return false
+}
+
 // statusOf maps an OTLP status code.
 func statusOf(code int64) trace.Status {
 	switch code {
@@ -460,6 +472,9 @@ func (c *converter) pspan(s ptrace.Span, svc string) {
 			continue
 		}
 		c.setAttr(st, k, cl, current, c.pvalue(v, cl != classKept || lowCardinality(k)))
+	}
+	if ts := s.TraceState().AsRaw(); samplingState(ts) {
+		c.scratch.Set(trace.AttrTraceState, c.in.Intern(ts), true)
 	}
 	status := s.Status()
 	sp.Status = statusOf(int64(status.Code()))

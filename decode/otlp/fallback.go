@@ -256,7 +256,7 @@ func (f *fallback) span(dst *[]trace.Span, rej *rejects) {
 	s, c := f.s, f.c
 	st := c.begin()
 	sp := &st.sp
-	var tid, sid, pid, msg []byte
+	var tid, sid, pid, msg, ts []byte
 	var seen uint16
 	f.links = f.links[:0]
 	s.object("span", func(key []byte) {
@@ -276,6 +276,11 @@ func (f *fallback) span(dst *[]trace.Span, rej *rejects) {
 				return
 			}
 			pid = f.str("parentSpanId")
+		case "traceState", "trace_state":
+			if !f.mark(&seen, 1<<10, len(key) != 10) {
+				return
+			}
+			ts = f.str("traceState")
 		case "name":
 			if !f.mark(&seen, 1<<3, false) {
 				return
@@ -351,6 +356,9 @@ func (f *fallback) span(dst *[]trace.Span, rej *rejects) {
 	}
 	if len(msg) > 0 {
 		c.scratch.Set(trace.AttrStatusMessage, string(msg), true)
+	}
+	if samplingState(ts) {
+		c.scratch.Set(trace.AttrTraceState, c.in.InternBytes(ts), true)
 	}
 	if len(f.links) > 0 {
 		refs := c.allocRefs(len(f.links))

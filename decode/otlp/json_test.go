@@ -342,6 +342,18 @@ func TestDecodeJSONSemantics(t *testing.T) {
 				{Key: trace.AttrRPCMethod, Value: "-7"}, {Key: trace.AttrRPCService, Value: "false"}, {Key: trace.AttrHTTPStatus, Value: "200"}}}},
 		},
 		{
+			name: "a sampling tracestate is kept, others are not",
+			in: doc(`{"traceId":"01","spanId":"02","traceState":"vendor=x, ot=th:c;rv:ab","startTimeUnixNano":"1","endTimeUnixNano":"2"},
+				{"traceId":"01","spanId":"03","traceState":"vendor=ot=x","startTimeUnixNano":"1","endTimeUnixNano":"2"},
+				{"traceId":"01","spanId":"04","startTimeUnixNano":"1","endTimeUnixNano":"2","traceState":"ot=p:3","attributes":[{"key":"sampler.type","value":{"stringValue":"probabilistic"}}]}`),
+			want: []trace.Span{
+				{TraceID: tid1, SpanID: span(2), Service: "s", Start: 1, End: 2, Attrs: trace.Attrs{{Key: trace.AttrTraceState, Value: "vendor=x, ot=th:c;rv:ab"}}},
+				{TraceID: tid1, SpanID: span(3), Service: "s", Start: 1, End: 2},
+				{TraceID: tid1, SpanID: span(4), Service: "s", Start: 1, End: 2,
+					Attrs: trace.Attrs{{Key: trace.AttrSamplerType, Value: "probabilistic"}, {Key: trace.AttrTraceState, Value: "ot=p:3"}}},
+			},
+		},
+		{
 			name: "empty resourceSpans is not an error",
 			in:   `{"resourceSpans":[]}`,
 		},

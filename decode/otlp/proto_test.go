@@ -395,3 +395,23 @@ func protoFields(tb testing.TB, b []byte) []protoField {
 	}
 	return out
 }
+
+// TestConvertTraceState: the pdata path (protobuf, the Collector) keeps
+// a span's tracestate when it carries OpenTelemetry's sampling member,
+// as the JSON reader does.
+func TestConvertTraceState(t *testing.T) {
+	for _, tc := range []struct{ ts, want string }{
+		{"ot=th:8", "ot=th:8"},
+		{"congo=t61rcWkgMzE,ot=th:c", "congo=t61rcWkgMzE,ot=th:c"},
+		{"congo=t61rcWkgMzE", ""},
+		{"", ""},
+	} {
+		td := canonTraces(t)
+		td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).TraceState().FromRaw(tc.ts)
+		var c decoder.Collect
+		ConvertTraces(td, &c, nil)
+		if got := c.Spans[0].Attrs.Get(trace.AttrTraceState); got != tc.want {
+			t.Errorf("tracestate %q: kept %q, want %q", tc.ts, got, tc.want)
+		}
+	}
+}
