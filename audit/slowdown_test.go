@@ -114,7 +114,9 @@ func TestSlowdownHandComputed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lat := func(p50, p95, p99 float64) report.LatencyAfter { return report.LatencyAfter{P50: p50, P95: p95, P99: p99} }
+	lat := func(p50, p95, p99 float64) report.LatencyAfter {
+		return report.LatencyAfter{P50: p50, P95: p95, P99: p99}
+	}
 	checkout := report.Ref{Service: "checkout", Operation: "POST /checkout"}
 	refund := report.Ref{Service: "checkout", Operation: "POST /refund"}
 	want := []report.Slowdown{

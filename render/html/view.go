@@ -30,6 +30,7 @@ type htmlView struct {
 	Audit         []report.RuleResult
 	AuditFailed   int
 	Baseline      *baselineView
+	Slowdowns     []slowdownView
 }
 
 type baselineView struct {
@@ -214,6 +215,8 @@ func newHTMLView(r *report.Report) *htmlView {
 		v.Plan = append(v.Plan, planView{ID: "plan-" + strconv.Itoa(i+1), Endpoint: p.Endpoint, Changes: p.Changes,
 			Chart: planChart(p), Before: p.BeforeMs, After: p.AfterMs, Failures: p.Failures})
 	}
+	v.Slowdowns = newSlowdownViews(r.Slowdowns)
+	v.Highlights = append(v.Highlights, slowdownHighlights(r.Slowdowns)...)
 	v.Events = r.Events
 	for i, d := range r.Diagrams {
 		v.Deps = append(v.Deps, newDepView(i, d))

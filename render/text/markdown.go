@@ -188,6 +188,8 @@ func WriteMarkdown(w io.Writer, r *report.Report) error {
 		p("\n")
 	}
 
+	writeMarkdownSlowdowns(p, r)
+
 	if len(r.Events) > 0 {
 		p("## Proposed events\n\n")
 		p("One event per call recommended for make-async (`-o asyncapi` writes them as an AsyncAPI 3.0 document). Rates are measured per minute from the calls they replace; consumers are the concurrency that keeps up with the busiest minute (Little's law on the p95 processing time).\n\n")

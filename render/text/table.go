@@ -78,6 +78,7 @@ func sections(r *report.Report, o TableOptions) []section {
 		}
 		out = append(out, cs)
 	}
+	out = append(out, slowdownSections(r, num)...)
 	if r.Baseline != nil {
 		bs := section{title: "Changes since baseline " + r.Baseline.File, header: []string{"kind", "change"}}
 		for _, x := range r.Baseline.Regressions {
