@@ -159,6 +159,7 @@ func (a *Analysis) Finish(ctx context.Context) error {
 	}
 	a.rep = newReport(len(a.reqs), found, reportParts{eps, a.groups.groups(), a.flows.flows(), a.groups.timings()}, a.opt)
 	a.avoided = a.groups.avoidable(a.rep.Candidates)
+	markCaveats(a.rep.Candidates, a.groups.caveats(a.rep.Candidates))
 	a.groups = nil
 	if len(a.opt.Slowdowns) > 0 {
 		dopt := a.opt.Detect

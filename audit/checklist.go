@@ -1,6 +1,8 @@
 package audit
 
 import (
+	"cmp"
+	"math"
 	"slices"
 
 	"github.com/syncaudit/syncaudit/calls"
@@ -37,6 +39,11 @@ type groupAcc struct {
 	serial int // requests added so far
 	order  []int32
 	inReq  []bool // per span: in the request being added (false between requests)
+	// waits and spans are the wait-dominated callees' evidence (see
+	// contention.go): per key its server spans' leading waits, per callee
+	// service its server spans' intervals.
+	waits map[calls.Key]*waitAcc
+	spans map[string][]interval
 }
 
 func newGroupAcc() *groupAcc { return &groupAcc{byKey: map[calls.Key]*callGroup{}} }
@@ -81,6 +88,7 @@ func (ga *groupAcc) add(reqs []Request) {
 			} else {
 				g.serve = append(g.serve, d)
 			}
+			ga.addWait(r.Trace, k, &c)
 			g.All = append(g.All, d)
 			if c.Failed && r.Failed && (len(g.failedWith) == 0 || g.failedWith[len(g.failedWith)-1] != ga.serial) {
 				g.failedWith = append(g.failedWith, ga.serial)
@@ -177,13 +185,17 @@ func AsyncFlows(reqs []Request) []report.AsyncFlow {
 // flowAcc collects the publish→consume lags of requests, batch by batch.
 type flowAcc struct {
 	lags  map[calls.Key][]int64 // Caller: the producer, Callee: the consumer
+	msgs  map[calls.Key][]message
 	order []int32
 }
+
+// message is one publish and its consume (Unix ns).
+type message struct{ published, consumed, done int64 }
 
 // add adds the lags of reqs.
 func (fa *flowAcc) add(reqs []Request) {
 	if fa.lags == nil {
-		fa.lags = map[calls.Key][]int64{}
+		fa.lags, fa.msgs = map[calls.Key][]int64{}, map[calls.Key][]message{}
 	}
 	for ri := range reqs {
 		r := &reqs[ri]
@@ -202,6 +214,7 @@ func (fa *flowAcc) add(reqs []Request) {
 			k := calls.Key{Endpoint: r.Endpoint, Caller: calls.Endpoint{Service: ps.Service, Operation: calls.UsefulName(ps)},
 				Callee: calls.Endpoint{Service: s.Service, Operation: calls.UsefulName(s)}}
 			fa.lags[k] = append(fa.lags[k], max(0, s.Start-ps.Start))
+			fa.msgs[k] = append(fa.msgs[k], message{ps.Start, s.Start, max(s.Start, s.End)})
 		}
 	}
 }
@@ -210,12 +223,65 @@ func (fa *flowAcc) add(reqs []Request) {
 func (fa *flowAcc) flows() []report.AsyncFlow {
 	out := make([]report.AsyncFlow, 0, len(fa.lags))
 	for k, l := range fa.lags {
-		out = append(out, report.AsyncFlow{Endpoint: ref(k.Endpoint), Producer: ref(k.Caller), Consumer: ref(k.Callee),
-			Count: len(l), LagMs: percentiles(stats.Of(l))})
+		f := report.AsyncFlow{Endpoint: ref(k.Endpoint), Producer: ref(k.Caller), Consumer: ref(k.Callee),
+			Count: len(l), LagMs: percentiles(stats.Of(l))}
+		keepUp(&f, fa.msgs[k])
+		out = append(out, f)
 	}
 	slices.SortFunc(out, func(a, b report.AsyncFlow) int {
 		return calls.Key{Endpoint: calls.Endpoint(a.Endpoint), Caller: calls.Endpoint(a.Producer), Callee: calls.Endpoint(a.Consumer)}.Compare(
 			calls.Key{Endpoint: calls.Endpoint(b.Endpoint), Caller: calls.Endpoint(b.Producer), Callee: calls.Endpoint(b.Consumer)})
 	})
 	return out
+}
+
+// minKeepUpMessages is the number of messages from which a flow's
+// arrival and completion rates are compared.
+const minKeepUpMessages = 8
+
+// keepUp compares a flow's consumers with its arrivals (issue 17): the
+// arrival rate is the messages over the publishes' window, the completion
+// rate the messages over the consumes' window (first consume start to
+// last consume end, less the processing of the first); the lag growth is
+// the median lag of the last quarter of the messages (by publish time)
+// minus that of the first quarter. The consumers fall behind when they
+// complete fewer than 90% of the arrivals per second and the lag grows by
+// more than 5% of the publishes' window: a backlog builds, whatever the
+// lag's size.
+func keepUp(f *report.AsyncFlow, msgs []message) {
+	n := len(msgs)
+	if n < minKeepUpMessages {
+		return
+	}
+	msgs = slices.Clone(msgs)
+	slices.SortFunc(msgs, func(a, b message) int {
+		return cmp.Or(cmp.Compare(a.published, b.published), cmp.Compare(a.consumed, b.consumed), cmp.Compare(a.done, b.done))
+	})
+	pubWindow := msgs[n-1].published - msgs[0].published
+	first, last := int64(math.MaxInt64), int64(math.MinInt64)
+	var firstDone int64
+	for _, m := range msgs {
+		if m.consumed < first {
+			first, firstDone = m.consumed, m.done
+		}
+		last = max(last, m.done)
+	}
+	// Completions are counted from the end of the first one: n−1 more.
+	doneWindow := last - firstDone
+	if pubWindow <= 0 || doneWindow <= 0 {
+		return
+	}
+	f.ArrivalsPerSecond = round2(float64(n-1) / (float64(pubWindow) / 1e9))
+	f.CompletionsPerSecond = round2(float64(n-1) / (float64(doneWindow) / 1e9))
+	q := n / 4
+	lagMedian := func(ms []message) int64 {
+		l := make([]int64, len(ms))
+		for i, m := range ms {
+			l[i] = max(0, m.consumed-m.published)
+		}
+		return stats.Of(l).P50
+	}
+	growth := lagMedian(msgs[n-q:]) - lagMedian(msgs[:q])
+	f.LagGrowthMs = ms(growth)
+	f.FallingBehind = float64(doneWindow)*0.9 > float64(pubWindow) && float64(growth) > 0.05*float64(pubWindow)
 }

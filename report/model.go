@@ -185,10 +185,30 @@ type Candidate struct {
 	LatencyAfterMs LatencyAfter `json:"latencyAfterMs"`
 	// Fix says what to do, as a verb phrase.
 	Fix string `json:"fix"`
+	// SavingsCaveat, on a make-async candidate whose callee spends most of
+	// its time waiting (a saturated pool, connection or lock: see
+	// audit/contention.go), says that SavingsMs, Share and LatencyAfterMs
+	// assume the callee's capacity is not saturated: with another call
+	// waiting for the same resource, making this one asynchronous alone
+	// saves less. The combined plan is not affected. Nil otherwise.
+	SavingsCaveat *SavingsCaveat `json:"savingsCaveat,omitempty"`
 	// CallSites name the code that makes the call (one per callee), when
 	// the spans carry code.function.name, code.file.path or
 	// code.line.number (or their deprecated forms): the place to change.
 	CallSites []CallSite `json:"callSites,omitempty"`
+}
+
+// SavingsCaveat flags a candidate's single-candidate savings as resting
+// on an assumption the traces contradict.
+type SavingsCaveat struct {
+	// Resource is the service whose capacity the projection assumes free.
+	Resource string `json:"resource"`
+	// WaitShare (0–1) is the share of the callee's time spent waiting.
+	WaitShare float64 `json:"waitShare"`
+	// Evidence says what was measured.
+	Evidence string `json:"evidence"`
+	// Assumption states what the projection assumes.
+	Assumption string `json:"assumption"`
 }
 
 // CallSite is where in the caller's code a call is made, as its spans
@@ -291,6 +311,19 @@ type AsyncFlow struct {
 	Consumer Ref         `json:"consumer"`
 	Count    int         `json:"count"`
 	LagMs    Percentiles `json:"lagMs"`
+	// ArrivalsPerSecond and CompletionsPerSecond compare the messages
+	// published per second (over the publishes' window) with those the
+	// consumers complete (over the consumes' window); LagGrowthMs is the
+	// median lag of the last quarter of the messages (by publish time)
+	// minus that of the first. All are 0 (omitted) under 8 messages.
+	ArrivalsPerSecond    float64 `json:"arrivalsPerSecond,omitempty"`
+	CompletionsPerSecond float64 `json:"completionsPerSecond,omitempty"`
+	LagGrowthMs          float64 `json:"lagGrowthMs,omitempty"`
+	// FallingBehind is set when the consumers complete fewer than 90% of
+	// the arrivals per second and the lag grows by more than 5% of the
+	// publishes' window: a backlog builds. It fails the checklist's
+	// async-lag item whatever the lag threshold.
+	FallingBehind bool `json:"fallingBehind,omitempty"`
 }
 
 // Diagram is one endpoint's call graph, its heaviest edges first.

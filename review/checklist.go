@@ -142,12 +142,20 @@ func Checklist(groups []CallStats, endpoints []report.Endpoint, cands []report.C
 
 	// 6. Work already asynchronous, and its lag.
 	al := report.CheckItem{ID: "async-lag", Title: "Asynchronous work keeps up",
-		Threshold: fmt.Sprintf("publish→consume lag p95 > %s", th.MaxAsyncLag), Pass: true, Evidence: []report.Evidence{}}
+		Threshold: fmt.Sprintf("publish→consume lag p95 > %s, or consumers completing fewer messages per second than arrive while the lag grows", th.MaxAsyncLag),
+		Pass:      true, Evidence: []report.Evidence{}}
 	for _, f := range flows {
 		ev := report.Evidence{Endpoint: f.Endpoint, Caller: f.Producer, Callee: f.Consumer, Value: f.LagMs.P95, Unit: "ms lag p95",
 			Traces: f.Count, Detail: fmt.Sprintf("lag p50 %.1fms, max %.1fms", f.LagMs.P50, f.LagMs.Max)}
+		if f.ArrivalsPerSecond > 0 {
+			ev.Detail += fmt.Sprintf("; %.2f/s arrive, %.2f/s completed, lag grew %.1fms over the run", f.ArrivalsPerSecond, f.CompletionsPerSecond, f.LagGrowthMs)
+		}
 		if f.LagMs.P95 > ms(th.MaxAsyncLag.Nanoseconds()) {
 			al.Pass = false
+		}
+		if f.FallingBehind {
+			al.Pass = false
+			ev.Detail += ": consumers fall behind (a backlog builds)"
 		}
 		al.Evidence = append(al.Evidence, ev)
 	}
