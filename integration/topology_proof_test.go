@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -68,11 +69,49 @@ type proofRow struct {
 	Problem string `json:"problem,omitempty"`
 }
 
+// runInfo is one shop run of a proof and the machine's load around it (the
+// tails of a run on a busy machine are scheduling noise as much as latency).
+type runInfo struct {
+	Command string `json:"command"`
+	// Load1Before and Load1After are the 1-minute load averages before and
+	// after the run (0 where /proc/loadavg is missing).
+	Load1Before float64 `json:"load1Before"`
+	Load1After  float64 `json:"load1After"`
+}
+
+// runMeasured runs r like runShop and records it with the load around it.
+func (res *topologyResult) runMeasured(t *testing.T, root string, r shopRun) string {
+	t.Helper()
+	info := runInfo{Command: r.String(), Load1Before: loadAvg1()}
+	dir := runShop(t, root, r)
+	info.Load1After = loadAvg1()
+	res.Runs = append(res.Runs, info)
+	t.Logf("%s: load average %.2f before, %.2f after", info.Command, info.Load1Before, info.Load1After)
+	return dir
+}
+
+// loadAvg1 returns the 1-minute load average, or 0 when unknown.
+func loadAvg1() float64 {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(data))
+	if len(f) == 0 {
+		return 0
+	}
+	v, err := strconv.ParseFloat(f[0], 64)
+	if err != nil {
+		return 0
+	}
+	return v
+}
+
 // topologyResult is what out/proof-<topology>.json holds.
 type topologyResult struct {
 	Topology    string              `json:"topology"`
 	Command     string              `json:"command"`
-	Runs        []string            `json:"runs"`
+	Runs        []runInfo           `json:"runs"`
 	Requests    int                 `json:"requests"`
 	Concurrency int                 `json:"concurrency"`
 	Endpoint    report.Ref          `json:"endpoint"`
@@ -118,8 +157,7 @@ func (tp topologyProof) run(t *testing.T, root string, n int) topologyResult {
 	failf := func(format string, args ...any) { res.Failures = append(res.Failures, fmt.Sprintf(format, args...)) }
 
 	syncRun := shopRun{topology: tp.topology, variant: "sync", n: n, conc: tp.conc}
-	res.Runs = append(res.Runs, syncRun.String())
-	rep, raw, _, err := analyzeRaw(filepath.Join(runShop(t, root, syncRun), "otlp.jsonl"))
+	rep, raw, _, err := analyzeRaw(filepath.Join(res.runMeasured(t, root, syncRun), "otlp.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,8 +183,7 @@ func (tp topologyProof) run(t *testing.T, root string, n int) topologyResult {
 		if m, ok := measuredRuns[key]; ok {
 			return m, key
 		}
-		res.Runs = append(res.Runs, key)
-		arep, _, err := analyze(filepath.Join(runShop(t, root, r), "otlp.jsonl"))
+		arep, _, err := analyze(filepath.Join(res.runMeasured(t, root, r), "otlp.jsonl"))
 		if err != nil {
 			t.Fatal(err)
 		}
