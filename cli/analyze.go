@@ -48,6 +48,10 @@ type AnalyzeOptions struct {
 	rules []review.Rule
 	// enqueueCostSet: --enqueue-cost was given.
 	enqueueCostSet bool
+	// Slowdown are --slowdown SERVICE=+DURATION|×FACTOR flags; slowdowns
+	// the parsed ones.
+	Slowdown  []string
+	slowdowns []audit.Slowdown
 }
 
 var outputFormats = []string{"table", "json", "markdown", "html", "asyncapi"}
@@ -99,6 +103,17 @@ and evaluate the design-review checklist.`,
 			}
 			opts.rules = rules
 			opts.enqueueCostSet = cmd.Flags().Changed("enqueue-cost")
+			opts.slowdowns = opts.slowdowns[:0]
+			for _, s := range opts.Slowdown {
+				sd, err := audit.ParseSlowdown(s)
+				if err != nil {
+					return usageErrorf("--slowdown: %v", err)
+				}
+				opts.slowdowns = append(opts.slowdowns, sd)
+			}
+			if len(opts.slowdowns) > 0 && opts.State {
+				return usageErrorf("--slowdown re-simulates the traces: it cannot be combined with --state")
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -124,6 +139,7 @@ and evaluate the design-review checklist.`,
 	f.StringArrayVar(&opts.FailOn, "fail-on", nil, "audit `RULES` (comma-separated or repeated) that make the run exit 4, e.g. 'savings.p95>100ms', 'syncCalls>3', 'latency.p95>500ms', 'candidates>0', 'checklist>0', 'regressions'")
 	f.StringVar(&opts.Baseline, "baseline", "", "earlier JSON report (`FILE`) to compare with: lists what got worse or better")
 	f.Float64Var(&opts.TolerancePct, "regression-tolerance", 10, "relative change (percent) below which --baseline reports no regression or improvement")
+	f.StringArrayVar(&opts.Slowdown, "slowdown", nil, "what-if `SERVICE=+DURATION` or SERVICE=×FACTOR (x3, *3): every synchronous call into SERVICE slowed down, re-simulated per endpoint today and under the plan (repeatable)")
 	opts.load.register(f, loadSources{jaeger: true})
 	registerStateFlag(cmd, opts)
 	return cmd
@@ -153,6 +169,7 @@ func (opts *AnalyzeOptions) auditOptions() (audit.Options, error) {
 		o.Detect.Savings = m
 	}
 	o.Thresholds = opts.Thresholds
+	o.Slowdowns = opts.slowdowns
 	if opts.PolicyFile != "" {
 		p, err := policy.Load(opts.PolicyFile)
 		if err != nil {
@@ -204,6 +221,11 @@ func analyzeRun(cmd *cobra.Command, opts *AnalyzeOptions) error {
 		}
 	}
 	rep.Audit = review.Evaluate(opts.rules, rep)
+	for _, s := range rep.Slowdowns {
+		if len(s.Endpoints) == 0 {
+			fmt.Fprintf(opts.IO.ErrOut, "slowdown: no request calls %q synchronously\n", s.Service)
+		}
+	}
 	if err := writeReport(opts.IO, opts.Output, opts.OutFile, rep); err != nil {
 		return err
 	}
