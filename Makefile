@@ -5,7 +5,7 @@ export GOFLAGS := -buildvcs=false
 GO ?= go
 BIN := bin/syncaudit
 
-.PHONY: all build test race demo bench lint fmt fuzz fixtures integration tools chromium asyncapi-schema clean
+.PHONY: all build test race demo bench lint fmt fuzz fixtures integration tools chromium asyncapi-schema screenshot clean
 
 all: lint test build
 
@@ -73,6 +73,11 @@ tools:
 # Debian's Chromium for the HTML report's browser test (needs root or sudo).
 chromium:
 	scripts/install-chromium.sh
+
+# The README's screenshot of the bundled shop's HTML report with
+# --slowdown, taken in headless Chromium (docs/report-slowdown.png).
+screenshot:
+	scripts/screenshot.sh
 
 # The official AsyncAPI 3.0.0 JSON Schema (npm @asyncapi/specs) for the
 # test that validates -o asyncapi (skipped without it, required in CI).

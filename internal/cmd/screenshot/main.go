@@ -1,0 +1,123 @@
+// Command screenshot takes the README's screenshot of an HTML report: it
+// loads the page in headless Chromium (render/html/browser), checks that it
+// loaded cleanly and offline, measures where the section named by -until
+// ends, and has Chromium's own --screenshot capture the page from the top
+// down to there, -width CSS pixels wide, as a PNG no larger than -max-bytes.
+//
+// scripts/screenshot.sh (make screenshot) renders the bundled shop's
+// report with --slowdown and runs it.
+//
+//	go run ./internal/cmd/screenshot -html out/shop.html -out docs/report.png
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/syncaudit/syncaudit/render/html/browser"
+)
+
+func main() {
+	page := flag.String("html", "", "the HTML report `FILE`")
+	out := flag.String("out", "", "the `PNG` to write")
+	width := flag.Int("width", 1280, "viewport width in CSS pixels")
+	until := flag.String("until", "#slowdowns", "CSS `SELECTOR` of the last element shown; empty: the whole page")
+	maxBytes := flag.Int("max-bytes", 500_000, "fail when the PNG is larger")
+	flag.Parse()
+	if *page == "" || *out == "" {
+		flag.Usage()
+		os.Exit(2)
+	}
+	if err := run(*page, *out, *width, *until, *maxBytes); err != nil {
+		fmt.Fprintln(os.Stderr, "screenshot:", err)
+		os.Exit(1)
+	}
+}
+
+func run(page, out string, width int, until string, maxBytes int) error {
+	exe, err := browser.Find()
+	if err != nil {
+		return err
+	}
+	abs, err := filepath.Abs(page)
+	if err != nil {
+		return err
+	}
+	srv := httptest.NewServer(http.FileServer(http.Dir(filepath.Dir(abs))))
+	defer srv.Close()
+	url := srv.URL + "/" + filepath.Base(abs)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	height, err := measure(ctx, exe, url, width, until)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "syncaudit-screenshot-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	shot := filepath.Join(tmp, "shot.png")
+	cmd := exec.CommandContext(ctx, exe, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+		"--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--force-device-scale-factor=1", "--user-data-dir="+filepath.Join(tmp, "profile"),
+		"--window-size="+strconv.Itoa(width)+","+strconv.Itoa(height), "--screenshot="+shot, url)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("%s: %v\n%s", exe, err, b)
+	}
+	png, err := os.ReadFile(shot)
+	if err != nil {
+		return err
+	}
+	if len(png) > maxBytes {
+		return fmt.Errorf("%d×%d PNG of %d bytes is larger than %d", width, height, len(png), maxBytes)
+	}
+	if err := os.WriteFile(out, png, 0o644); err != nil {
+		return err
+	}
+	fmt.Printf("%s: %d×%d, %d bytes\n", out, width, height, len(png))
+	return nil
+}
+
+// measure loads url and returns the page height down to the end of the
+// element matching until (the whole page when until is empty), in CSS
+// pixels, after checking that the page loaded without a problem.
+func measure(ctx context.Context, exe, url string, width int, until string) (int, error) {
+	b, err := browser.Start(ctx, browser.Options{Exec: exe, Width: width, Height: 900})
+	if err != nil {
+		return 0, err
+	}
+	defer b.Close()
+	p, err := b.Open(ctx, url)
+	if err != nil {
+		return 0, err
+	}
+	defer p.Close()
+	p.Settle(300 * time.Millisecond)
+	if pr := p.Problems(); len(pr) > 0 {
+		return 0, fmt.Errorf("the page did not load cleanly and offline:\n%s", strings.Join(pr, "\n"))
+	}
+	expr := "document.documentElement.scrollHeight"
+	if until != "" {
+		expr = fmt.Sprintf(`(() => { const e = document.querySelector(%q); return e ? Math.ceil(e.getBoundingClientRect().bottom + window.scrollY) + 24 : -1 })()`, until)
+	}
+	h, err := browser.Eval[int](p, expr)
+	if err != nil {
+		return 0, err
+	}
+	if h <= 0 {
+		return 0, errors.New("no element matches " + until + " in the page")
+	}
+	return h, nil
+}
