@@ -53,7 +53,10 @@
 // (critical calls are never recommended for that, whatever their savings).
 // The plan applies every recommended finding of an endpoint together to
 // each request, in one simulation (savings are not additive), and gives the
-// endpoint's p50/p95/p99 before and after.
+// endpoint's p50/p95/p99 before and after. PlanChanges gives each
+// request's combined Change itself, with its trace's what-if model, so
+// that the plan can be re-simulated under further hypotheses (a slow
+// dependency: whatif.Model.SimulateStretched, analyze --slowdown).
 //
 // Results do not depend on the order of the requests.
 //
