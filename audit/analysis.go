@@ -121,7 +121,7 @@ func (a *Analysis) Observe(ctx context.Context, p *ingest.Partition) error {
 	}
 	for i := range rs {
 		r := &rs[i]
-		a.reqs = append(a.reqs, Request{Root: r.Root, Endpoint: r.Endpoint, Latency: r.Latency, Failed: r.Failed, Metrics: r.Metrics})
+		a.reqs = append(a.reqs, Request{Root: r.Root, Endpoint: r.Endpoint, Latency: r.Latency, Failed: r.Failed, Metrics: r.Metrics, Sampling: r.Sampling})
 		a.keys = append(a.keys, wfKey{r.Trace.ID, r.Root})
 		a.parts = append(a.parts, p.Index)
 	}
@@ -158,6 +158,7 @@ func (a *Analysis) Finish(ctx context.Context) error {
 		return fmt.Errorf("detecting candidates: %w", err)
 	}
 	a.rep = newReport(len(a.reqs), found, reportParts{eps, a.groups.groups(), a.flows.flows(), a.groups.timings()}, a.opt)
+	applySampling(a.rep, a.reqs, a.keys, found)
 	a.avoided = a.groups.avoidable(a.rep.Candidates)
 	markCaveats(a.rep.Candidates, a.groups.caveats(a.rep.Candidates))
 	a.groups = nil

@@ -22,6 +22,7 @@ import (
 	"github.com/syncaudit/syncaudit/internal/parallel"
 	"github.com/syncaudit/syncaudit/report"
 	"github.com/syncaudit/syncaudit/review"
+	"github.com/syncaudit/syncaudit/sampling"
 	"github.com/syncaudit/syncaudit/stats"
 	"github.com/syncaudit/syncaudit/trace"
 )
@@ -75,6 +76,9 @@ type Request struct {
 	Metrics calls.Metrics
 	Path    *critpath.Path
 	Calls   []calls.Call
+	// Sampling is the trace's sampling weight, from the root span
+	// (package sampling).
+	Sampling sampling.Weight
 }
 
 // Analyze computes the critical path, calls and per-request metrics of every
@@ -154,6 +158,7 @@ func analyzeTrace(t *trace.Trace, full bool, mode critpath.Mode, names *calls.Na
 		if full {
 			req.Metrics = calls.Measure(t, r, cs, path.Self, path.OnPath)
 		}
+		req.Sampling = requestSampling(&req)
 		out = append(out, req)
 	}
 	return out

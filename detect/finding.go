@@ -24,6 +24,9 @@ type Site struct {
 	// or into the canonical order of every request observed (in a Result).
 	Request int
 	Change  whatif.Change
+	// Saving is the request's projected saving (in a Result with exact
+	// savings; 0 with SavingsSketch, which keeps no sites).
+	Saving time.Duration
 }
 
 // Savings is the distribution of a finding's projected saving per
@@ -156,6 +159,10 @@ type Result struct {
 	// Plan is the combined effect of the recommended findings (among those
 	// kept by Top), per endpoint, in order of each endpoint's best rank.
 	Plan []PlanEndpoint
+	// Requests are the records of every request observed, in the
+	// canonical order Site.Request indexes (nil with SavingsSketch). They
+	// must not be modified.
+	Requests []Record
 }
 
 // selectFindings drops findings that save nothing, marks the recommended

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"time"
 
 	"github.com/syncaudit/syncaudit/calls"
 	"github.com/syncaudit/syncaudit/internal/parallel"
@@ -476,7 +477,7 @@ func (s *State) Finish(ctx context.Context) (*Result, error) {
 		}
 		s.specSave, s.guess, s.skSpec, s.skSpecN = nil, nil, nil, nil
 	}
-	return &Result{Findings: slices.Clone(kept)}, nil
+	return &Result{Findings: slices.Clone(kept), Requests: s.sorted}, nil
 }
 
 // canonicalize orders the requests canonically (exact savings): sorted,
@@ -510,7 +511,7 @@ func (s *State) attach(f *Finding, ss []siteSaving) {
 	xs := make([]int64, len(ss))
 	saving := make(map[int]int64, len(ss))
 	for i, sv := range ss {
-		f.Sites[i] = Site{Request: sv.req}
+		f.Sites[i] = Site{Request: sv.req, Saving: time.Duration(sv.saving)}
 		xs[i] = sv.saving
 		saving[sv.req] = sv.saving
 	}

@@ -92,6 +92,44 @@ type Summary struct {
 	// default walk; reports from before the field existed with jaegerCompat
 	// true were made in crisp mode.
 	CriticalPathMode string `json:"criticalPathMode,omitempty"`
+	// Sampling says whether counts and totals speak for the real traffic
+	// or for the sampled traces only (nil in a report merged from
+	// detection states, which keep no trace's sampling).
+	Sampling *Sampling `json:"sampling,omitempty"`
+}
+
+// Sampling is what the traces say of how they were sampled (package
+// sampling: the W3C tracestate's OpenTelemetry threshold or p-value,
+// Jaeger's sampler.type and sampler.param on the root span) and how the
+// report uses it. A request whose sampling probability p is known stands
+// for 1/p requests of the real traffic (its adjusted count); one whose
+// probability is unknown, for itself.
+type Sampling struct {
+	// Known and Unknown count the requests whose sampling probability
+	// the traces carry, and the others.
+	Known   int `json:"known"`
+	Unknown int `json:"unknown"`
+	// Sources counts the known ones by where the probability came from
+	// ("tracestate th", "tracestate p", "jaeger probabilistic",
+	// "jaeger const").
+	Sources map[string]int `json:"sources,omitempty"`
+	// AdjustedRequests is the number of requests of the real traffic the
+	// sample stands for: the sum of the adjusted counts, unknown ones
+	// counted once.
+	AdjustedRequests float64 `json:"adjustedRequests"`
+	// Scaled is set when some probability is known: endpoints'
+	// AdjustedTraces and candidates' Adjusted are then given.
+	// Percentiles are always those of the sampled requests.
+	Scaled bool `json:"scaled"`
+	// Note says it in a sentence.
+	Note string `json:"note"`
+}
+
+// Adjusted is a candidate's counts and total saving scaled to the real
+// traffic: each request it applies to weighs its adjusted count.
+type Adjusted struct {
+	Traces         float64 `json:"traces"`
+	SavingsTotalMs float64 `json:"savingsTotalMs"`
 }
 
 // Ref names a service operation.
@@ -110,12 +148,15 @@ type Percentiles struct {
 
 // Endpoint is one entry point (root service and operation).
 type Endpoint struct {
-	Service   string      `json:"service"`
-	Operation string      `json:"operation"`
-	Traces    int         `json:"traces"`
-	Errors    int         `json:"errors"`
-	LatencyMs Percentiles `json:"latencyMs"`
-	SyncCalls struct {
+	Service   string `json:"service"`
+	Operation string `json:"operation"`
+	Traces    int    `json:"traces"`
+	// AdjustedTraces is the requests of the real traffic Traces stand
+	// for (Summary.Sampling.Scaled; 0, omitted, otherwise).
+	AdjustedTraces float64     `json:"adjustedTraces,omitempty"`
+	Errors         int         `json:"errors"`
+	LatencyMs      Percentiles `json:"latencyMs"`
+	SyncCalls      struct {
 		P50 int `json:"p50"`
 		Max int `json:"max"`
 	} `json:"syncCalls"`
@@ -196,6 +237,10 @@ type Candidate struct {
 	// the spans carry code.function.name, code.file.path or
 	// code.line.number (or their deprecated forms): the place to change.
 	CallSites []CallSite `json:"callSites,omitempty"`
+	// Adjusted is the candidate's traces and total saving in the real
+	// traffic (Summary.Sampling.Scaled; nil otherwise, and with sketched
+	// savings, which keep no request's saving).
+	Adjusted *Adjusted `json:"adjusted,omitempty"`
 }
 
 // SavingsCaveat flags a candidate's single-candidate savings as resting

@@ -92,6 +92,9 @@ func WriteMarkdown(w io.Writer, r *report.Report) error {
 	if len(r.Checklist) > 0 {
 		p("- Design-review checklist: %d of %d item(s) fail.\n", failed, len(r.Checklist))
 	}
+	if s := r.Summary.Sampling; s != nil {
+		p("- Sampling: %s.\n", MarkdownEscape(s.Note))
+	}
 	p("\n")
 
 	p("## Endpoints\n\n")
@@ -145,6 +148,9 @@ func WriteMarkdown(w io.Writer, r *report.Report) error {
 		p("- Endpoint: %s; seen %d time(s) in %d request(s).\n", mdRef(c.Endpoint), c.Calls, c.Traces)
 		p("- Projected saving per request: mean %s, p50 %s, p95 %s, p99 %s; %s in total (%s of the endpoint's latency).\n",
 			mdMs(c.SavingsMs.Mean), mdMs(c.SavingsMs.P50), mdMs(c.SavingsMs.P95), mdMs(c.SavingsMs.P99), format.Total(c.SavingsMs.Total), format.Pct(c.Share))
+		if a := c.Adjusted; a != nil {
+			p("- In the real traffic (sampling-adjusted): %s in total over %s request(s).\n", format.Total(a.SavingsTotalMs), strconv.FormatFloat(a.Traces, 'f', -1, 64))
+		}
 		p("- Endpoint latency after this change: p50 %s, p95 %s, p99 %s.\n", mdMs(c.LatencyAfterMs.P50), mdMs(c.LatencyAfterMs.P95), mdMs(c.LatencyAfterMs.P99))
 		p("- Confidence: %.2f. Why:\n", c.Confidence)
 		for _, why := range c.Reasons {

@@ -78,6 +78,11 @@ func sections(r *report.Report, o TableOptions) []section {
 		}
 		out = append(out, cs)
 	}
+	if s := r.Summary.Sampling; s != nil {
+		ss := section{title: "Sampling", header: []string{"known", "unknown", "adjusted requests", "note"}}
+		ss.rows = append(ss.rows, []string{strconv.Itoa(s.Known), strconv.Itoa(s.Unknown), strconv.FormatFloat(s.AdjustedRequests, 'f', -1, 64), s.Note})
+		out = append(out, ss)
+	}
 	out = append(out, slowdownSections(r, num)...)
 	if r.Baseline != nil {
 		bs := section{title: "Changes since baseline " + r.Baseline.File, header: []string{"kind", "change"}}
