@@ -1,8 +1,11 @@
 package jaeger
 
 import (
+	"bytes"
+	"encoding/binary"
 	"runtime"
 	"sync"
+	"unsafe"
 
 	"github.com/syncaudit/syncaudit/decode/decoder"
 	"github.com/syncaudit/syncaudit/decode/jsontext"
@@ -23,15 +26,49 @@ import (
 // path, which positions and reports every problem.
 
 // recorder holds what a fast attempt would emit, replayed on success.
+// Emitted spans are copied into blocks that are never regrown (a block
+// is full when the next batch does not fit; the next one is twice as
+// large, up to maxBlock spans), so each span is copied once on its way in.
 type recorder struct {
-	spans  []trace.Span
-	cuts   []int // end of each Emit call in spans
-	reject []trace.Reason
+	block   []trace.Span
+	batches [][]trace.Span // one per Emit call
+	reject  []trace.Reason
 }
 
+// maxBlock bounds the spans of one recorder block.
+const maxBlock = 8192
+
 func (rc *recorder) Emit(spans []trace.Span) {
-	rc.spans = append(rc.spans, spans...)
-	rc.cuts = append(rc.cuts, len(rc.spans))
+	if cap(rc.block)-len(rc.block) < len(spans) {
+		n := min(max(2*cap(rc.block), 64), maxBlock)
+		rc.block = make([]trace.Span, 0, max(n, len(spans)))
+	}
+	start := len(rc.block)
+	rc.block = append(rc.block, spans...)
+	rc.batches = append(rc.batches, rc.block[start:len(rc.block):len(rc.block)])
+}
+
+// replay emits what rc recorded to em; a recorder adopts the batches of
+// another without copying them.
+func (rc *recorder) replay(em decoder.Emitter) {
+	if to, ok := em.(*recorder); ok {
+		to.batches = append(to.batches, rc.batches...)
+		to.reject = append(to.reject, rc.reject...)
+		return
+	}
+	if g, ok := em.(decoder.Grower); ok {
+		n := 0
+		for _, b := range rc.batches {
+			n += len(b)
+		}
+		g.Grow(n)
+	}
+	for _, b := range rc.batches {
+		em.Emit(b)
+	}
+	for _, r := range rc.reject {
+		em.Reject(r, 1)
+	}
 }
 
 func (rc *recorder) Reject(r trace.Reason, n int) {
@@ -45,27 +82,34 @@ type fastScan struct {
 	r   *reader // its Reader is nil: convert and flush report to failed
 	doc []byte
 	pos int
-	// esc is set when the last string read had a backslash.
-	esc   bool
-	stack []byte
+	// esc is set when the last string read had a backslash, nonASCII
+	// when it had a byte >= 0x80.
+	esc, nonASCII bool
+	// depth is the nesting at pos: the fast path gives up past maxDepth,
+	// where the slow path reports the document as too deep.
+	depth, maxDepth int
+	stack           []byte
+	memo            tagMemo
+	procs           [procMemoWays]struct {
+		raw   []byte
+		depth int
+		svc   string
+	}
+	procNext int
 }
 
 // fast decodes doc when it can (see above) and reports whether it did.
 func (st *state) fast(doc []byte) bool {
+	if st.noFast {
+		return false
+	}
 	rec := &recorder{}
 	fst := &state{file: st.file, em: rec, names: st.names}
-	f := &fastScan{r: &reader{st: fst}, doc: doc}
+	f := &fastScan{r: &reader{st: fst}, doc: doc, maxDepth: st.in.MaxDepth()}
 	if !f.top() || f.r.failed {
 		return false
 	}
-	start := 0
-	for _, end := range rec.cuts {
-		st.em.Emit(rec.spans[start:end])
-		start = end
-	}
-	for _, r := range rec.reject {
-		st.em.Reject(r, 1)
-	}
+	rec.replay(st.em)
 	st.read += fst.read
 	return true
 }
@@ -120,10 +164,11 @@ func (f *fastScan) top() bool {
 // without escapes, quotes removed) with pos at its value; member must
 // read the value.
 func (f *fastScan) object(member func(key []byte) bool) bool {
-	if !f.eat('{') {
+	if !f.eat('{') || !f.deeper() {
 		return false
 	}
 	if f.eat('}') {
+		f.depth--
 		return true
 	}
 	for {
@@ -131,7 +176,7 @@ func (f *fastScan) object(member func(key []byte) bool) bool {
 			return false
 		}
 		k, ok := f.str()
-		if !ok || f.esc || !ascii(k) || !f.eat(':') {
+		if !ok || f.esc || f.nonASCII || !f.eat(':') {
 			return false
 		}
 		f.ws()
@@ -141,16 +186,25 @@ func (f *fastScan) object(member func(key []byte) bool) bool {
 		if f.eat(',') {
 			continue
 		}
+		f.depth--
 		return f.eat('}')
 	}
 }
 
+// deeper enters a bracket just read, and reports whether it is within
+// maxDepth.
+func (f *fastScan) deeper() bool {
+	f.depth++
+	return f.depth <= f.maxDepth
+}
+
 // array reads an array, calling elem with pos at each element.
 func (f *fastScan) array(elem func() bool) bool {
-	if !f.eat('[') {
+	if !f.eat('[') || !f.deeper() {
 		return false
 	}
 	if f.eat(']') {
+		f.depth--
 		return true
 	}
 	for {
@@ -161,17 +215,9 @@ func (f *fastScan) array(elem func() bool) bool {
 		if f.eat(',') {
 			continue
 		}
+		f.depth--
 		return f.eat(']')
 	}
-}
-
-func ascii(b []byte) bool {
-	for _, c := range b {
-		if c >= 0x80 {
-			return false
-		}
-	}
-	return true
 }
 
 // foldsTo reports whether key equals one of names ignoring ASCII case
@@ -203,19 +249,44 @@ func foldsTo(key []byte, names ...string) bool {
 	return false
 }
 
+// Bit tricks on eight bytes at once (lsb and msb are each byte's low and
+// high bit): hasZeroByte(x) is nonzero iff some byte of x is zero, and
+// (x-lsb*n)&^x&msb iff some byte is below n (n <= 0x80).
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+func hasZeroByte(x uint64) uint64 { return (x - lsb) &^ x & msb }
+
+// plain8 reports whether none of the eight bytes of x is '"', '\\', a
+// control byte or a byte >= 0x80.
+func plain8(x uint64) bool {
+	return hasZeroByte(x^(lsb*'"'))|hasZeroByte(x^(lsb*'\\'))|(x-lsb*0x20)&^x&msb|x&msb == 0
+}
+
 // str reads a string literal at pos and returns it, quotes included,
-// setting esc when it has escapes.
+// setting esc when it has escapes and nonASCII when it has bytes >= 0x80.
 func (f *fastScan) str() ([]byte, bool) {
 	b := f.doc
 	start := f.pos
-	f.esc = false
+	f.esc, f.nonASCII = false, false
 	for i := start + 1; i < len(b); i++ {
+		// Eight bytes at a time while none needs a look.
+		for i+8 <= len(b) && plain8(binary.LittleEndian.Uint64(b[i:])) {
+			i += 8
+		}
+		if i >= len(b) {
+			break
+		}
 		switch c := b[i]; {
 		case c == '"':
 			f.pos = i + 1
 			return b[start:f.pos], true
 		case c < 0x20:
 			return nil, false
+		case c >= 0x80:
+			f.nonASCII = true
 		case c == '\\':
 			f.esc = true
 			i++
@@ -296,6 +367,19 @@ func (f *fastScan) scalar() bool {
 func (f *fastScan) value() ([]byte, bool) {
 	f.ws()
 	start := f.pos
+	if start >= len(f.doc) {
+		return nil, false
+	}
+	switch f.doc[start] {
+	case '"':
+		return f.str()
+	case '{', '[':
+	default:
+		if !f.scalar() {
+			return nil, false
+		}
+		return f.doc[start:f.pos], true
+	}
 	stack := f.stack[:0]
 	defer func() { f.stack = stack[:0] }()
 	empty := false
@@ -338,6 +422,9 @@ func (f *fastScan) value() ([]byte, bool) {
 		switch c := f.doc[f.pos]; c {
 		case '{', '[':
 			stack = append(stack, c)
+			if f.depth+len(stack) > f.maxDepth {
+				return nil, false
+			}
 			f.pos++
 			empty = true
 			f.ws()
@@ -366,7 +453,10 @@ func (f *fastScan) skip() bool {
 }
 
 // strField reads a value into a Go string field as encoding/json does: a
-// string sets it, null leaves it; anything else gives up.
+// string sets it, null leaves it; anything else gives up. A string
+// without escapes or non-ASCII bytes is a view of the document, not a
+// copy: every field strField reads is used while the document is decoded
+// and not kept (IDs are parsed, names interned, which copies them).
 func (f *fastScan) strField(dst *string) bool {
 	switch f.peek() {
 	case '"':
@@ -374,8 +464,8 @@ func (f *fastScan) strField(dst *string) bool {
 		if !ok {
 			return false
 		}
-		if !f.esc && ascii(raw) {
-			*dst = string(raw[1 : len(raw)-1])
+		if !f.esc && !f.nonASCII {
+			*dst = unsafe.String(unsafe.SliceData(raw[1:]), len(raw)-2)
 			return true
 		}
 		s, err := jsontext.Unquote(raw)
@@ -497,16 +587,43 @@ func (f *fastScan) processes(t *traceCtx) bool {
 		if f.peek() != '{' {
 			return false
 		}
-		var p rawProcess
-		if !f.process(&p) {
+		svc, ok := f.memoProcess()
+		if !ok {
 			return false
 		}
 		if t.procs == nil {
 			t.procs = map[string]string{}
 		}
-		t.procs[string(k)] = f.r.st.names.Intern(p.name())
+		t.procs[string(k)] = svc
 		return true
 	})
+}
+
+// procMemoWays is the number of process objects a fastScan remembers.
+const procMemoWays = 16
+
+// memoProcess reads a process object and returns its service name
+// (interned). The last procMemoWays process objects read are remembered
+// by their raw bytes and recalled as tagMemo recalls tags: traces of one
+// export repeat the same processes (service, host and SDK tags).
+func (f *fastScan) memoProcess() (string, bool) {
+	in := f.doc[f.pos:]
+	for i := range f.procs {
+		if e := &f.procs[i]; len(e.raw) > 0 && e.depth == f.depth && bytes.HasPrefix(in, e.raw) {
+			f.pos += len(e.raw)
+			return e.svc, true
+		}
+	}
+	start := f.pos
+	var p rawProcess
+	if !f.process(&p) {
+		return "", false
+	}
+	svc := f.r.st.names.Intern(p.name())
+	e := &f.procs[f.procNext]
+	f.procNext = (f.procNext + 1) % procMemoWays
+	e.raw, e.depth, e.svc = append(e.raw[:0], f.doc[start:f.pos]...), f.depth, svc
+	return svc, true
 }
 
 // process reads {"serviceName", "tags", …}.
@@ -578,7 +695,7 @@ func (f *fastScan) span(t *traceCtx) bool {
 		case "duration":
 			return once(fDuration) && f.unmarshal(&rs.Duration)
 		case "tags":
-			return once(fTags) && f.tags(rs)
+			return once(fTags) && f.memoTags(rs)
 		case "processID":
 			return once(fProcessID) && f.strField(&rs.ProcessID)
 		case "process":
@@ -716,77 +833,198 @@ func (f *fastScan) tags(rs *rawSpan) bool {
 }
 
 // tracesParallel reads an array of trace objects as traces does, on
-// every core: one strict pass finds the traces' bounds, groups of about
-// equal size decode concurrently (each into its own recorder, with its
-// own names), and their spans are emitted in document order, so the
-// result does not depend on the number of cores.
+// every core, without a serial pass over the array first. The array is
+// cut into about 4×GOMAXPROCS byte ranges; each range after the first
+// starts at a guess, the first '{' after a ',' past its nominal start
+// that shapeOf calls a trace. Groups decode their ranges concurrently
+// (each into its own recorder, with its own names), trace after trace,
+// until the separator after a trace ends at or past the next guess. A
+// guess is right when the group before it ends exactly there: by
+// induction from the array's first element, which is no guess, every
+// range then starts at an element and each group read what the serial
+// scan reads. The spans are emitted in document order, so the result
+// does not depend on the number of cores. When a guess is wrong (a ','
+// and a trace-like object inside a string) or a group fails, the array
+// is read again serially.
 func (f *fastScan) tracesParallel() bool {
-	type bounds struct{ start, end int }
-	var all []bounds
-	ok := f.array(func() bool {
-		start := f.pos
-		if f.peek() != '{' || !f.skip() {
-			return false
-		}
-		all = append(all, bounds{start, f.pos})
+	open, depth := f.pos, f.depth
+	if !f.eat('[') || !f.deeper() {
+		return false
+	}
+	f.ws()
+	if f.pos < len(f.doc) && f.doc[f.pos] == ']' {
+		f.pos++
+		f.depth--
 		return true
-	})
-	if !ok || len(all) == 0 {
-		return ok
 	}
 	workers := runtime.GOMAXPROCS(0)
-	per := (f.pos + 4*workers - 1) / (4 * workers) // bytes per group
-	type group struct {
-		traces []bounds
-		st     *state
-		rec    *recorder
-		ok     bool
-	}
-	var groups []*group
-	for i := 0; i < len(all); {
-		j := i + 1
-		for j < len(all) && all[j].end-all[i].start <= per {
-			j++
+	n := 4 * workers
+	per := (len(f.doc) - f.pos + n - 1) / n
+	starts := []int{f.pos}
+	for k := 1; k < n; k++ {
+		from := max(starts[0]+k*per, starts[len(starts)-1]+1)
+		c := nextTrace(f.doc, from)
+		if c < 0 {
+			break
 		}
-		rec := &recorder{}
-		groups = append(groups, &group{traces: all[i:j], rec: rec,
-			st: &state{file: f.r.st.file, em: rec, names: decoder.Interner{}}})
-		i = j
+		if c > starts[len(starts)-1] {
+			starts = append(starts, c)
+		}
 	}
+	type group struct {
+		st  *state
+		rec *recorder
+		end int // where the group stopped: the next start, or past ']'
+		ok  bool
+	}
+	groups := make([]group, len(starts))
 	sem := make(chan struct{}, workers)
 	var wg sync.WaitGroup
-	for _, g := range groups {
+	for k := range groups {
+		g := &groups[k]
+		g.rec = &recorder{}
+		g.st = &state{file: f.r.st.file, em: g.rec, names: decoder.Interner{}}
+		next := -1
+		if k+1 < len(starts) {
+			next = starts[k+1]
+		}
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			sub := &fastScan{r: &reader{st: g.st}, doc: f.doc}
-			for _, b := range g.traces {
-				sub.pos = b.start
-				if shapeOf(f.doc[b.start:]) != shapeTrace || !sub.traceObject() || sub.pos != b.end {
+			sub := &fastScan{r: &reader{st: g.st}, doc: f.doc, pos: starts[k], depth: f.depth, maxDepth: f.maxDepth}
+			for {
+				if sub.peek() != '{' || shapeOf(f.doc[sub.pos:]) != shapeTrace || !sub.traceObject() || sub.r.failed {
 					return
 				}
+				if sub.eat(',') {
+					sub.ws()
+					if next >= 0 && sub.pos >= next {
+						g.end, g.ok = sub.pos, sub.pos == next
+						return
+					}
+					continue
+				}
+				if sub.eat(']') {
+					g.end, g.ok = sub.pos, next < 0
+				}
+				return
 			}
-			g.ok = true
 		}()
 	}
 	wg.Wait()
-	for _, g := range groups {
-		if !g.ok {
-			return false
+	for k := range groups {
+		if !groups[k].ok {
+			// A wrong guess or a failure: read the array serially.
+			f.pos, f.depth = open, depth
+			return f.array(func() bool {
+				return f.peek() == '{' && shapeOf(f.doc[f.pos:]) == shapeTrace && f.traceObject()
+			})
 		}
 	}
 	st := f.r.st
-	for _, g := range groups {
-		start := 0
-		for _, end := range g.rec.cuts {
-			st.em.Emit(g.rec.spans[start:end])
-			start = end
-		}
-		for _, r := range g.rec.reject {
-			st.em.Reject(r, 1)
-		}
-		st.read += g.st.read
+	for k := range groups {
+		groups[k].rec.replay(st.em)
+		st.read += groups[k].st.read
 	}
+	f.pos = groups[len(groups)-1].end
+	f.depth--
+	return true
+}
+
+// nextTrace returns the offset of the first '{' at or after from that
+// follows a ',' (and white space) and starts what shapeOf calls a trace,
+// or -1.
+func nextTrace(doc []byte, from int) int {
+	for from < len(doc) {
+		c := bytes.IndexByte(doc[from:], ',')
+		if c < 0 {
+			return -1
+		}
+		i := jsontext.SkipSpace(doc, from+c+1)
+		if i < len(doc) && doc[i] == '{' && shapeOf(doc[i:]) == shapeTrace {
+			return i
+		}
+		from = i
+	}
+	return -1
+}
+
+// tagMemo remembers, per operation name, the raw bytes of the last few
+// "tags" arrays the fast path read and what they give a span (kind,
+// status, kept attributes), as the OTLP decoder's attribute memo does:
+// spans of one operation usually carry byte-identical tags, and
+// comparing the input at the position with the remembered bytes (a
+// memcmp) replaces reading, classifying and copying every tag. Exact: a
+// JSON value is determined by its bytes, and reading one consumes
+// exactly its bytes. Only arrays read at the same nesting depth are
+// recalled (the depth limit), and spans that recall one share its
+// attribute list (trace.Attrs are not modified after decoding; see
+// decoder.AttrSets).
+type tagMemo struct {
+	slots *[tagMemoSlots]tagMemoSlot
+}
+
+const (
+	tagMemoSlots = 64
+	tagMemoWays  = 8
+)
+
+type tagMemoSlot struct {
+	ways [tagMemoWays]tagEffect
+	next uint8
+}
+
+// tagEffect is what a tags array gives a span.
+type tagEffect struct {
+	raw    []byte
+	depth  int
+	kind   trace.Kind
+	status trace.Status
+	attrs  trace.Attrs
+}
+
+func (m *tagMemo) slot(name string) *tagMemoSlot {
+	if m.slots == nil {
+		m.slots = new([tagMemoSlots]tagMemoSlot)
+	}
+	// FNV-1a: which names share a slot is the same on every run.
+	h := uint32(2166136261)
+	for i := 0; i < len(name); i++ {
+		h = (h ^ uint32(name[i])) * 16777619
+	}
+	return &m.slots[h%tagMemoSlots]
+}
+
+// memoTags reads a span's "tags" as tags does, through the memo: a
+// remembered array is skipped and its effect set on rs, a new one is
+// read, and remembered when it is an array.
+func (f *fastScan) memoTags(rs *rawSpan) bool {
+	f.ws()
+	if f.pos >= len(f.doc) || f.doc[f.pos] != '[' {
+		return f.tags(rs)
+	}
+	sl := f.memo.slot(rs.OperationName)
+	in := f.doc[f.pos:]
+	for i := range sl.ways {
+		if e := &sl.ways[i]; len(e.raw) > 0 && e.depth == f.depth && bytes.HasPrefix(in, e.raw) {
+			f.pos += len(e.raw)
+			rs.Tags = rs.Tags[:0]
+			rs.effect = e
+			return true
+		}
+	}
+	start := f.pos
+	if !f.tags(rs) {
+		return false
+	}
+	e := &sl.ways[sl.next]
+	sl.next = (sl.next + 1) % tagMemoWays
+	var sp trace.Span
+	applyTags(&sp, rs.Tags)
+	*e = tagEffect{raw: append(e.raw[:0], f.doc[start:f.pos]...), depth: f.depth,
+		kind: sp.Kind, status: sp.Status, attrs: sp.Attrs}
+	rs.Tags = rs.Tags[:0]
+	rs.effect = e
 	return true
 }

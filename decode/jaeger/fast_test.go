@@ -32,9 +32,9 @@ type countingCollect struct {
 
 func (c *countingCollect) Emit(s []trace.Span) { c.batches++; c.Collect.Emit(s) }
 
-func run(dec func(string, []byte, decoder.Emitter, decoder.Limits) error, data []byte) decoded {
+func runLim(dec func(string, []byte, decoder.Emitter, decoder.Limits) error, data []byte, lim decoder.Limits) decoded {
 	var c countingCollect
-	err := dec("f.json", data, &c, decoder.DefaultLimits)
+	err := dec("f.json", data, &c, lim)
 	d := decoded{spans: c.Spans, batches: c.batches, rejected: c.Rejected}
 	if err != nil {
 		d.err = err.Error()
@@ -42,12 +42,18 @@ func run(dec func(string, []byte, decoder.Emitter, decoder.Limits) error, data [
 	return d
 }
 
-// checkSame fails when the fast path changes anything Decode gives for data.
+// checkSame fails when the fast path changes anything Decode gives for
+// data: with the default limits, and with nesting limits low enough to
+// reject a Jaeger document (the fast path replaces the depth check).
 func checkSame(t *testing.T, name string, data []byte) {
 	t.Helper()
-	fast, slow := run(Decode, data), run(slowDecode, data)
-	if !reflect.DeepEqual(fast, slow) {
-		t.Fatalf("%s: with the fast path:\n%+v\nwithout:\n%+v", name, fast, slow)
+	for _, depth := range []int{decoder.DefaultLimits.MaxDepth, 3, 6, 8} {
+		lim := decoder.DefaultLimits
+		lim.MaxDepth = depth
+		fast, slow := runLim(Decode, data, lim), runLim(slowDecode, data, lim)
+		if !reflect.DeepEqual(fast, slow) {
+			t.Fatalf("%s: MaxDepth %d: with the fast path:\n%+v\nwithout:\n%+v", name, depth, fast, slow)
+		}
 	}
 }
 
@@ -67,6 +73,9 @@ var fastSeeds = []string{
 	`{"data":[{"traceID":"1","spans":[{"spanID":"2","startTime":1,"duration":92233720368547758}]}]}`,
 	`{"data":[{"traceID":"zz","spans":[{"spanID":"","startTime":1,"duration":2}]}]}`,
 	"{\"traceID\":\"1\",\"spans\":[" + spanA + "]}\n{\"traceID\":\"2\",\"spans\":[" + spanB + "]}\n",
+	// Strings that look like the start of a trace to tracesParallel's guesses.
+	`[{"traceID":"1","spans":[{"spanID":"2","startTime":1,"duration":2,"operationName":"a,{","tags":[{"key":"x","value":"\",\"spans\":[]}"}]}]},{"traceID":"2","spans":[]},{"traceID":"3","spans":[` + spanB + `]}]`,
+	`[{"traceID":"1","spans":[{"spanID":"2","startTime":1,"duration":2,"operationName":"x", "tags":[{"key":"k","value":", {\"spans\":[]}, {"}]}]}, {"traceID":"2","spans":[]} ,{"traceID":"3","spans":[` + spanB + `]}]`,
 }
 
 func TestFastPathSameAsSlow(t *testing.T) {
@@ -107,5 +116,10 @@ func FuzzFastPath(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkSame(t, "input", data)
+		// And with every array of traces decoded in parallel (guesses
+		// of where traces start, checked).
+		defer func(n int) { parallelBytes = n }(parallelBytes)
+		parallelBytes = 0
+		checkSame(t, "input (parallel)", data)
 	})
 }

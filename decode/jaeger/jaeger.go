@@ -41,7 +41,7 @@ type state struct {
 }
 
 func (st *state) run() error {
-	if err := st.in.Documents(st.document); err != nil {
+	if err := st.in.DocumentsFast(st.fast, st.document); err != nil {
 		return err
 	}
 	err := st.in.Err()
@@ -59,9 +59,6 @@ func (st *state) reject(r trace.Reason) {
 // document decodes one JSON document (the whole input, or one line of JSON
 // lines).
 func (st *state) document(jr *jsontext.Reader) error {
-	if !st.noFast && st.fast(jr.Doc()) {
-		return nil
-	}
 	r := &reader{Reader: jr, st: st}
 	return r.top()
 }
@@ -456,7 +453,11 @@ func (r *reader) convert(rs *rawSpan, t *traceCtx, start int) {
 	if len(s.Refs) == 0 {
 		s.Refs = nil
 	}
-	applyTags(&s, rs.Tags)
+	if e := rs.effect; e != nil {
+		s.Kind, s.Status, s.Attrs = e.kind, e.status, e.attrs
+	} else {
+		applyTags(&s, rs.Tags)
+	}
 	if rs.Process != nil {
 		s.Service = st.names.Intern(rs.Process.name())
 	}

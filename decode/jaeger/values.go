@@ -41,6 +41,10 @@ type rawSpan struct {
 	OperationNameSnake string    `json:"operation_name"`
 	StartTimeSnake     startTime `json:"start_time"`
 	ProcessIDSnake     string    `json:"process_id"`
+
+	// effect, set by the fast path's tag memo instead of Tags, is what
+	// the span's tags give it.
+	effect *tagEffect `json:"-"`
 }
 
 // merge folds the snake_case fields into their camelCase ones; a camelCase

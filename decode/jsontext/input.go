@@ -48,6 +48,19 @@ func (in *Input) maxDepth() int {
 // set), or decoder.ErrEmpty when it holds nothing but white space.
 // Otherwise it returns nil; the errors recorded are in Err.
 func (in *Input) Documents(f func(r *Reader) error) error {
+	return in.DocumentsFast(nil, f)
+}
+
+// MaxDepth is the nesting limit Documents checks: Limits.MaxDepth, or
+// the default when unset.
+func (in *Input) MaxDepth() int { return in.maxDepth() }
+
+// DocumentsFast is Documents with a fast path: each document is first
+// handed to fast (when not nil), and only when fast returns false is it
+// checked for depth and passed to f. fast must return false, having had
+// no visible effect, for a document nested deeper than MaxDepth: it
+// replaces the depth check.
+func (in *Input) DocumentsFast(fast func(doc []byte) bool, f func(r *Reader) error) error {
 	if in.lim.MaxInputBytes > 0 && int64(len(in.data)) > in.lim.MaxInputBytes {
 		return &decoder.Error{File: in.file, Err: fmt.Errorf("%w: %d bytes, limit %d", decoder.ErrTooLarge, len(in.data), in.lim.MaxInputBytes)}
 	}
@@ -58,10 +71,12 @@ func (in *Input) Documents(f func(r *Reader) error) error {
 	}
 	if IsJSONLines(body) {
 		_ = decoder.Lines(body, func(line []byte, off int64) error {
-			in.document(line, int64(start)+off, f)
+			if fast == nil || !fast(line) {
+				in.document(line, int64(start)+off, f)
+			}
 			return nil
 		})
-	} else {
+	} else if fast == nil || !fast(body) {
 		in.document(body, int64(start), f)
 	}
 	return nil
