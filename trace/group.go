@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/binary"
 	"runtime"
 	"slices"
 
@@ -117,6 +118,7 @@ func (g *Grouper) take() []*pending {
 // then the position in the pending trace.
 type spanKey struct {
 	start int64
+	id    uint64 // the span ID, big-endian: CompareSpans's second key
 	idx   int32
 }
 
@@ -126,10 +128,16 @@ func (p *pending) sorted(keys []spanKey) (*Trace, []spanKey) {
 	n := p.len()
 	keys = keys[:0]
 	for i := range n {
-		keys = append(keys, spanKey{p.at(i).Start, int32(i)})
+		s := p.at(i)
+		keys = append(keys, spanKey{s.Start, binary.BigEndian.Uint64(s.SpanID[:]), int32(i)})
 	}
+	// CompareSpans, with its first two keys (start, span ID) in the key:
+	// spans are rarely compared whole (only copies sharing start and ID).
 	compare := func(a, b spanKey) int {
 		if c := cmp.Compare(a.start, b.start); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.id, b.id); c != 0 {
 			return c
 		}
 		if c := CompareSpans(p.at(int(a.idx)), p.at(int(b.idx))); c != 0 {
