@@ -191,49 +191,10 @@ func (sc *scratch) set(m *Model, v int32, f uint8) {
 // done records that nd[v].newDur is v's re-simulated duration.
 func (sc *scratch) done(m *Model, v int32) { sc.set(m, v, fDone) }
 
+// simulate re-simulates root's subtree with ch applied (see
+// simulateStretched, which does it with stretched spans too).
 func (m *Model) simulate(sc *scratch, root int32, ch Change, cost int64) int64 {
-	sc.begin()
-	for _, x := range ch.Detach {
-		if x >= 0 && x < m.n && x != root {
-			sc.touch(x).fl |= fDetached
-		}
-	}
-	for _, x := range ch.Detach {
-		if x >= 0 && x < m.n && x != root && m.open(sc, x, root) {
-			sc.set(m, x, fDetached)
-			m.markAncestors(sc, x, root)
-		}
-	}
-	m.normalizeGroups(sc, root, ch.Parallel)
-	for _, x := range sc.members {
-		m.markAncestors(sc, x, root)
-	}
-	if !sc.has(root, fDirty) {
-		return m.Duration(root)
-	}
-	q := sc.queue[:0]
-	for _, v := range sc.dirty {
-		if sc.nd[v].pending == 0 {
-			q = append(q, v)
-		}
-	}
-	for len(q) > 0 {
-		v := q[len(q)-1]
-		q = q[:len(q)-1]
-		sc.nd[v].newDur = m.reschedule(sc, v, sc.nd[v].minPos, cost)
-		if v == root {
-			break
-		}
-		sc.done(m, v)
-		p := m.parent[v]
-		d := &sc.nd[p]
-		d.pending--
-		if d.pending == 0 {
-			q = append(q, p)
-		}
-	}
-	sc.queue = q[:0]
-	return sc.nd[root].newDur
+	return m.simulateStretched(sc, root, ch, nil, cost)
 }
 
 // open reports whether a change at x (x != root) can reach root: x is not

@@ -33,9 +33,12 @@ func (m *Model) SimulateStretched(root int32, ch Change, st []Stretch, enqueueCo
 	return m.simulateStretched(sc, root, ch, st, max(0, enqueueCost))
 }
 
-// simulateStretched is simulate (simulate.go) with stretched spans: each
-// one that ch leaves open is re-scheduled (a leaf keeps its duration) and
-// its Extra added, so that its ancestors re-schedule with it.
+// simulateStretched re-simulates root's subtree with ch applied and the
+// spans of st stretched (none for simulate): the detached calls and
+// parallel groups of ch mark their ancestors dirty; each stretched span
+// that ch leaves open is re-scheduled (a leaf keeps its duration) and its
+// Extra added, so that its ancestors re-schedule with it; dirty spans are
+// then re-scheduled bottom-up, iteratively.
 func (m *Model) simulateStretched(sc *scratch, root int32, ch Change, st []Stretch, cost int64) int64 {
 	sc.begin()
 	for _, x := range ch.Detach {
@@ -53,7 +56,10 @@ func (m *Model) simulateStretched(sc *scratch, root int32, ch Change, st []Stret
 	for _, x := range sc.members {
 		m.markAncestors(sc, x, root)
 	}
-	extra := make(map[int32]int64, len(st))
+	var extra map[int32]int64 // nil without stretches: simulate's hot path
+	if len(st) > 0 {
+		extra = make(map[int32]int64, len(st))
+	}
 	for _, s := range st {
 		x := s.Span
 		if x < 0 || x >= m.n || s.Extra == 0 {
@@ -87,8 +93,10 @@ func (m *Model) simulateStretched(sc *scratch, root int32, ch Change, st []Stret
 		v := q[len(q)-1]
 		q = q[:len(q)-1]
 		d := m.reschedule(sc, v, sc.nd[v].minPos, cost)
-		if e, ok := extra[v]; ok {
-			d = max(0, d+e)
+		if extra != nil {
+			if e, ok := extra[v]; ok {
+				d = max(0, d+e)
+			}
 		}
 		sc.nd[v].newDur = d
 		if v == root {
