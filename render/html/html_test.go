@@ -205,17 +205,18 @@ func TestGroup(t *testing.T) {
 	}
 }
 
-// TestHTMLInChromium loads the rich report in a real headless Chromium from
-// 127.0.0.1 and checks what a reader would see. Install Chromium with
-// scripts/install-chromium.sh; without it the test is skipped.
-func TestHTMLInChromium(t *testing.T) {
+// openInChromium renders rep, serves it from 127.0.0.1 and opens it in a
+// real headless Chromium window width pixels wide; the test is skipped in
+// -short mode or without Chromium (scripts/install-chromium.sh). The page
+// and the browser close with the test.
+func openInChromium(t *testing.T, rep *report.Report, width int) *browser.Page {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("skipping the browser test in -short mode")
 	}
 	if _, err := browser.Find(); err != nil {
 		t.Skipf("skipping: %v", err)
 	}
-	rep := reporttest.Rich()
 	dir := t.TempDir()
 	var page bytes.Buffer
 	if err := WriteHTML(&page, rep); err != nil {
@@ -225,20 +226,28 @@ func TestHTMLInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
-	defer srv.Close()
-
+	t.Cleanup(srv.Close)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	b, err := browser.Start(ctx, browser.Options{Width: 1366, Height: 900})
+	t.Cleanup(cancel)
+	b, err := browser.Start(ctx, browser.Options{Width: width, Height: 900})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.Close()
+	t.Cleanup(func() { b.Close() })
 	p, err := b.Open(ctx, srv.URL+"/report.html")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.Close()
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+// TestHTMLInChromium loads the rich report in a real headless Chromium from
+// 127.0.0.1 and checks what a reader would see. Install Chromium with
+// scripts/install-chromium.sh; without it the test is skipped.
+func TestHTMLInChromium(t *testing.T) {
+	rep := reporttest.Rich()
+	p := openInChromium(t, rep, 1366)
 	p.Settle(300 * time.Millisecond)
 
 	// Saved first, so that it is there to look at when a check fails.

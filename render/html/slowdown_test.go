@@ -2,10 +2,7 @@ package html
 
 import (
 	"bytes"
-	"context"
 	stdhtml "html"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,35 +59,8 @@ func TestSlowdownHTML(t *testing.T) {
 // percentile rows and its change noted, and nothing overflowing the page
 // width. Skipped without Chromium (scripts/install-chromium.sh).
 func TestSlowdownInChromium(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipping the browser test in -short mode")
-	}
-	if _, err := browser.Find(); err != nil {
-		t.Skipf("skipping: %v", err)
-	}
 	rep := reporttest.WithSlowdowns()
-	dir := t.TempDir()
-	var page bytes.Buffer
-	if err := WriteHTML(&page, rep); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "report.html"), page.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
-	defer srv.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	b, err := browser.Start(ctx, browser.Options{Width: 1280, Height: 900})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	p, err := b.Open(ctx, srv.URL+"/report.html")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := openInChromium(t, rep, 1280)
 	p.Settle(300 * time.Millisecond)
 	if pr := p.Problems(); len(pr) > 0 {
 		t.Errorf("the page did not load cleanly and offline:\n%s", strings.Join(pr, "\n"))
