@@ -691,9 +691,9 @@ func (f *fastScan) span(t *traceCtx) bool {
 		case "references":
 			return once(fReferences) && f.refs(rs)
 		case "startTime":
-			return once(fStartTime) && f.unmarshal(&rs.StartTime)
+			return once(fStartTime) && f.startTime(&rs.StartTime)
 		case "duration":
-			return once(fDuration) && f.unmarshal(&rs.Duration)
+			return once(fDuration) && f.duration(&rs.Duration)
 		case "tags":
 			return once(fTags) && f.memoTags(rs)
 		case "processID":
@@ -759,7 +759,7 @@ func (f *fastScan) refs(rs *rawSpan) bool {
 		return f.object(func(k []byte) bool {
 			switch string(k) {
 			case "refType":
-				return once(1) && f.unmarshal(&ref.RefType)
+				return once(1) && f.refType(&ref.RefType)
 			case "traceID":
 				return once(2) && f.strField(&ref.TraceID)
 			case "spanID":
@@ -1027,4 +1027,83 @@ func (f *fastScan) memoTags(rs *rawSpan) bool {
 	rs.Tags = rs.Tags[:0]
 	rs.effect = e
 	return true
+}
+
+// digits reads a JSON number at pos and returns its bytes, and whether it
+// is a plain integer of at most 15 digits (no sign, fraction or
+// exponent), which microseconds to nanoseconds cannot overflow.
+func (f *fastScan) digits() (raw []byte, plain, ok bool) {
+	start := f.pos
+	if !f.scalar() {
+		return nil, false, false
+	}
+	raw = f.doc[start:f.pos]
+	if len(raw) > 15 {
+		return raw, false, true
+	}
+	for _, c := range raw {
+		if c < '0' || c > '9' {
+			return raw, false, true
+		}
+	}
+	return raw, true, true
+}
+
+// startTime reads a span's startTime as startTime.UnmarshalJSON does,
+// a plain integer of microseconds without it.
+func (f *fastScan) startTime(t *startTime) bool {
+	if c := f.peek(); c < '0' || c > '9' {
+		return f.unmarshal(t)
+	}
+	raw, plain, ok := f.digits()
+	if !ok {
+		return false
+	}
+	if !plain {
+		return t.UnmarshalJSON(raw) == nil
+	}
+	var us int64
+	for _, c := range raw {
+		us = us*10 + int64(c-'0')
+	}
+	*t = startTime{ns: us * 1000, set: true}
+	return true
+}
+
+// duration reads a span's duration as duration.UnmarshalJSON does, a
+// plain integer (its unit decided later) as a view of the document.
+func (f *fastScan) duration(d *duration) bool {
+	if c := f.peek(); c < '0' || c > '9' {
+		return f.unmarshal(d)
+	}
+	raw, plain, ok := f.digits()
+	if !ok {
+		return false
+	}
+	if !plain {
+		return d.UnmarshalJSON(raw) == nil
+	}
+	*d = duration{num: unsafe.String(unsafe.SliceData(raw), len(raw)), unitless: true, set: true}
+	return true
+}
+
+// refType reads a reference type as refType.UnmarshalJSON does, the two
+// UI spellings without it.
+func (f *fastScan) refType(r *refType) bool {
+	if f.peek() != '"' {
+		return f.unmarshal(r)
+	}
+	raw, ok := f.str()
+	if !ok {
+		return false
+	}
+	switch string(raw) {
+	case `"CHILD_OF"`:
+		r.t = trace.RefChildOf
+		return true
+	case `"FOLLOWS_FROM"`:
+		r.t = trace.RefFollowsFrom
+		return true
+	}
+	return r.UnmarshalJSON(raw) == nil
 }
