@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -405,8 +406,11 @@ func notProjectableFlags(raw []byte) (map[int]string, error) {
 // writeTopologyResult writes out/proof-<topology>.json.
 func writeTopologyResult(t *testing.T, root string, res topologyResult) {
 	t.Helper()
-	data, err := json.MarshalIndent(res, "", "  ")
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(res); err != nil {
 		t.Fatalf("encode %s result: %v", res.Topology, err)
 	}
 	dir := filepath.Join(root, "out")
@@ -414,7 +418,7 @@ func writeTopologyResult(t *testing.T, root string, res topologyResult) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "proof-"+res.Topology+".json")
-	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("wrote %s", path)
