@@ -419,22 +419,16 @@ func sendGRPC(t *testing.T, client ptraceotlp.GRPCClient, td ptrace.Traces) {
 // analyze runs `syncaudit ARGS... -o json` in-process and decodes the
 // report.
 func analyze(args ...string) (*report.Report, string, error) {
-	rep, _, stderr, err := analyzeRaw(args...)
-	return rep, stderr, err
-}
-
-// analyzeRaw is analyze that also returns the report's JSON as written.
-func analyzeRaw(args ...string) (*report.Report, []byte, string, error) {
 	var out, errOut bytes.Buffer
 	code := cli.Main(append(append([]string{"analyze"}, args...), "-o", "json"), cli.Test(nil, &out, &errOut))
 	if code != cli.ExitOK {
-		return nil, nil, errOut.String(), fmt.Errorf("analyze %s: exit %d: %s", strings.Join(args, " "), code, errOut.String())
+		return nil, errOut.String(), fmt.Errorf("analyze %s: exit %d: %s", strings.Join(args, " "), code, errOut.String())
 	}
 	var rep report.Report
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
-		return nil, nil, errOut.String(), fmt.Errorf("decode the report of %s: %w", strings.Join(args, " "), err)
+		return nil, errOut.String(), err
 	}
-	return &rep, out.Bytes(), errOut.String(), nil
+	return &rep, errOut.String(), nil
 }
 
 // mergedRequests is the request count `analyze --state` reports for the

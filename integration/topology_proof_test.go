@@ -63,11 +63,15 @@ type proofRow struct {
 	MeasuredMs  *report.LatencyAfter `json:"measuredMs,omitempty"`
 	// ErrorPct is (projected - measured) / measured in percent.
 	ErrorPct *report.LatencyAfter `json:"errorPct,omitempty"`
-	// NotProjectable is the report's reason when it flags the candidate as
-	// not projectable; such a row is reported, not asserted.
+	// NotProjectable is the report's reason when it flags the candidate's
+	// own projection (candidate.savingsCaveat: evidence; assumption); such
+	// a row is measured and reported, not asserted.
 	NotProjectable string `json:"notProjectable,omitempty"`
 	// Problem says why the row fails, "" when it passes.
 	Problem string `json:"problem,omitempty"`
+	// Unasserted is what would have been the Problem of a row flagged not
+	// projectable.
+	Unasserted string `json:"unasserted,omitempty"`
 }
 
 // runInfo is one shop run of a proof and the machine's load around it (the
@@ -129,7 +133,9 @@ type topologyResult struct {
 // analysed, and the plan's projection and each recommended candidate's are
 // compared with the asynchronous implementation of the same change,
 // measured under the same load. Each must agree within 10 % at p50, p95
-// and p99, unless the report flags the candidate as not projectable.
+// and p99, unless the report flags the candidate as not projectable (a
+// savingsCaveat: its saving assumes a saturated resource is free; the plan
+// is never exempt).
 // Numbers go to the log and to out/proof-<topology>.json.
 func TestTopologyProof(t *testing.T) {
 	root := requireIntegration(t)
@@ -158,7 +164,7 @@ func (tp topologyProof) run(t *testing.T, root string, n int) topologyResult {
 	failf := func(format string, args ...any) { res.Failures = append(res.Failures, fmt.Sprintf(format, args...)) }
 
 	syncRun := shopRun{topology: tp.topology, variant: "sync", n: n, conc: tp.conc}
-	rep, raw, _, err := analyzeRaw(filepath.Join(res.runMeasured(t, root, syncRun), "otlp.jsonl"))
+	rep, _, err := analyze(filepath.Join(res.runMeasured(t, root, syncRun), "otlp.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,10 +172,6 @@ func (tp topologyProof) run(t *testing.T, root string, n int) topologyResult {
 		res.SyncMs = report.LatencyAfter{P50: ep.LatencyMs.P50, P95: ep.LatencyMs.P95, P99: ep.LatencyMs.P99}
 	} else {
 		t.Fatalf("no endpoint %s %s in the analysis of the sync run", tp.entry.Service, tp.entry.Operation)
-	}
-	flags, err := notProjectableFlags(raw)
-	if err != nil {
-		t.Fatal(err)
 	}
 
 	// measured runs the async variant deferring the given services (nil:
@@ -247,19 +249,11 @@ func (tp topologyProof) run(t *testing.T, root string, n int) topologyResult {
 		}
 		slices.SortFunc(applied, func(a, b string) int { return slices.Index(tp.deferrable, a) - slices.Index(tp.deferrable, b) })
 		row.MeasuredMs, row.Measured = measure(slices.Compact(applied))
-		for _, c := range cands {
-			if reason, ok := flags[c.Rank]; ok && slices.Contains(plan.Changes, c.Rank) {
-				row.NotProjectable = fmt.Sprintf("includes candidate %d (%s): %s", c.Rank, c.Callee.Service, reason)
-			}
-		}
 		compareRow(&row)
 		if len(unmeasurable) > 0 {
 			// The measured run does not apply these changes (the fixture
 			// keeps them synchronous): the plan is measured without them.
 			row.addProblem(fmt.Sprintf("plan changes %q have no asynchronous implementation in the fixture", unmeasurable))
-		}
-		if row.NotProjectable != "" {
-			row.Problem = "" // reported, not asserted
 		}
 		res.Rows = append(res.Rows, row)
 	}
@@ -272,14 +266,20 @@ func (tp topologyProof) run(t *testing.T, root string, n int) topologyResult {
 			Callee:      &callee,
 			ProjectedMs: c.LatencyAfterMs,
 		}
-		switch reason, flagged := flags[c.Rank]; {
-		case flagged:
-			row.NotProjectable = reason
-		case c.Action != report.MakeAsync || !slices.Contains(tp.deferrable, callee.Service):
+		if cv := c.SavingsCaveat; cv != nil {
+			// The report says the single-candidate projection rests on an
+			// assumption the traces contradict: measured and reported, not
+			// asserted.
+			row.NotProjectable = cv.Evidence + "; " + cv.Assumption
+		}
+		if c.Action != report.MakeAsync || !slices.Contains(tp.deferrable, callee.Service) {
 			row.addProblem(fmt.Sprintf("cannot be measured: the fixture keeps %s synchronous", callee.Service))
-		default:
+		} else {
 			row.MeasuredMs, row.Measured = measure([]string{callee.Service})
 			compareRow(&row)
+		}
+		if row.NotProjectable != "" {
+			row.Unasserted, row.Problem = row.Problem, ""
 		}
 		res.Rows = append(res.Rows, row)
 	}
@@ -337,7 +337,10 @@ func (row proofRow) String() string {
 		fmt.Fprintf(&b, " [%s]", row.Measured)
 	}
 	if row.NotProjectable != "" {
-		fmt.Fprintf(&b, "; not projectable: %s", row.NotProjectable)
+		fmt.Fprintf(&b, "; flagged not projectable (%s)", row.NotProjectable)
+	}
+	if row.Unasserted != "" {
+		fmt.Fprintf(&b, "; not asserted: %s", row.Unasserted)
 	}
 	if row.Problem != "" {
 		fmt.Fprintf(&b, "; FAIL: %s", row.Problem)
@@ -352,55 +355,6 @@ func findEndpoint(rep *report.Report, ref report.Ref) *report.Endpoint {
 		}
 	}
 	return nil
-}
-
-// notProjectableFlags returns, by candidate rank, the reason of every
-// candidate the report flags as not projectable. report.Candidate has no
-// such field yet, so the flag is read from the JSON, in any of the forms
-// "projectable": false (reason in "projectableReason",
-// "notProjectableReason" or "assumption"), or "notProjectable": true or a
-// reason string; a flag without a reason gets "flagged by the report".
-func notProjectableFlags(raw []byte) (map[int]string, error) {
-	var doc struct {
-		Candidates []map[string]json.RawMessage `json:"candidates"`
-	}
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		return nil, fmt.Errorf("decode candidates: %w", err)
-	}
-	out := map[int]string{}
-	for _, c := range doc.Candidates {
-		var rank int
-		if err := json.Unmarshal(c["rank"], &rank); err != nil {
-			return nil, fmt.Errorf("candidate rank: %w", err)
-		}
-		str := func(key string) string {
-			var s string
-			if json.Unmarshal(c[key], &s) == nil {
-				return s
-			}
-			return ""
-		}
-		flagged := false
-		var b bool
-		if json.Unmarshal(c["projectable"], &b) == nil && !b {
-			flagged = true // "projectable": false
-		}
-		if json.Unmarshal(c["notProjectable"], &b) == nil && b || str("notProjectable") != "" {
-			flagged = true // "notProjectable": true or a reason
-		}
-		if !flagged {
-			continue
-		}
-		reason := "flagged by the report"
-		for _, key := range []string{"notProjectable", "projectableReason", "notProjectableReason", "assumption"} {
-			if s := str(key); s != "" {
-				reason = s
-				break
-			}
-		}
-		out[rank] = reason
-	}
-	return out, nil
 }
 
 // writeTopologyResult writes out/proof-<topology>.json.
@@ -422,39 +376,6 @@ func writeTopologyResult(t *testing.T, root string, res topologyResult) {
 		t.Fatal(err)
 	}
 	t.Logf("wrote %s", path)
-}
-
-// TestNotProjectableFlags covers the forms of the not-projectable flag the
-// proof accepts (it runs without SYNCAUDIT_INTEGRATION).
-func TestNotProjectableFlags(t *testing.T) {
-	tests := []struct {
-		name, candidates string
-		want             map[int]string
-	}{
-		{"none", `[{"rank":1,"recommended":true}]`, map[int]string{}},
-		{"projectable true", `[{"rank":1,"projectable":true,"assumption":"x"}]`, map[int]string{}},
-		{"projectable false with reason", `[{"rank":2,"projectable":false,"projectableReason":"shared pool"}]`, map[int]string{2: "shared pool"}},
-		{"projectable false with assumption", `[{"rank":3,"projectable":false,"assumption":"no contention"}]`, map[int]string{3: "no contention"}},
-		{"notProjectable reason", `[{"rank":4,"notProjectable":"queueing"}]`, map[int]string{4: "queueing"}},
-		{"notProjectable true", `[{"rank":5,"notProjectable":true}]`, map[int]string{5: "flagged by the report"}},
-		{"notProjectable false", `[{"rank":6,"notProjectable":false}]`, map[int]string{}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := notProjectableFlags([]byte(`{"candidates":` + tt.candidates + `}`))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(got) != len(tt.want) {
-				t.Fatalf("got %v, want %v", got, tt.want)
-			}
-			for k, v := range tt.want {
-				if got[k] != v {
-					t.Errorf("rank %d: %q, want %q", k, got[k], v)
-				}
-			}
-		})
-	}
 }
 
 func TestCompareRow(t *testing.T) {
