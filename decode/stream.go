@@ -155,7 +155,11 @@ func newStream(name string, rc io.Reader, lim decoder.Limits) (*stream, error) {
 				return nil, s.layerError("gzip", err)
 			}
 			s.layer = "gzip"
-			br = bufio.NewReaderSize(&layerReader{s: s, layer: "gzip", r: zr}, 64<<10)
+			// gzip decompresses on one core: a goroutine of its own
+			// decompresses ahead while the input is split and decoded.
+			ra := newReadAhead(&layerReader{s: s, layer: "gzip", r: zr})
+			s.closers = append(s.closers, ra.close)
+			br = bufio.NewReaderSize(ra, 64<<10)
 		case bytes.HasPrefix(magic, zstdMagic):
 			zr, err := zstd.NewReader(br,
 				zstd.WithDecoderConcurrency(0), // GOMAXPROCS: blocks decode ahead, in goroutines of their own
