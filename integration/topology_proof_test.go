@@ -29,8 +29,14 @@ type topologyProof struct {
 	// through NATS (shop's Topology.Deferrable): the calls whose removal can
 	// be measured.
 	deferrable []string
-	// recommend must be recommended (make-async); keepSync must not be.
+	// recommend must be recommended (make-async); keepSync must not be
+	// (for retry-loop and contention: the consumer of the event the entry
+	// service already publishes, which is asynchronous already).
 	recommend, keepSync []string
+	// measuredEnqueue: the sync variant already publishes an event per
+	// request, so the report's summary.enqueueCostSource must say the
+	// enqueue cost was measured from those NATS publishes.
+	measuredEnqueue bool
 }
 
 var topologyProofs = []topologyProof{
@@ -43,10 +49,12 @@ var topologyProofs = []topologyProof{
 	{
 		topology: "retry-loop", entry: report.Ref{Service: "billing", Operation: "POST /invoice"}, conc: 4,
 		deferrable: []string{"webhook", "metrics"},
+		keepSync:   []string{"ledger"}, measuredEnqueue: true,
 	},
 	{
 		topology: "contention", entry: report.Ref{Service: "signup", Operation: "POST /signup"}, conc: 16,
 		deferrable: []string{"audit", "notify"},
+		keepSync:   []string{"crm"}, measuredEnqueue: true,
 	},
 }
 
@@ -122,8 +130,12 @@ type topologyResult struct {
 	Endpoint    report.Ref          `json:"endpoint"`
 	SyncMs      report.LatencyAfter `json:"syncMs"`
 	Recommended []string            `json:"recommended"`
-	Rows        []proofRow          `json:"rows"`
-	Failures    []string            `json:"failures"`
+	// EnqueueCostMs and EnqueueCostSource are the sync analysis' summary
+	// enqueueCostMs and enqueueCostSource.
+	EnqueueCostMs     float64    `json:"enqueueCostMs"`
+	EnqueueCostSource string     `json:"enqueueCostSource"`
+	Rows              []proofRow `json:"rows"`
+	Failures          []string   `json:"failures"`
 }
 
 // TestTopologyProof is the projection proof on three topologies the
@@ -172,6 +184,12 @@ func (tp topologyProof) run(t *testing.T, root string, n int) topologyResult {
 		res.SyncMs = report.LatencyAfter{P50: ep.LatencyMs.P50, P95: ep.LatencyMs.P95, P99: ep.LatencyMs.P99}
 	} else {
 		t.Fatalf("no endpoint %s %s in the analysis of the sync run", tp.entry.Service, tp.entry.Operation)
+	}
+
+	res.EnqueueCostMs, res.EnqueueCostSource = rep.Summary.EnqueueCostMs, rep.Summary.EnqueueCostSource
+	if tp.measuredEnqueue && !measuredNATS(res.EnqueueCostSource) {
+		failf("%s: enqueueCostSource %q, want \"measured: nats median of N publishes\" (the sync variant publishes an event per request)",
+			tp.topology, res.EnqueueCostSource)
 	}
 
 	// measured runs the async variant deferring the given services (nil:
@@ -284,8 +302,9 @@ func (tp topologyProof) run(t *testing.T, root string, n int) topologyResult {
 		res.Rows = append(res.Rows, row)
 	}
 
-	t.Logf("%s %s %s, %d requests at concurrency %d: sync p50 %.1f ms p95 %.1f ms p99 %.1f ms; recommended %q",
-		tp.topology, tp.entry.Service, tp.entry.Operation, n, tp.conc, res.SyncMs.P50, res.SyncMs.P95, res.SyncMs.P99, res.Recommended)
+	t.Logf("%s %s %s, %d requests at concurrency %d: sync p50 %.1f ms p95 %.1f ms p99 %.1f ms; recommended %q; enqueue cost %.4f ms (%s)",
+		tp.topology, tp.entry.Service, tp.entry.Operation, n, tp.conc, res.SyncMs.P50, res.SyncMs.P95, res.SyncMs.P99, res.Recommended,
+		res.EnqueueCostMs, res.EnqueueCostSource)
 	for _, row := range res.Rows {
 		t.Log(row.String())
 		if row.Problem != "" {
@@ -293,6 +312,18 @@ func (tp topologyProof) run(t *testing.T, root string, n int) topologyResult {
 		}
 	}
 	return res
+}
+
+// measuredNATS reports whether an enqueueCostSource says the cost was
+// measured from NATS publishes ("measured: nats median of N publishes").
+func measuredNATS(source string) bool {
+	rest, ok := strings.CutPrefix(source, "measured: nats median of ")
+	if !ok {
+		return false
+	}
+	n, ok := strings.CutSuffix(rest, " publishes")
+	v, err := strconv.Atoi(n)
+	return ok && err == nil && v > 0
 }
 
 // compareRow fills ErrorPct and, when an error exceeds the tolerance, Problem.
@@ -376,6 +407,25 @@ func writeTopologyResult(t *testing.T, root string, res topologyResult) {
 		t.Fatal(err)
 	}
 	t.Logf("wrote %s", path)
+}
+
+func TestMeasuredNATS(t *testing.T) {
+	tests := []struct {
+		source string
+		want   bool
+	}{
+		{"measured: nats median of 300 publishes", true},
+		{"measured: kafka median of 300 publishes", false},
+		{"measured: nats median of many publishes", false},
+		{"default", false},
+		{"flag", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		if got := measuredNATS(tt.source); got != tt.want {
+			t.Errorf("measuredNATS(%q) = %v, want %v", tt.source, got, tt.want)
+		}
+	}
 }
 
 func TestCompareRow(t *testing.T) {
