@@ -90,12 +90,19 @@ type fastScan struct {
 	depth, maxDepth int
 	stack           []byte
 	memo            tagMemo
-	procs           [procMemoWays]struct {
+	procs           *[procMemoSlots]procMemoSlot
+	tc              traceCtx
+}
+
+// procMemoSlot holds the process objects remembered for service names
+// of one hash.
+type procMemoSlot struct {
+	ways [procMemoWays]struct {
 		raw   []byte
 		depth int
 		svc   string
 	}
-	procNext int
+	next int
 }
 
 // fast decodes doc when it can (see above) and reports whether it did.
@@ -175,12 +182,12 @@ func (f *fastScan) object(member func(key []byte) bool) bool {
 		if f.peek() != '"' {
 			return false
 		}
-		k, ok := f.str()
-		if !ok || f.esc || f.nonASCII || !f.eat(':') {
+		k, ok := f.key()
+		if !ok || !f.eat(':') {
 			return false
 		}
 		f.ws()
-		if !member(k[1 : len(k)-1]) {
+		if !member(k) {
 			return false
 		}
 		if f.eat(',') {
@@ -189,6 +196,24 @@ func (f *fastScan) object(member func(key []byte) bool) bool {
 		f.depth--
 		return f.eat('}')
 	}
+}
+
+// key reads an object key at pos (a '"') and returns it without its
+// quotes. A key with escapes, control or non-ASCII bytes fails: the fast
+// path leaves it to the slow one. Keys are short: a byte loop beats str.
+func (f *fastScan) key() ([]byte, bool) {
+	b := f.doc
+	for i := f.pos + 1; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == '"':
+			k := b[f.pos+1 : i]
+			f.pos = i + 1
+			return k, true
+		case c < 0x20 || c == '\\' || c >= 0x80:
+			return nil, false
+		}
+	}
+	return nil, false
 }
 
 // deeper enters a bracket just read, and reports whether it is within
@@ -539,15 +564,20 @@ func (f *fastScan) traces() bool {
 // traceObject reads a UI trace {"traceID", "spans", "processes", …} and
 // records its spans as the slow path's traceObject emits them.
 func (f *fastScan) traceObject() bool {
-	var t traceCtx
+	// The trace's buffers are the scanner's, reused trace after trace
+	// (flush copies the spans out).
+	t := &f.tc
+	t.id, t.batch = "", ""
+	t.spans, t.procID, t.own = t.spans[:0], t.procID[:0], t.own[:0]
+	clear(t.procs)
 	var seen keysSeen
 	once := seen.first
 	ok := f.object(func(k []byte) bool {
 		switch string(k) {
 		case "spans":
-			return once(1) && f.spans(&t)
+			return once(1) && f.spans(t)
 		case "processes":
-			return once(2) && f.processes(&t)
+			return once(2) && f.processes(t)
 		case "traceID":
 			return once(4) && f.strField(&t.id)
 		}
@@ -559,7 +589,7 @@ func (f *fastScan) traceObject() bool {
 	if !ok || f.r.failed {
 		return false
 	}
-	f.r.flush(&t)
+	f.r.flush(t)
 	return true
 }
 
@@ -599,17 +629,37 @@ func (f *fastScan) processes(t *traceCtx) bool {
 	})
 }
 
-// procMemoWays is the number of process objects a fastScan remembers.
-const procMemoWays = 16
+// The process memo: procMemoSlots slots by the hash of the service name
+// a process object starts with, of procMemoWays objects each.
+const (
+	procMemoSlots = 32
+	procMemoWays  = 4
+)
 
 // memoProcess reads a process object and returns its service name
-// (interned). The last procMemoWays process objects read are remembered
-// by their raw bytes and recalled as tagMemo recalls tags: traces of one
-// export repeat the same processes (service, host and SDK tags).
+// (interned). Process objects are remembered by their raw bytes and
+// recalled as tagMemo recalls tags: traces of one export repeat the same
+// processes (service, host and SDK tags), a few instances per service.
 func (f *fastScan) memoProcess() (string, bool) {
 	in := f.doc[f.pos:]
-	for i := range f.procs {
-		if e := &f.procs[i]; len(e.raw) > 0 && e.depth == f.depth && bytes.HasPrefix(in, e.raw) {
+	// The slot: the service name when the object starts with it (only
+	// hashed, never trusted).
+	const lead = `{"serviceName":"`
+	h := uint32(2166136261)
+	if bytes.HasPrefix(in, []byte(lead)) {
+		for _, c := range in[len(lead):min(len(in), len(lead)+64)] {
+			if c == '"' {
+				break
+			}
+			h = (h ^ uint32(c)) * 16777619
+		}
+	}
+	if f.procs == nil {
+		f.procs = new([procMemoSlots]procMemoSlot)
+	}
+	sl := &f.procs[h%procMemoSlots]
+	for i := range sl.ways {
+		if e := &sl.ways[i]; len(e.raw) > 0 && e.depth == f.depth && bytes.HasPrefix(in, e.raw) {
 			f.pos += len(e.raw)
 			return e.svc, true
 		}
@@ -620,8 +670,8 @@ func (f *fastScan) memoProcess() (string, bool) {
 		return "", false
 	}
 	svc := f.r.st.names.Intern(p.name())
-	e := &f.procs[f.procNext]
-	f.procNext = (f.procNext + 1) % procMemoWays
+	e := &sl.ways[sl.next]
+	sl.next = (sl.next + 1) % procMemoWays
 	e.raw, e.depth, e.svc = append(e.raw[:0], f.doc[start:f.pos]...), f.depth, svc
 	return svc, true
 }
@@ -794,6 +844,10 @@ func (f *fastScan) tags(rs *rawSpan) bool {
 		}
 		rs.Tags = append(rs.Tags, rawKV{})
 		kv := &rs.Tags[len(rs.Tags)-1]
+		if f.uiTag(kv) {
+			return true
+		}
+		*kv = rawKV{}
 		var seen keysSeen
 		once := seen.first
 		return f.object(func(k []byte) bool {
@@ -1024,8 +1078,7 @@ func (f *fastScan) memoTags(rs *rawSpan) bool {
 	applyTags(&sp, rs.Tags)
 	*e = tagEffect{raw: append(e.raw[:0], f.doc[start:f.pos]...), depth: f.depth,
 		kind: sp.Kind, status: sp.Status, attrs: sp.Attrs}
-	rs.Tags = rs.Tags[:0]
-	rs.effect = e
+	rs.effect = e // convert reads the effect, not Tags
 	return true
 }
 
@@ -1106,4 +1159,68 @@ func (f *fastScan) refType(r *refType) bool {
 		return true
 	}
 	return r.UnmarshalJSON(raw) == nil
+}
+
+// hasAt reports whether doc holds lit at i.
+func hasAt(doc []byte, i int, lit string) bool {
+	return len(doc)-i >= len(lit) && string(doc[i:i+len(lit)]) == lit
+}
+
+// uiTag reads a tag written exactly as the Jaeger UI writes it,
+// {"key":"…","type":"…","value":…} without white space and with a string
+// or number value, as the general reader in tags would. At anything else
+// it returns false with pos unchanged (kv may be partly set). A value
+// that no kept attribute holds is a view of the document.
+func (f *fastScan) uiTag(kv *rawKV) bool {
+	const (
+		keyLit   = `{"key":"`
+		typeLit  = `,"type":"`
+		valueLit = `,"value":`
+	)
+	start, d := f.pos, f.doc
+	fail := func() bool { f.pos = start; return false }
+	if f.depth+1 > f.maxDepth || !hasAt(d, f.pos, keyLit) {
+		return false
+	}
+	f.pos += len(keyLit) - 1
+	k, ok := f.str()
+	if !ok || kv.Key.UnmarshalJSON(k) != nil || !hasAt(d, f.pos, typeLit) {
+		return fail()
+	}
+	f.pos += len(typeLit) - 1
+	if _, ok := f.str(); !ok || !hasAt(d, f.pos, valueLit) {
+		return fail()
+	}
+	f.pos += len(valueLit)
+	if f.pos >= len(d) {
+		return fail()
+	}
+	switch c := d[f.pos]; {
+	case c == '"':
+		raw, ok := f.str()
+		switch {
+		case !ok:
+			return fail()
+		case f.esc || f.nonASCII:
+			if kv.Value.UnmarshalJSON(raw) != nil {
+				return fail()
+			}
+		case kv.Key.role == roleAttr:
+			kv.Value = jsontext.Scalar{Text: string(raw[1 : len(raw)-1]), Valid: true}
+		default:
+			kv.Value = jsontext.Scalar{Text: unsafe.String(unsafe.SliceData(raw[1:]), len(raw)-2), Valid: true}
+		}
+	case c == '-' || '0' <= c && c <= '9':
+		n := f.pos
+		if !f.scalar() || kv.Value.UnmarshalJSON(d[n:f.pos]) != nil {
+			return fail()
+		}
+	default:
+		return fail()
+	}
+	if f.pos >= len(d) || d[f.pos] != '}' {
+		return fail()
+	}
+	f.pos++
+	return true
 }

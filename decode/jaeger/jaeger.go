@@ -15,6 +15,9 @@ import (
 // maxErrors bounds the errors kept for one input; the rest are counted.
 const maxErrors = 100
 
+// refSlab is the number of references allocated at once for spans.
+const refSlab = 512
+
 // flushEvery bounds how many spans outside a trace object (anonymizer span
 // arrays) are held before they are emitted.
 const flushEvery = 4096
@@ -68,8 +71,9 @@ func (st *state) document(jr *jsontext.Reader) error {
 type reader struct {
 	*jsontext.Reader
 	st      *state
-	loose   traceCtx // spans outside a trace object
-	scratch rawSpan  // reused by each span's Decode
+	loose   traceCtx    // spans outside a trace object
+	scratch rawSpan     // reused by each span's Decode
+	refs    []trace.Ref // the slab spans' references are cut from
 	// failed is set when the fast path (Reader nil) met a span the slow
 	// path would report.
 	failed bool
@@ -378,10 +382,12 @@ func (r *reader) skipWrong(what string) error {
 
 // reuse returns the reader's scratch span, zeroed, keeping the capacity of
 // its tag and reference slices. encoding/json decodes into the existing
-// elements of a slice, so they are cleared first.
+// elements of a slice, so they are cleared first: those the last span
+// used, within its slices' lengths (encoding/json extends a slice's
+// length before it decodes an element; the elements past it are zero).
 func (r *reader) reuse() *rawSpan {
 	rs := &r.scratch
-	tags, refs := rs.Tags[:cap(rs.Tags)], rs.References[:cap(rs.References)]
+	tags, refs := rs.Tags, rs.References
 	clear(tags)
 	clear(refs)
 	*rs = rawSpan{Tags: tags[:0], References: refs[:0]}
@@ -429,8 +435,13 @@ func (r *reader) convert(rs *rawSpan, t *traceCtx, start int) {
 		return
 	}
 	s.End = s.Start + d
-	if len(rs.References) > 0 {
-		s.Refs = make([]trace.Ref, 0, len(rs.References))
+	if n := len(rs.References); n > 0 {
+		// From a slab: one allocation for the references of many spans.
+		if cap(r.refs)-len(r.refs) < n {
+			r.refs = make([]trace.Ref, 0, max(n, refSlab))
+		}
+		s.Refs = r.refs[len(r.refs) : len(r.refs) : len(r.refs)+n]
+		r.refs = r.refs[:len(r.refs)+n]
 		for i := range rs.References {
 			ref, nonHex, ok := convertRef(&rs.References[i], traceID)
 			if !ok {

@@ -305,6 +305,9 @@ func (d *duration) nanos(startRFC3339 bool) (int64, error) {
 		return d.ns, nil
 	}
 	if !startRFC3339 {
+		if us, ok := smallUint(d.num); ok {
+			return us * 1000, nil
+		}
 		ns, err := jsontext.MicrosToNanos(d.num)
 		if err != nil {
 			return 0, &fieldError{"duration", err.Error()}
@@ -320,6 +323,23 @@ func (d *duration) nanos(startRFC3339 bool) (int64, error) {
 		return 0, &fieldError{"duration", fmt.Sprintf("%s is not a whole number of nanoseconds (the start is an RFC 3339 time, so a duration without a unit is nanoseconds)", d.num)}
 	}
 	return int64(f), nil
+}
+
+// smallUint parses s when it is 1 to 15 decimal digits (so that
+// microseconds times 1000 fit an int64), as strconv.ParseInt would.
+func smallUint(s string) (int64, bool) {
+	if len(s) == 0 || len(s) > 15 {
+		return 0, false
+	}
+	var v int64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int64(c-'0')
+	}
+	return v, true
 }
 
 // parseDuration reads an api_v2 duration as nanoseconds.
