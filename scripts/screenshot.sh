@@ -5,7 +5,9 @@
 # and email three times slower (which the plan makes asynchronous) — loads
 # it in real headless Chromium (scripts/install-chromium.sh), checks that
 # it loads cleanly and offline, and captures it 1280 px wide from the top
-# down to the end of its "Slow dependencies" section as a PNG under 500 KB.
+# down to the end of its "Slow dependencies" section as a PNG under 500 KB,
+# then its proposed events and dependency diagrams (report-events.png) and
+# its checklist, asynchronous flows and input accounting (report-review.png).
 #
 #   scripts/screenshot.sh [-o docs/report-slowdown.png]    (make screenshot)
 set -euo pipefail
@@ -28,3 +30,8 @@ bin/syncaudit analyze fixtures/sync/otlp.jsonl.gz \
 	--slowdown payment=+500ms --slowdown email=x3 \
 	-o html --out out/shop-report.html
 go run ./internal/cmd/screenshot -html out/shop-report.html -out "$out" -width 1280 -until '#slowdowns'
+# The rest of the same report: proposed events and dependency diagrams;
+# the checklist, already-asynchronous flows and the input (sampling).
+dir=$(dirname "$out")
+go run ./internal/cmd/screenshot -html out/shop-report.html -out "$dir/report-events.png" -width 1280 -from '#events' -until '#dependencies'
+go run ./internal/cmd/screenshot -html out/shop-report.html -out "$dir/report-review.png" -width 1280 -from '#checklist' -until '#input'

@@ -32,13 +32,20 @@ func main() {
 	out := flag.String("out", "", "the `PNG` to write")
 	width := flag.Int("width", 1280, "viewport width in CSS pixels")
 	until := flag.String("until", "#slowdowns", "CSS `SELECTOR` of the last element shown; empty: the whole page")
+	from := flag.String("from", "", "CSS `SELECTOR` of the first element shown (with -until: that region alone, instead of the page from the top)")
 	maxBytes := flag.Int("max-bytes", 500_000, "fail when the PNG is larger")
 	flag.Parse()
 	if *page == "" || *out == "" {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(*page, *out, *width, *until, *maxBytes); err != nil {
+	shoot := run
+	if *from != "" {
+		shoot = func(page, out string, width int, until string, maxBytes int) error {
+			return runRegion(page, out, width, *from, until, maxBytes)
+		}
+	}
+	if err := shoot(*page, *out, *width, *until, *maxBytes); err != nil {
 		fmt.Fprintln(os.Stderr, "screenshot:", err)
 		os.Exit(1)
 	}
@@ -120,4 +127,48 @@ func measure(ctx context.Context, exe, url string, width int, until string) (int
 		return 0, errors.New("no element matches " + until + " in the page")
 	}
 	return h, nil
+}
+
+// runRegion captures the page from the top of the element matching from to
+// the bottom of the one matching until, after checking that the page
+// loaded cleanly and offline.
+func runRegion(page, out string, width int, from, until string, maxBytes int) error {
+	exe, err := browser.Find()
+	if err != nil {
+		return err
+	}
+	abs, err := filepath.Abs(page)
+	if err != nil {
+		return err
+	}
+	srv := httptest.NewServer(http.FileServer(http.Dir(filepath.Dir(abs))))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	b, err := browser.Start(ctx, browser.Options{Exec: exe, Width: width, Height: 900})
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	p, err := b.Open(ctx, srv.URL+"/"+filepath.Base(abs))
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	p.Settle(300 * time.Millisecond)
+	if pr := p.Problems(); len(pr) > 0 {
+		return fmt.Errorf("the page did not load cleanly and offline:\n%s", strings.Join(pr, "\n"))
+	}
+	png, err := p.ScreenshotOf(from, until)
+	if err != nil {
+		return err
+	}
+	if len(png) > maxBytes {
+		return fmt.Errorf("PNG from %s to %s, %d bytes, is larger than %d", from, until, len(png), maxBytes)
+	}
+	if err := os.WriteFile(out, png, 0o644); err != nil {
+		return err
+	}
+	fmt.Printf("%s: %s to %s, %d bytes\n", out, from, until, len(png))
+	return nil
 }

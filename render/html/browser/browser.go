@@ -380,6 +380,34 @@ func (p *Page) Screenshot() ([]byte, error) {
 	return png, nil
 }
 
+// ScreenshotOf returns a PNG of the page region from the top of the
+// first element matching the CSS selector from to the bottom of the first
+// matching to (the same selector for one element), the page's width.
+func (p *Page) ScreenshotOf(from, to string) ([]byte, error) {
+	expr := fmt.Sprintf(`(() => { const a = document.querySelector(%q), b = document.querySelector(%q);
+		if (!a || !b) return [];
+		const r = a.getBoundingClientRect(), s = b.getBoundingClientRect();
+		return [r.top + window.scrollY, s.bottom + window.scrollY, document.documentElement.scrollWidth] })()`, from, to)
+	box, err := Eval[[]float64](p, expr)
+	if err != nil {
+		return nil, err
+	}
+	if len(box) != 3 || box[1] <= box[0] {
+		return nil, fmt.Errorf("browser: screenshot: no region from %s to %s", from, to)
+	}
+	captureBeyond, fromSurface := true, true
+	r, err := chromedp.Call(p.ctx, page.CaptureScreenshot, page.CaptureScreenshotParams{
+		Format:                page.CaptureScreenshotFormatPng,
+		CaptureBeyondViewport: &captureBeyond,
+		FromSurface:           &fromSurface,
+		Clip:                  &page.Viewport{X: 0, Y: box[0], Width: box[2], Height: box[1] - box[0], Scale: 1},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("browser: screenshot from %s to %s: %w", from, to, err)
+	}
+	return r.Data, nil
+}
+
 // Settle waits d for late events (a failing image, a deferred console
 // message) to arrive after the load event.
 func (p *Page) Settle(d time.Duration) {
