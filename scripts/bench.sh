@@ -15,8 +15,9 @@
 #   order-10m-gz                    the 10M input gzip-compressed (only with -gz)
 #   formats                         (only with -c formats) the 10,000 order traces as 10,000 Jaeger UI
 #                                   files, 10,000 OTLP/JSON files, one Jaeger file and one OTLP/JSON-lines
-#                                   file (gentraces -format jaeger, -dir): 3 interleaved runs each,
-#                                   median CPU and wall, and the ratios Jaeger/OTLP
+#                                   file (gentraces -format jaeger, -dir), and that file gzip'd and (with
+#                                   the zstd command) zstd'd: 3 interleaved runs each, median CPU and
+#                                   wall, the ratios Jaeger/OTLP and compressed/plain
 #   order-10m-gomemlimit            the 10M input with GOMEMLIMIT=4GiB (what --memory-limit sets)
 #   order-Nm-partitioned            bin/syncaudit analyze --memory-limit 1536MiB on the 1M/3M/10M
 #                                   input: spans past a third of the limit spill to partition files
@@ -115,14 +116,20 @@ formats_step() {
 	[[ -d $d/otlp-files ]] || bin/gentraces -shape order -traces 10000 -seed "$seed" -dir "$d/otlp-files"
 	[[ -s $d/one.json ]] || bin/gentraces -shape order -traces 10000 -seed "$seed" -format jaeger -o "$d/one.json"
 	[[ -s $d/one.jsonl ]] || bin/gentraces -shape order -traces 10000 -seed "$seed" -o "$d/one.jsonl"
+	[[ -s $d/one.jsonl.gz ]] || gzip -c "$d/one.jsonl" >"$d/one.jsonl.gz"
+	local inputs=(jaeger-files otlp-files one.json one.jsonl one.jsonl.gz)
+	if command -v zstd >/dev/null; then
+		[[ -s $d/one.jsonl.zst ]] || zstd -q -3 -c "$d/one.jsonl" >"$d/one.jsonl.zst"
+		inputs+=(one.jsonl.zst)
+	fi
 	local in r
 	: >"$d/times.txt"
 	for r in 1 2 3; do
-		for in in jaeger-files otlp-files one.json one.jsonl; do
+		for in in "${inputs[@]}"; do
 			/usr/bin/time -f "$in %e %U %S" bin/syncaudit analyze -o json "$d/$in" 2>>"$d/times.txt" >/dev/null
 		done
 	done
-	grep -E '^(jaeger-files|otlp-files|one\.json|one\.jsonl) ' "$d/times.txt" | awk '
+	grep -E '^(jaeger-files|otlp-files|one\.json|one\.jsonl|one\.jsonl\.gz|one\.jsonl\.zst) ' "$d/times.txt" | awk '
 		{ w[$1] = w[$1] " " $2; c[$1] = c[$1] " " ($3 + $4) }
 		function med(s,   a, n, i, j, t) {
 			n = split(s, a, " ")
@@ -133,6 +140,8 @@ formats_step() {
 			for (k in w) { mw[k] = med(w[k]); mc[k] = med(c[k]); printf "%-13s median wall %6.2f s  cpu %6.2f s\n", k, mw[k], mc[k] }
 			printf "10,000 files: Jaeger/OTLP cpu %.2fx wall %.2fx\n", mc["jaeger-files"] / mc["otlp-files"], mw["jaeger-files"] / mw["otlp-files"]
 			printf "one file:     Jaeger/OTLP cpu %.2fx wall %.2fx\n", mc["one.json"] / mc["one.jsonl"], mw["one.json"] / mw["one.jsonl"]
+			printf "gzip/plain:   cpu %.2fx wall %.2fx\n", mc["one.jsonl.gz"] / mc["one.jsonl"], mw["one.jsonl.gz"] / mw["one.jsonl"]
+			if ("one.jsonl.zst" in mw) printf "zstd/plain:   cpu %.2fx wall %.2fx\n", mc["one.jsonl.zst"] / mc["one.jsonl"], mw["one.jsonl.zst"] / mw["one.jsonl"]
 		}'
 }
 
