@@ -89,8 +89,7 @@ type fastScan struct {
 	// where the slow path reports the document as too deep.
 	depth, maxDepth int
 	stack           []byte
-	memo            tagMemo
-	procs           *[procMemoSlots]procMemoSlot
+	m               *fastMemo
 	tc              traceCtx
 }
 
@@ -98,9 +97,9 @@ type fastScan struct {
 // of one hash.
 type procMemoSlot struct {
 	ways [procMemoWays]struct {
-		raw   []byte
-		depth int
-		svc   string
+		raw             []byte
+		depth, maxDepth int
+		svc             string
 	}
 	next int
 }
@@ -112,7 +111,9 @@ func (st *state) fast(doc []byte) bool {
 	}
 	rec := &recorder{}
 	fst := &state{file: st.file, em: rec, names: st.names}
-	f := &fastScan{r: &reader{st: fst}, doc: doc, maxDepth: st.in.MaxDepth()}
+	m := memoPool.Get().(*fastMemo)
+	defer memoPool.Put(m)
+	f := &fastScan{r: &reader{st: fst}, doc: doc, maxDepth: st.in.MaxDepth(), m: m}
 	if !f.top() || f.r.failed {
 		return false
 	}
@@ -654,12 +655,9 @@ func (f *fastScan) memoProcess() (string, bool) {
 			h = (h ^ uint32(c)) * 16777619
 		}
 	}
-	if f.procs == nil {
-		f.procs = new([procMemoSlots]procMemoSlot)
-	}
-	sl := &f.procs[h%procMemoSlots]
+	sl := &f.m.procs[h%procMemoSlots]
 	for i := range sl.ways {
-		if e := &sl.ways[i]; len(e.raw) > 0 && e.depth == f.depth && bytes.HasPrefix(in, e.raw) {
+		if e := &sl.ways[i]; len(e.raw) > 0 && e.depth == f.depth && e.maxDepth == f.maxDepth && bytes.HasPrefix(in, e.raw) {
 			f.pos += len(e.raw)
 			return e.svc, true
 		}
@@ -672,7 +670,7 @@ func (f *fastScan) memoProcess() (string, bool) {
 	svc := f.r.st.names.Intern(p.name())
 	e := &sl.ways[sl.next]
 	sl.next = (sl.next + 1) % procMemoWays
-	e.raw, e.depth, e.svc = append(e.raw[:0], f.doc[start:f.pos]...), f.depth, svc
+	e.raw, e.depth, e.maxDepth, e.svc = append(e.raw[:0], f.doc[start:f.pos]...), f.depth, f.maxDepth, svc
 	return svc, true
 }
 
@@ -946,7 +944,9 @@ func (f *fastScan) tracesParallel() bool {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			sub := &fastScan{r: &reader{st: g.st}, doc: f.doc, pos: starts[k], depth: f.depth, maxDepth: f.maxDepth}
+			m := memoPool.Get().(*fastMemo)
+			defer memoPool.Put(m)
+			sub := &fastScan{r: &reader{st: g.st}, doc: f.doc, pos: starts[k], depth: f.depth, maxDepth: f.maxDepth, m: m}
 			for {
 				if sub.peek() != '{' || shapeOf(f.doc[sub.pos:]) != shapeTrace || !sub.traceObject() || sub.r.failed {
 					return
@@ -1004,6 +1004,20 @@ func nextTrace(doc []byte, from int) int {
 	return -1
 }
 
+// fastMemo holds what a fast scan recalls: tags arrays and process
+// objects by their raw bytes. Memos are pooled and reused from document
+// to document (and from input to input: a trace per file repeats the
+// tags of the files before it). Recalling is exact whatever a memo holds,
+// so the spans do not depend on which memo a scan gets. What they share
+// across inputs is immutable: attribute lists (trace.Attrs are not
+// modified after decoding) and service names.
+type fastMemo struct {
+	tags  tagMemo
+	procs [procMemoSlots]procMemoSlot
+}
+
+var memoPool = sync.Pool{New: func() any { return new(fastMemo) }}
+
 // tagMemo remembers, per operation name, the raw bytes of the last few
 // "tags" arrays the fast path read and what they give a span (kind,
 // status, kept attributes), as the OTLP decoder's attribute memo does:
@@ -1011,8 +1025,8 @@ func nextTrace(doc []byte, from int) int {
 // comparing the input at the position with the remembered bytes (a
 // memcmp) replaces reading, classifying and copying every tag. Exact: a
 // JSON value is determined by its bytes, and reading one consumes
-// exactly its bytes. Only arrays read at the same nesting depth are
-// recalled (the depth limit), and spans that recall one share its
+// exactly its bytes. Only arrays read at the same nesting depth, under
+// the same depth limit, are recalled, and spans that recall one share its
 // attribute list (trace.Attrs are not modified after decoding; see
 // decoder.AttrSets).
 type tagMemo struct {
@@ -1031,11 +1045,12 @@ type tagMemoSlot struct {
 
 // tagEffect is what a tags array gives a span.
 type tagEffect struct {
-	raw    []byte
-	depth  int
-	kind   trace.Kind
-	status trace.Status
-	attrs  trace.Attrs
+	raw      []byte
+	depth    int // where raw was read, and under which limit
+	maxDepth int
+	kind     trace.Kind
+	status   trace.Status
+	attrs    trace.Attrs
 }
 
 func (m *tagMemo) slot(name string) *tagMemoSlot {
@@ -1058,10 +1073,10 @@ func (f *fastScan) memoTags(rs *rawSpan) bool {
 	if f.pos >= len(f.doc) || f.doc[f.pos] != '[' {
 		return f.tags(rs)
 	}
-	sl := f.memo.slot(rs.OperationName)
+	sl := f.m.tags.slot(rs.OperationName)
 	in := f.doc[f.pos:]
 	for i := range sl.ways {
-		if e := &sl.ways[i]; len(e.raw) > 0 && e.depth == f.depth && bytes.HasPrefix(in, e.raw) {
+		if e := &sl.ways[i]; len(e.raw) > 0 && e.depth == f.depth && e.maxDepth == f.maxDepth && bytes.HasPrefix(in, e.raw) {
 			f.pos += len(e.raw)
 			rs.Tags = rs.Tags[:0]
 			rs.effect = e
@@ -1076,7 +1091,7 @@ func (f *fastScan) memoTags(rs *rawSpan) bool {
 	sl.next = (sl.next + 1) % tagMemoWays
 	var sp trace.Span
 	applyTags(&sp, rs.Tags)
-	*e = tagEffect{raw: append(e.raw[:0], f.doc[start:f.pos]...), depth: f.depth,
+	*e = tagEffect{raw: append(e.raw[:0], f.doc[start:f.pos]...), depth: f.depth, maxDepth: f.maxDepth,
 		kind: sp.Kind, status: sp.Status, attrs: sp.Attrs}
 	rs.effect = e // convert reads the effect, not Tags
 	return true
