@@ -21,7 +21,7 @@ func Decompress(name string, data []byte, lim decoder.Limits) ([]byte, error) {
 	if !bytes.HasPrefix(data, gzipMagic) && !bytes.HasPrefix(data, zstdMagic) {
 		return data, nil
 	}
-	s, err := newStream(name, bytes.NewReader(data), lim)
+	s, err := newStream(name, bytes.NewReader(data), lim, int64(len(data)))
 	if err != nil {
 		return nil, err
 	}

@@ -73,7 +73,7 @@ func TestTopKeysAgreesWithEncodingJSON(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		s, err := newStream(f, rc, decoder.DefaultLimits)
+		s, err := newStream(f, rc, decoder.DefaultLimits, -1)
 		if err == nil {
 			b, _ := io.ReadAll(io.LimitReader(s.r, sniffLen))
 			seeds = append(seeds, string(b))

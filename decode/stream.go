@@ -115,17 +115,21 @@ func Split(ctx context.Context, in Input, opt Options, yield func(*Chunk) error)
 		return fmt.Errorf("%s: %w", in.Name, unwrapPathError(err))
 	}
 	defer rc.Close()
-	s, err := newStream(in.Name, rc, lim)
+	size := int64(-1) // of a regular file
+	if st, ok := rc.(interface{ Stat() (fs.FileInfo, error) }); ok {
+		if fi, err := st.Stat(); err == nil && fi.Mode().IsRegular() {
+			size = fi.Size()
+		}
+	}
+	s, err := newStream(in.Name, rc, lim, size)
 	if err != nil {
 		return err
 	}
 	defer s.close()
 
 	sp := &splitter{name: in.Name, s: s, lim: lim, chunk: chunkBytes, yield: yield, ctx: ctx}
-	if st, ok := rc.(interface{ Stat() (fs.FileInfo, error) }); ok && s.layer == "" {
-		if fi, err := st.Stat(); err == nil && fi.Mode().IsRegular() {
-			sp.sizeHint = min(fi.Size(), lim.MaxInputBytes)
-		}
+	if size >= 0 && s.layer == "" {
+		sp.sizeHint = min(size, lim.MaxInputBytes)
 	}
 	return sp.run(opt.Format)
 }
@@ -142,9 +146,15 @@ type stream struct {
 	err     error // sticky: every read after an error returns it
 }
 
-func newStream(name string, rc io.Reader, lim decoder.Limits) (*stream, error) {
+// newStream reads rc, of size bytes when known (else -1): a small file
+// gets a read buffer of its size, not 64 KiB (a trace per file).
+func newStream(name string, rc io.Reader, lim decoder.Limits, size int64) (*stream, error) {
 	s := &stream{name: name, max: lim.MaxInputBytes}
-	br := bufio.NewReaderSize(rc, 64<<10)
+	bufSize := 64 << 10
+	if size >= 0 && size < int64(bufSize) {
+		bufSize = max(int(size)+1, 16)
+	}
+	br := bufio.NewReaderSize(rc, bufSize)
 	s.r = br
 	for range 4 {
 		magic, _ := br.Peek(4)
