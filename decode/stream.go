@@ -59,7 +59,9 @@ func (c *Chunk) Decode(em decoder.Emitter) (Format, error) {
 		return Bytes(c.Name, data, c.format, c.lim, em)
 	}
 	c.lines = bytes.Count(data, []byte{'\n'})
-	err := otlp.DecodeJSON(c.Name, data, em, c.lim)
+	// A chunk of lines starts with a line that is one JSON object (Split
+	// cuts so), which is how the OTLP decoder tells JSON lines.
+	err := otlp.DecodeJSONLines(c.Name, data, em, c.lim)
 	// The decoders copy what they keep (no span refers to data), so the
 	// buffer may be read into again.
 	c.blk.release()

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/syncaudit/syncaudit/decode/decoder"
+	"github.com/syncaudit/syncaudit/decode/otlp"
 )
 
 // otlpSpanLine is one OTLP/JSON line holding one span with the given span ID.
@@ -237,4 +238,41 @@ func TestJoinerCapsErrors(t *testing.T) {
 	if !errors.As(list[60], &de) || de.Line != 11 || de.Offset != 1000 {
 		t.Errorf("second chunk's first error at %+v, want line 11 offset 1000", de)
 	}
+}
+
+// checkChunksAreLines fails when a chunk of lines Split cuts from data
+// decodes differently with DecodeJSONLines (which Chunk.Decode uses) than
+// with DecodeJSON (which decides for itself whether data is JSON lines).
+func checkChunksAreLines(t *testing.T, name string, data []byte, chunkBytes int) {
+	t.Helper()
+	_ = Split(context.Background(), ReaderInput(name, bytes.NewReader(data)), Options{ChunkBytes: chunkBytes}, func(c *Chunk) error {
+		if c.whole {
+			return nil
+		}
+		var a, b decoder.Collect
+		ea := otlp.DecodeJSON(name, c.data, &a, decoder.DefaultLimits)
+		eb := otlp.DecodeJSONLines(name, c.data, &b, decoder.DefaultLimits)
+		if !reflect.DeepEqual(a, b) || fmt.Sprint(ea) != fmt.Sprint(eb) {
+			t.Errorf("%s: chunk %d at %d: DecodeJSON %d spans, %v; DecodeJSONLines %d spans, %v",
+				name, c.Index, c.Offset, len(a.Spans), ea, len(b.Spans), eb)
+		}
+		return nil
+	})
+}
+
+func TestSplitChunksAreLines(t *testing.T) {
+	for name, in := range jsonLinesInputs() {
+		for _, cb := range []int{1, 100, 1000, 1 << 20} {
+			checkChunksAreLines(t, name, []byte(in), cb)
+		}
+	}
+}
+
+func FuzzSplitChunksAreLines(f *testing.F) {
+	for _, in := range jsonLinesInputs() {
+		f.Add([]byte(in), uint16(100))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, cb uint16) {
+		checkChunksAreLines(t, "input", data, int(cb)+1)
+	})
 }

@@ -49,14 +49,27 @@ func DecodeJSON(file string, data []byte, em decoder.Emitter, lim decoder.Limits
 	return decodeJSON(file, data, em, lim, false)
 }
 
+// DecodeJSONLines is DecodeJSON for data known to be JSON lines, as
+// DecodeJSON would decide: its first non-blank line is exactly one
+// complete JSON object (decode.Split cuts chunks so). It skips reading
+// that line once more to decide.
+func DecodeJSONLines(file string, data []byte, em decoder.Emitter, lim decoder.Limits) error {
+	return decodeJSONWith(file, data, em, lim, false, true)
+}
+
 // decodeJSON is DecodeJSON; pdataFirst gives every document to pdata
 // first (the reference behaviour that tests compare with).
 func decodeJSON(file string, data []byte, em decoder.Emitter, lim decoder.Limits, pdataFirst bool) error {
+	return decodeJSONWith(file, data, em, lim, pdataFirst, false)
+}
+
+func decodeJSONWith(file string, data []byte, em decoder.Emitter, lim decoder.Limits, pdataFirst, knownLines bool) error {
 	lim = normLimits(lim)
 	d := &jsonDecoder{
 		docDecoder: docDecoder{conv: newConverter(em, nil), lim: lim, pdataFirst: pdataFirst},
 		data:       data,
 		sink:       errorSink{file: file, idx: lineIndex{data: data}},
+		knownLines: knownLines,
 	}
 	d.run()
 	d.conv.flush()
@@ -199,6 +212,9 @@ type jsonDecoder struct {
 	docDecoder
 	data []byte
 	sink errorSink
+	// knownLines: the caller knows the data is JSON lines (see
+	// DecodeJSONLines).
+	knownLines bool
 }
 
 func (d *jsonDecoder) run() {
@@ -209,7 +225,7 @@ func (d *jsonDecoder) run() {
 		d.sink.add(0, fmt.Errorf("%w: no JSON document", decoder.ErrEmpty))
 	case int64(len(data)) > d.lim.MaxInputBytes:
 		d.sink.add(0, fmt.Errorf("%w: %d bytes, limit %d", decoder.ErrTooLarge, len(data), d.lim.MaxInputBytes))
-	case d.isLines(pos):
+	case d.knownLines || d.isLines(pos):
 		d.lines(pos)
 	default:
 		d.stream(pos)
