@@ -13,6 +13,7 @@ import (
 
 	"github.com/syncaudit/syncaudit/bench"
 	"github.com/syncaudit/syncaudit/decode"
+	"github.com/syncaudit/syncaudit/internal/cputime"
 	"github.com/syncaudit/syncaudit/trace"
 )
 
@@ -78,7 +79,7 @@ func BenchmarkFormats(b *testing.B) {
 }
 
 func benchRead(b *testing.B, in decode.Input, spans int) {
-	cpu0, cpuOK := cpuTime()
+	cpu0, cpuOK := cputime.Now()
 	for b.Loop() {
 		var n countEmitter
 		if _, err := decode.Read(context.Background(), in, decode.Options{}, &n); err != nil {
@@ -90,7 +91,7 @@ func benchRead(b *testing.B, in decode.Input, spans int) {
 	}
 	total := float64(spans) * float64(b.N)
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/total, "ns/span")
-	if cpu1, ok := cpuTime(); ok && cpuOK && cpu1 > cpu0 {
+	if cpu1, ok := cputime.Now(); ok && cpuOK && cpu1 > cpu0 {
 		b.ReportMetric(float64((cpu1-cpu0).Nanoseconds())/total, "cpu-ns/span")
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/syncaudit/syncaudit/bench"
 	"github.com/syncaudit/syncaudit/ingest"
+	"github.com/syncaudit/syncaudit/internal/cputime"
 )
 
 // The load benchmarks run ingest.Load (decode on every core, group,
@@ -114,7 +115,7 @@ func BenchmarkLoadManyFiles(b *testing.B) {
 }
 
 func benchLoad(b *testing.B, path string, spans int) {
-	cpu0, cpuOK := cpuTime()
+	cpu0, cpuOK := cputime.Now()
 	for b.Loop() {
 		res, err := ingest.Load(context.Background(), []string{path}, nil, ingest.Options{})
 		if err != nil {
@@ -126,7 +127,7 @@ func benchLoad(b *testing.B, path string, spans int) {
 	}
 	total := float64(spans) * float64(b.N)
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/total, "ns/span")
-	if cpu1, ok := cpuTime(); ok && cpuOK && cpu1 > cpu0 {
+	if cpu1, ok := cputime.Now(); ok && cpuOK && cpu1 > cpu0 {
 		b.ReportMetric(float64((cpu1-cpu0).Nanoseconds())/total, "cpu-ns/span")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/syncaudit/syncaudit/decode/decoder"
+	"github.com/syncaudit/syncaudit/internal/cputime"
 	"github.com/syncaudit/syncaudit/trace"
 )
 
@@ -46,7 +47,7 @@ func benchDecode(b *testing.B, data []byte, decode decodeFunc) {
 	retained := retainedPerSpan(b, data, decode)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
-	cpu0, cpuOK := cpuTime()
+	cpu0, cpuOK := cputime.Now()
 	for b.Loop() {
 		var c countEmitter
 		if err := decode("bench", data, &c, decoder.Limits{}); err != nil {
@@ -58,7 +59,7 @@ func benchDecode(b *testing.B, data []byte, decode decodeFunc) {
 	}
 	spans := float64(benchSpans) * float64(b.N)
 	b.ReportMetric(spans/b.Elapsed().Seconds(), "spans/s")
-	if cpu1, ok := cpuTime(); ok && cpuOK && cpu1 > cpu0 {
+	if cpu1, ok := cputime.Now(); ok && cpuOK && cpu1 > cpu0 {
 		// Per core: all CPU the process used, GC included.
 		b.ReportMetric(spans/(cpu1-cpu0).Seconds(), "spans/cpu-s")
 	}

@@ -101,20 +101,11 @@ func run(page, out string, width int, until string, maxBytes int) error {
 // element matching until (the whole page when until is empty), in CSS
 // pixels, after checking that the page loaded without a problem.
 func measure(ctx context.Context, exe, url string, width int, until string) (int, error) {
-	b, err := browser.Start(ctx, browser.Options{Exec: exe, Width: width, Height: 900})
+	p, done, err := openPage(ctx, exe, url, width)
 	if err != nil {
 		return 0, err
 	}
-	defer b.Close()
-	p, err := b.Open(ctx, url)
-	if err != nil {
-		return 0, err
-	}
-	defer p.Close()
-	p.Settle(300 * time.Millisecond)
-	if pr := p.Problems(); len(pr) > 0 {
-		return 0, fmt.Errorf("the page did not load cleanly and offline:\n%s", strings.Join(pr, "\n"))
-	}
+	defer done()
 	expr := "document.documentElement.scrollHeight"
 	if until != "" {
 		expr = fmt.Sprintf(`(() => { const e = document.querySelector(%q); return e ? Math.ceil(e.getBoundingClientRect().bottom + window.scrollY) + 24 : -1 })()`, until)
@@ -145,20 +136,11 @@ func runRegion(page, out string, width int, from, until string, maxBytes int) er
 	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	b, err := browser.Start(ctx, browser.Options{Exec: exe, Width: width, Height: 900})
+	p, done, err := openPage(ctx, exe, srv.URL+"/"+filepath.Base(abs), width)
 	if err != nil {
 		return err
 	}
-	defer b.Close()
-	p, err := b.Open(ctx, srv.URL+"/"+filepath.Base(abs))
-	if err != nil {
-		return err
-	}
-	defer p.Close()
-	p.Settle(300 * time.Millisecond)
-	if pr := p.Problems(); len(pr) > 0 {
-		return fmt.Errorf("the page did not load cleanly and offline:\n%s", strings.Join(pr, "\n"))
-	}
+	defer done()
 	png, err := p.ScreenshotOf(from, until)
 	if err != nil {
 		return err
@@ -171,4 +153,26 @@ func runRegion(page, out string, width int, from, until string, maxBytes int) er
 	}
 	fmt.Printf("%s: %s to %s, %d bytes\n", out, from, until, len(png))
 	return nil
+}
+
+// openPage opens url in headless Chromium width pixels wide and checks
+// that it loaded cleanly and offline; done closes the page and the
+// browser.
+func openPage(ctx context.Context, exe, url string, width int) (p *browser.Page, done func(), err error) {
+	b, err := browser.Start(ctx, browser.Options{Exec: exe, Width: width, Height: 900})
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err = b.Open(ctx, url)
+	if err != nil {
+		b.Close()
+		return nil, nil, err
+	}
+	done = func() { p.Close(); b.Close() }
+	p.Settle(300 * time.Millisecond)
+	if pr := p.Problems(); len(pr) > 0 {
+		done()
+		return nil, nil, fmt.Errorf("the page did not load cleanly and offline:\n%s", strings.Join(pr, "\n"))
+	}
+	return p, done, nil
 }

@@ -1,15 +1,15 @@
 //go:build unix
 
-package ingest_test
+package cputime
 
 import (
 	"syscall"
 	"time"
 )
 
-// cpuTime returns the CPU time (user+system) the process has used, so that
-// benchmarks can report per-core cost on a shared machine.
-func cpuTime() (time.Duration, bool) {
+// Now returns the CPU time the process has used so far; ok is false where
+// the system does not say.
+func Now() (d time.Duration, ok bool) {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0, false
