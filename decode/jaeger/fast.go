@@ -594,16 +594,21 @@ func (f *fastScan) traceObject() bool {
 	return true
 }
 
-func (f *fastScan) spans(t *traceCtx) bool {
+// objects reads null (calling reset) or an array whose elements are all
+// objects, calling each at the start of every one.
+func (f *fastScan) objects(reset func(), each func() bool) bool {
 	switch f.peek() {
 	case 'n':
+		reset()
 		return f.scalar()
 	case '[':
-		return f.array(func() bool {
-			return f.peek() == '{' && f.span(t) && !f.r.failed
-		})
+		return f.array(func() bool { return f.peek() == '{' && each() })
 	}
 	return false
+}
+
+func (f *fastScan) spans(t *traceCtx) bool {
+	return f.objects(func() {}, func() bool { return f.span(t) && !f.r.failed })
 }
 
 func (f *fastScan) processes(t *traceCtx) bool {
@@ -788,18 +793,7 @@ func (f *fastScan) span(t *traceCtx) bool {
 }
 
 func (f *fastScan) refs(rs *rawSpan) bool {
-	switch f.peek() {
-	case 'n':
-		rs.References = nil
-		return f.scalar()
-	case '[':
-	default:
-		return false
-	}
-	return f.array(func() bool {
-		if f.peek() != '{' {
-			return false
-		}
+	return f.objects(func() { rs.References = nil }, func() bool {
 		rs.References = append(rs.References, rawRef{})
 		ref := &rs.References[len(rs.References)-1]
 		var seen keysSeen
@@ -828,18 +822,7 @@ func (f *fastScan) refs(rs *rawSpan) bool {
 }
 
 func (f *fastScan) tags(rs *rawSpan) bool {
-	switch f.peek() {
-	case 'n':
-		rs.Tags = nil
-		return f.scalar()
-	case '[':
-	default:
-		return false
-	}
-	return f.array(func() bool {
-		if f.peek() != '{' {
-			return false
-		}
+	return f.objects(func() { rs.Tags = nil }, func() bool {
 		rs.Tags = append(rs.Tags, rawKV{})
 		kv := &rs.Tags[len(rs.Tags)-1]
 		if f.uiTag(kv) {
