@@ -87,13 +87,19 @@ func run(page, out string, width int, until string, maxBytes int) error {
 	if err != nil {
 		return err
 	}
+	return save(out, png, maxBytes, fmt.Sprintf("%d×%d", width, height))
+}
+
+// save writes png to out unless it is larger than maxBytes, and says so;
+// what describes the image.
+func save(out string, png []byte, maxBytes int, what string) error {
 	if len(png) > maxBytes {
-		return fmt.Errorf("%d×%d PNG of %d bytes is larger than %d", width, height, len(png), maxBytes)
+		return fmt.Errorf("%s PNG of %d bytes is larger than %d", what, len(png), maxBytes)
 	}
 	if err := os.WriteFile(out, png, 0o644); err != nil {
 		return err
 	}
-	fmt.Printf("%s: %d×%d, %d bytes\n", out, width, height, len(png))
+	fmt.Printf("%s: %s, %d bytes\n", out, what, len(png))
 	return nil
 }
 
@@ -145,14 +151,7 @@ func runRegion(page, out string, width int, from, until string, maxBytes int) er
 	if err != nil {
 		return err
 	}
-	if len(png) > maxBytes {
-		return fmt.Errorf("PNG from %s to %s, %d bytes, is larger than %d", from, until, len(png), maxBytes)
-	}
-	if err := os.WriteFile(out, png, 0o644); err != nil {
-		return err
-	}
-	fmt.Printf("%s: %s to %s, %d bytes\n", out, from, until, len(png))
-	return nil
+	return save(out, png, maxBytes, from+" to "+until)
 }
 
 // openPage opens url in headless Chromium width pixels wide and checks
