@@ -100,16 +100,6 @@ func (v *validator) scalar() bool {
 	return false
 }
 
-// Bit tricks on eight bytes at once (lsb and msb are each byte's low and
-// high bit): hasZeroByte(x) is nonzero iff some byte of x is zero, and
-// (x-lsb*n)&^x&msb iff some byte is below n (n <= 0x80).
-const (
-	lsb = 0x0101010101010101
-	msb = 0x8080808080808080
-)
-
-func hasZeroByte(x uint64) uint64 { return (x - lsb) &^ x & msb }
-
 // str reads a string at i (at its opening quote).
 func (v *validator) str() bool {
 	b := v.b
@@ -117,7 +107,7 @@ func (v *validator) str() bool {
 		// Eight bytes at a time while none is '"', '\\' or a control byte.
 		for i+8 <= len(b) {
 			x := binary.LittleEndian.Uint64(b[i:])
-			if hasZeroByte(x^(lsb*'"'))|hasZeroByte(x^(lsb*'\\'))|(x-lsb*0x20)&^x&msb != 0 {
+			if !jsontext.PlainWord(x) {
 				break
 			}
 			i += 8

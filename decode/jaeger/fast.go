@@ -275,21 +275,9 @@ func foldsTo(key []byte, names ...string) bool {
 	return false
 }
 
-// Bit tricks on eight bytes at once (lsb and msb are each byte's low and
-// high bit): hasZeroByte(x) is nonzero iff some byte of x is zero, and
-// (x-lsb*n)&^x&msb iff some byte is below n (n <= 0x80).
-const (
-	lsb = 0x0101010101010101
-	msb = 0x8080808080808080
-)
-
-func hasZeroByte(x uint64) uint64 { return (x - lsb) &^ x & msb }
-
 // plain8 reports whether none of the eight bytes of x is '"', '\\', a
 // control byte or a byte >= 0x80.
-func plain8(x uint64) bool {
-	return hasZeroByte(x^(lsb*'"'))|hasZeroByte(x^(lsb*'\\'))|(x-lsb*0x20)&^x&msb|x&msb == 0
-}
+func plain8(x uint64) bool { return jsontext.PlainWord(x) && jsontext.ASCIIWord(x) }
 
 // str reads a string literal at pos and returns it, quotes included,
 // setting esc when it has escapes and nonASCII when it has bytes >= 0x80.

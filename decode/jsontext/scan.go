@@ -132,3 +132,23 @@ func ContainerStart(prefix []byte) (rest []byte, ok bool) {
 	}
 	return p[i:], true
 }
+
+// Bit tricks on eight bytes at once (lsb and msb are each byte's low and
+// high bit): hasZeroByte(x) is nonzero iff some byte of x is zero, and
+// (x-lsb*n)&^x&msb iff some byte is below n (n <= 0x80).
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+func hasZeroByte(x uint64) uint64 { return (x - lsb) &^ x & msb }
+
+// PlainWord reports whether none of the eight bytes of x (loaded
+// little-endian from inside a JSON string) is '"', '\\' or a control
+// byte: a scanner of string contents may step over all eight at once.
+func PlainWord(x uint64) bool {
+	return hasZeroByte(x^(lsb*'"'))|hasZeroByte(x^(lsb*'\\'))|(x-lsb*0x20)&^x&msb == 0
+}
+
+// ASCIIWord reports whether every byte of x is below 0x80.
+func ASCIIWord(x uint64) bool { return x&msb == 0 }

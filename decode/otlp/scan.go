@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/syncaudit/syncaudit/decode/decoder"
+	"github.com/syncaudit/syncaudit/decode/jsontext"
 	"github.com/syncaudit/syncaudit/trace"
 )
 
@@ -121,7 +122,7 @@ func (s *scanner) str() []byte {
 	// Eight bytes at a time while none is '"', '\\' or a control byte.
 	for ; i+8 <= len(s.data); i += 8 {
 		x := binary.LittleEndian.Uint64(s.data[i:])
-		if hasZeroByte(x^(lsb*'"'))|hasZeroByte(x^(lsb*'\\'))|(x-lsb*0x20)&^x&msb != 0 {
+		if !jsontext.PlainWord(x) {
 			break
 		}
 	}
@@ -140,16 +141,6 @@ func (s *scanner) str() []byte {
 	s.failEOF()
 	return nil
 }
-
-// Bit tricks on eight bytes at once (lsb and msb are each byte's low and
-// high bit). hasZeroByte(x) is nonzero iff some byte of x is zero, and
-// (x-lsb*n)&^x&msb iff some byte is below n (n <= 0x80).
-const (
-	lsb = 0x0101010101010101
-	msb = 0x8080808080808080
-)
-
-func hasZeroByte(x uint64) uint64 { return (x - lsb) &^ x & msb }
 
 // strEscaped continues reading a string from its first backslash at i.
 func (s *scanner) strEscaped(start, i int) []byte {
