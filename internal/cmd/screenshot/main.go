@@ -51,18 +51,26 @@ func main() {
 	}
 }
 
-func run(page, out string, width int, until string, maxBytes int) error {
-	exe, err := browser.Find()
-	if err != nil {
-		return err
+// serve finds Chromium and serves the report page from 127.0.0.1: its
+// URL, and stop to call when done.
+func serve(page string) (exe, url string, stop func(), err error) {
+	if exe, err = browser.Find(); err != nil {
+		return "", "", nil, err
 	}
 	abs, err := filepath.Abs(page)
 	if err != nil {
-		return err
+		return "", "", nil, err
 	}
 	srv := httptest.NewServer(http.FileServer(http.Dir(filepath.Dir(abs))))
-	defer srv.Close()
-	url := srv.URL + "/" + filepath.Base(abs)
+	return exe, srv.URL + "/" + filepath.Base(abs), srv.Close, nil
+}
+
+func run(page, out string, width int, until string, maxBytes int) error {
+	exe, url, stop, err := serve(page)
+	if err != nil {
+		return err
+	}
+	defer stop()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -130,19 +138,14 @@ func measure(ctx context.Context, exe, url string, width int, until string) (int
 // the bottom of the one matching until, after checking that the page
 // loaded cleanly and offline.
 func runRegion(page, out string, width int, from, until string, maxBytes int) error {
-	exe, err := browser.Find()
+	exe, url, stop, err := serve(page)
 	if err != nil {
 		return err
 	}
-	abs, err := filepath.Abs(page)
-	if err != nil {
-		return err
-	}
-	srv := httptest.NewServer(http.FileServer(http.Dir(filepath.Dir(abs))))
-	defer srv.Close()
+	defer stop()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	p, done, err := openPage(ctx, exe, srv.URL+"/"+filepath.Base(abs), width)
+	p, done, err := openPage(ctx, exe, url, width)
 	if err != nil {
 		return err
 	}
