@@ -98,8 +98,8 @@ func samplingNote(s *report.Sampling) string {
 	return note
 }
 
-// requestSampling is the sampling weight of the request rooted at a span
-// with attributes a: the root carries the tracestate and Jaeger's tags.
+// requestSampling is r's sampling weight, read from its root span, which
+// carries the tracestate and Jaeger's sampler tags.
 func requestSampling(r *Request) sampling.Weight {
 	if r.Trace == nil || r.Root < 0 || int(r.Root) >= len(r.Trace.Spans) {
 		return sampling.Weight{}
