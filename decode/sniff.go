@@ -59,7 +59,11 @@ func Sniff(data []byte) Format {
 	case '{':
 		var found Format
 		topKeys(t, 16, func(k string) bool {
-			if k == "batches" && jaeger.Sniff(t) {
+			if k == "data" && jaeger.Sniff(t) {
+				// Jaeger UI/API {"data":[traces]}: decided here, so that the
+				// traces are not skipped (and checked) in search of a next key.
+				found = Jaeger
+			} else if k == "batches" && jaeger.Sniff(t) {
 				// Jaeger api_v2 {"batches":[{"spans", "process"}]}: its
 				// spans have operationName, which OTLP (Tempo) batches lack.
 				found = Jaeger

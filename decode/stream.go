@@ -123,13 +123,21 @@ func Split(ctx context.Context, in Input, opt Options, yield func(*Chunk) error)
 			size = fi.Size()
 		}
 	}
+	sp := &splitter{name: in.Name, lim: lim, chunk: chunkBytes, yield: yield, ctx: ctx}
+	if mf, ok := rc.(*memFile); ok && int64(len(mf.data)) <= lim.MaxInputBytes &&
+		!bytes.HasPrefix(mf.data, gzipMagic) && !bytes.HasPrefix(mf.data, zstdMagic) {
+		// A preloaded file (Input.Preload) is its own buffer: all read.
+		sp.s = &stream{name: in.Name, max: lim.MaxInputBytes, n: int64(len(mf.data)), eof: true}
+		sp.pre = mf.data
+		sp.sizeHint = int64(len(mf.data))
+		return sp.run(opt.Format)
+	}
 	s, err := newStream(in.Name, rc, lim, size)
 	if err != nil {
 		return err
 	}
 	defer s.close()
-
-	sp := &splitter{name: in.Name, s: s, lim: lim, chunk: chunkBytes, yield: yield, ctx: ctx}
+	sp.s = s
 	if size >= 0 && s.layer == "" {
 		sp.sizeHint = min(size, lim.MaxInputBytes)
 	}
@@ -272,6 +280,9 @@ func (s *stream) tooLarge() error {
 // readAll appends the rest of the input to buf.
 func (s *stream) readAll(buf []byte) ([]byte, error) {
 	for {
+		if s.eof && s.err == nil {
+			return buf, nil
+		}
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
 		}
@@ -298,6 +309,8 @@ type splitter struct {
 	// sizeHint is the input's size when known (an uncompressed file), so
 	// that a whole input is read into a buffer of the right size.
 	sizeHint int64
+	// pre is the whole input, when it was preloaded: the buffer, read.
+	pre []byte
 	// blk backs the buffer being filled; free holds standard blocks
 	// (stdCap bytes) ready for reuse.
 	blk    *block
@@ -352,19 +365,26 @@ func (sp *splitter) run(f Format) error {
 	// inputs are often small (a trace per file), and a standard block
 	// costs megabytes of fresh pages each. An input of JSON lines moves
 	// to standard blocks once the head is full.
-	head := 2 * sniffLen
-	if sp.sizeHint > 0 && sp.sizeHint < int64(head) {
-		head = int(sp.sizeHint) + 1 // +1: the end is seen without growing
-	}
-	buf := sp.newBuf(-head)
-	for len(buf) < min(sniffLen, cap(buf)) {
-		n, err := sp.s.read(buf[len(buf):min(sniffLen, cap(buf))])
-		buf = buf[:len(buf)+n]
-		if err != nil {
-			// At the end, or after an error (kept by the stream and
-			// returned by the next read): the complete lines read so far
-			// may still be decoded.
-			break
+	var buf []byte
+	if sp.pre != nil {
+		sp.blk = &block{buf: sp.pre}
+		sp.blk.refs.Store(1)
+		buf = sp.pre
+	} else {
+		head := 2 * sniffLen
+		if sp.sizeHint > 0 && sp.sizeHint < int64(head) {
+			head = int(sp.sizeHint) + 1 // +1: the end is seen without growing
+		}
+		buf = sp.newBuf(-head)
+		for len(buf) < min(sniffLen, cap(buf)) {
+			n, err := sp.s.read(buf[len(buf):min(sniffLen, cap(buf))])
+			buf = buf[:len(buf)+n]
+			if err != nil {
+				// At the end, or after an error (kept by the stream and
+				// returned by the next read): the complete lines read so
+				// far may still be decoded.
+				break
+			}
 		}
 	}
 	lines := false
@@ -372,7 +392,10 @@ func (sp *splitter) run(f Format) error {
 	if f == Auto || f == "" {
 		sn = Sniff(buf)
 	}
-	if sn == OTLPJSON {
+	if sn == OTLPJSON && !(sp.s.eof && len(buf) <= sp.chunk) {
+		// (An input all in the head and under a chunk is one chunk either way: it
+		// is decoded whole, and the OTLP decoder tells JSON lines itself
+		// as it reads the first line, on a worker.)
 		var err error
 		buf, lines, err = sp.firstLine(buf)
 		if err != nil {

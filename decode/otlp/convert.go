@@ -31,6 +31,7 @@ func ConvertTraces(td ptrace.Traces, em decoder.Emitter, in decoder.Interner) {
 	c := newConverter(em, in)
 	c.traces(td)
 	c.flush()
+	c.done()
 }
 
 // converter turns decoded OTLP spans (from pdata or from the fallback JSON
@@ -50,10 +51,10 @@ type converter struct {
 	// memo remembers recent span attribute arrays (see attrMemo);
 	// recalled is the shared list of the array recalled for the span
 	// being built.
-	memo     attrMemo
 	recalled trace.Attrs
-	// resMemo remembers recent resources (see resourceMemo).
-	resMemo resourceMemo
+	// memos remembers recent span attribute arrays and resources; it
+	// comes from memoPool and goes back with done.
+	*memos
 	// sets shares identical attribute lists between spans.
 	sets    decoder.AttrSets
 	st      spanState
@@ -123,7 +124,16 @@ func newConverter(em decoder.Emitter, in decoder.Interner) *converter {
 	if in == nil {
 		in = decoder.Interner{}
 	}
-	return &converter{em: em, in: in}
+	return &converter{em: em, in: in, memos: memoPool.Get().(*memos)}
+}
+
+// done gives the converter's memos back for the next decode. The
+// converter must not be used afterwards.
+func (c *converter) done() {
+	if c.memos != nil {
+		memoPool.Put(c.memos)
+		c.memos = nil
+	}
 }
 
 // flush emits pending spans and rejection counts.

@@ -73,6 +73,7 @@ func decodeJSONWith(file string, data []byte, em decoder.Emitter, lim decoder.Li
 	}
 	d.run()
 	d.conv.flush()
+	d.conv.done()
 	return d.sink.result()
 }
 
@@ -225,11 +226,38 @@ func (d *jsonDecoder) run() {
 		d.sink.add(0, fmt.Errorf("%w: no JSON document", decoder.ErrEmpty))
 	case int64(len(data)) > d.lim.MaxInputBytes:
 		d.sink.add(0, fmt.Errorf("%w: %d bytes, limit %d", decoder.ErrTooLarge, len(data), d.lim.MaxInputBytes))
-	case d.knownLines || d.isLines(pos):
+	case d.knownLines:
 		d.lines(pos)
 	default:
-		d.stream(pos)
+		if next, ok := d.strictFirstLine(pos); ok {
+			d.lines(next)
+		} else if d.isLines(pos) {
+			d.lines(pos)
+		} else {
+			d.stream(pos)
+		}
 	}
+}
+
+// strictFirstLine decodes the first line, from pos (its first non-blank
+// byte), when the strict read takes it whole, and returns where the next
+// line starts. A line the strict read takes is exactly one complete JSON
+// object, so the input is JSON lines (isLines would say so after reading
+// the line once more) and the line is decoded as lines decodes it: a
+// small file of one line is read once, not twice.
+func (d *jsonDecoder) strictFirstLine(pos int) (int, bool) {
+	data := d.data
+	if d.pdataFirst || data[pos] != '{' {
+		return 0, false
+	}
+	end, next := len(data), len(data)
+	if nl := bytes.IndexByte(data[pos:], '\n'); nl >= 0 {
+		end, next = pos+nl, pos+nl+1
+	}
+	if !readStrict(data[pos:end], d.conv, d.lim.MaxDepth) {
+		return 0, false
+	}
+	return next, true
 }
 
 // isLines reports whether the input is JSON lines: one of its first

@@ -2,9 +2,25 @@ package otlp
 
 import (
 	"bytes"
+	"sync"
 
 	"github.com/syncaudit/syncaudit/trace"
 )
+
+// memos is what a converter recalls: span attribute arrays and Resource
+// objects by their raw bytes. Memos are pooled and reused from decode to
+// decode: a trace per file repeats the attributes and resources of the
+// files before it, and a memo costs its slots' allocation. Recalling is
+// exact whatever a memo holds, so the spans do not depend on which memo a
+// decode gets; what memos share across decodes is immutable (attribute
+// lists are not modified after decoding; see decoder.AttrSets) and their
+// strings are copies, not views of any input.
+type memos struct {
+	memo    attrMemo
+	resMemo resourceMemo
+}
+
+var memoPool = sync.Pool{New: func() any { return new(memos) }}
 
 // attrMemo remembers, per span name, the raw bytes of the last few span
 // attributes arrays read from a clean span state and what reading them

@@ -40,6 +40,7 @@ func DecodeProto(file string, data []byte, em decoder.Emitter, lim decoder.Limit
 	}
 	p.run(data)
 	p.json.conv.flush()
+	defer p.json.conv.done()
 	if len(p.errs) == 0 && p.json.conv.resourceSpans == 0 {
 		p.fail(0, fmt.Errorf("%w: no resourceSpans in any message", decoder.ErrNoSpans))
 	}

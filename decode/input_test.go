@@ -1,0 +1,70 @@
+package decode
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/syncaudit/syncaudit/decode/decoder"
+)
+
+// TestPreloadReadsAsTheFile checks that a preloaded file decodes exactly
+// as the file itself does: spans, format, errors and their positions,
+// whatever the format and compression, and that only files up to the
+// size given are preloaded.
+func TestPreloadReadsAsTheFile(t *testing.T) {
+	dir := t.TempDir()
+	lines := strings.Repeat(otlpLine, 3)
+	tests := []struct {
+		name    string
+		data    []byte
+		preload bool
+	}{
+		{"lines.jsonl", []byte(lines), true},
+		{"jaeger.json", []byte(jaegerDoc), true},
+		{"zipkin.json", []byte(zipkinDoc), true},
+		{"lines.jsonl.gz", gz(t, []byte(lines)), true},
+		{"jaeger.json.zst", zst(t, []byte(jaegerDoc)), true},
+		{"empty.json", nil, true},
+		{"bad.jsonl", []byte(otlpLine + "{\"resourceSpans\": [1,\n" + otlpLine), true},
+		{"big.jsonl", []byte(strings.Repeat(otlpLine, 20)), false},
+	}
+	const max = 4 << 10
+	for _, tt := range tests {
+		path := filepath.Join(dir, tt.name)
+		if err := os.WriteFile(path, tt.data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		in := FileInput(path)
+		pre := in.Preload(max)
+		rc, err := pre.Open()
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		_, isMem := rc.(*memFile)
+		rc.Close()
+		if isMem != tt.preload {
+			t.Errorf("%s: preloaded %v, want %v", tt.name, isMem, tt.preload)
+		}
+		var want, got decoder.Collect
+		wantF, wantErr := Read(context.Background(), in, Options{}, &want)
+		gotF, gotErr := Read(context.Background(), pre, Options{}, &got)
+		if gotF != wantF || fmt.Sprint(gotErr) != fmt.Sprint(wantErr) ||
+			!reflect.DeepEqual(errorPositions(gotErr), errorPositions(wantErr)) {
+			t.Errorf("%s: preloaded %q %v, file %q %v", tt.name, gotF, gotErr, wantF, wantErr)
+		}
+		if !reflect.DeepEqual(got.Spans, want.Spans) || !reflect.DeepEqual(got.Rejected, want.Rejected) {
+			t.Errorf("%s: preloaded %d spans, file %d", tt.name, len(got.Spans), len(want.Spans))
+		}
+	}
+	// A missing file is left to fail where it is read, with its message.
+	missing := FileInput(filepath.Join(dir, "missing.json"))
+	_, err := Read(context.Background(), missing.Preload(max), Options{}, &decoder.Collect{})
+	if err == nil || !strings.Contains(err.Error(), "missing.json") {
+		t.Errorf("missing file: %v", err)
+	}
+}
