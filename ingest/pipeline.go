@@ -154,7 +154,9 @@ func decodeAll(ctx context.Context, inputs []decode.Input, opt decode.Options, w
 				cancel(err)
 			}
 		}
-		if buf := p.c.Spans; cap(buf) > 0 && !p.chunk.Whole() {
+		// (A whole input's buffer is kept only when small: a trace per
+		// file; one huge input's is not held on to.)
+		if buf := p.c.Spans; cap(buf) > 0 && (!p.chunk.Whole() || cap(buf) <= maxSpareSpans) {
 			clear(buf) // drop the references to strings and attributes
 			select {
 			case spare <- buf[:0]:
@@ -179,6 +181,9 @@ func decodeAll(ctx context.Context, inputs []decode.Input, opt decode.Options, w
 	}
 	return addErr
 }
+
+// maxSpareSpans bounds the span buffers of whole inputs kept for reuse.
+const maxSpareSpans = 4096
 
 // Preloading: files up to preloadBytes are read into memory by
 // preloaders goroutines, at most preloadAhead files ahead of the reader

@@ -109,15 +109,34 @@ func (st *state) fast(doc []byte) bool {
 	if st.noFast {
 		return false
 	}
-	rec := &recorder{}
-	fst := &state{file: st.file, em: rec, names: st.names}
 	m := memoPool.Get().(*fastMemo)
 	defer memoPool.Put(m)
-	f := &fastScan{r: &reader{st: fst}, doc: doc, maxDepth: st.in.MaxDepth(), m: m}
+	// The memo's buffers are reused from document to document (a trace
+	// per file): the recorder's, when replaying copies the spans out, and
+	// the trace's and the references slab's unused rest.
+	rec := &recorder{}
+	if _, adopts := st.em.(*recorder); !adopts {
+		rec = &m.rec
+		rec.block, rec.batches, rec.reject = rec.block[:0], rec.batches[:0], rec.reject[:0]
+	}
+	fst := &state{file: st.file, em: rec, names: st.names}
+	f := &fastScan{r: &reader{st: fst, refs: m.refs}, doc: doc, maxDepth: st.in.MaxDepth(), m: m, tc: m.tc}
+	defer func() {
+		clear(rec.batches)
+		clear(f.tc.procs) // its keys may be views of doc
+		f.tc.id = ""
+		m.tc, m.refs = f.tc, f.r.refs
+		if cap(m.tc.spans) > maxBlock {
+			m.tc = traceCtx{} // a huge trace's buffers are not kept
+		}
+	}()
 	if !f.top() || f.r.failed {
 		return false
 	}
 	rec.replay(st.em)
+	if rec == &m.rec {
+		clear(rec.block) // copied out: drop the references to strings and attributes
+	}
 	st.read += fst.read
 	return true
 }
@@ -985,6 +1004,10 @@ func nextTrace(doc []byte, from int) int {
 type fastMemo struct {
 	tags  tagMemo
 	procs [procMemoSlots]procMemoSlot
+	// Buffers a fast scan reuses (see state.fast).
+	rec  recorder
+	tc   traceCtx
+	refs []trace.Ref
 }
 
 var memoPool = sync.Pool{New: func() any { return new(fastMemo) }}
