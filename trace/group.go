@@ -16,6 +16,8 @@ import (
 type Grouper struct {
 	traces map[TraceID]*pending
 	spans  int
+	// largest is the span count of the largest trace added.
+	largest int
 }
 
 // blockSpans is the size of the blocks that hold the spans of a large
@@ -62,9 +64,15 @@ func (g *Grouper) Add(spans ...Span) {
 			p.cur = make([]Span, 0, blockSpans) // a large trace: full blocks from now on
 		}
 		p.cur = append(p.cur, *s)
+		if n := p.len(); n > g.largest {
+			g.largest = n
+		}
 	}
 	g.spans += len(spans)
 }
+
+// Largest is the number of spans of the largest trace added.
+func (g *Grouper) Largest() int { return g.largest }
 
 // firstBlock is the capacity a new trace starts with: the mean trace size
 // so far, rounded up to a power of two (2 to blockSpans), so that most
@@ -84,9 +92,9 @@ func (g *Grouper) Spans() int { return g.spans }
 
 // Traces returns the traces sorted by ID, each with its spans in canonical
 // order (as SortSpans leaves them: sorted by CompareSpans, spans that
-// compare equal in the order they were added) and not yet linked. Each
-// trace's Spans is allocated at its exact size. The traces are sorted in
-// parallel. The Grouper is emptied.
+// compare equal in the order they were added) and not yet linked. A
+// trace's Spans has at most half its length again of spare capacity. The
+// traces are sorted in parallel. The Grouper is emptied.
 func (g *Grouper) Traces() []*Trace {
 	ps := g.take()
 	out := make([]*Trace, len(ps))
@@ -110,7 +118,7 @@ func (g *Grouper) take() []*pending {
 	}
 	slices.SortFunc(ps, func(a, b *pending) int { return bytes.Compare(a.id[:], b.id[:]) })
 	g.traces = make(map[TraceID]*pending)
-	g.spans = 0
+	g.spans, g.largest = 0, 0
 	return ps
 }
 
@@ -145,6 +153,19 @@ func (p *pending) sorted(keys []spanKey) (*Trace, []spanKey) {
 		}
 		return cmp.Compare(a.idx, b.idx)
 	}
+	if len(p.blocks) == 0 && cap(p.cur) <= n+n/2+2 {
+		// A trace in one block (most are) is sorted where it is: a copy
+		// of every span would double the memory of spans at the very
+		// moment it peaks (all of them pending, and their sorted copy).
+		slices.SortFunc(keys, compare)
+		permute(p.cur, keys)
+		t := &Trace{ID: p.id, Spans: p.cur, Parent: make([]int32, n)}
+		for i := range t.Parent {
+			t.Parent[i] = -1
+		}
+		p.cur = nil
+		return t, keys
+	}
 	t := &Trace{ID: p.id, Spans: make([]Span, n), Parent: make([]int32, n)}
 	fill := func(lo, hi int) {
 		for i := lo; i < hi; i++ {
@@ -167,6 +188,29 @@ func (p *pending) sorted(keys []spanKey) (*Trace, []spanKey) {
 		return nil
 	})
 	return t, keys
+}
+
+// permute reorders spans in place so that spans[i] becomes the span at
+// keys[i].idx, following each cycle of the permutation once (so each
+// span moves once). It overwrites keys' idx fields.
+func permute(spans []Span, keys []spanKey) {
+	for i := range keys {
+		if int(keys[i].idx) == i {
+			continue
+		}
+		tmp := spans[i]
+		j := i
+		for {
+			k := int(keys[j].idx)
+			keys[j].idx = int32(j) // placed
+			if k == i {
+				spans[j] = tmp
+				break
+			}
+			spans[j] = spans[k]
+			j = k
+		}
+	}
 }
 
 // parallelSortMin is the trace size from which sorted uses every core.

@@ -72,8 +72,8 @@ func TestGrouperMatchesSortSpans(t *testing.T) {
 		if got[i].ID != want[i].ID || !reflect.DeepEqual(got[i].Spans, want[i].Spans) || !reflect.DeepEqual(got[i].Parent, want[i].Parent) {
 			t.Fatalf("trace %d (%s) differs", i, got[i].ID)
 		}
-		if cap(got[i].Spans) != len(got[i].Spans) {
-			t.Errorf("trace %d: cap %d, len %d", i, cap(got[i].Spans), len(got[i].Spans))
+		if n := len(got[i].Spans); cap(got[i].Spans) > n+n/2+2 {
+			t.Errorf("trace %d: cap %d, len %d: more than half again spare", i, cap(got[i].Spans), n)
 		}
 		if got[i].Linked() {
 			t.Errorf("trace %d linked", i)
