@@ -89,3 +89,30 @@ func TestEpochWrap(t *testing.T) {
 		}
 	}
 }
+
+// TestScratchMovesBetweenModels: a pooled scratch resliced from a larger
+// model to a smaller one and back, across an epoch wrap, gives every
+// model the results a fresh scratch gives.
+func TestScratchMovesBetweenModels(t *testing.T) {
+	big, bigCall := tree(4, 3)
+	small, smallCall := tree(2, 2)
+	mb, ms := NewModel(big), NewModel(small)
+	bigCh := Change{Detach: []int32{bigCall(3, 2), bigCall(1, 0)}}
+	smallCh := Change{Detach: []int32{smallCall(1, 1)}}
+	wantBig := mb.simulate(newScratch(big.Len(), len(mb.ord)), 0, bigCh, 0)
+	wantSmall := ms.simulate(newScratch(small.Len(), len(ms.ord)), 0, smallCh, 0)
+	sc := &scratch{epoch: ^uint32(0) - 3}
+	for i := range 8 {
+		sc.fit(big.Len(), len(mb.ord))
+		if got := mb.simulate(sc, 0, bigCh, 0); got != wantBig {
+			t.Fatalf("round %d (epoch %d): big model %d, want %d", i, sc.epoch, got, wantBig)
+		}
+		sc.fit(small.Len(), len(ms.ord))
+		if got := ms.simulate(sc, 0, smallCh, 0); got != wantSmall {
+			t.Fatalf("round %d (epoch %d): small model %d, want %d", i, sc.epoch, got, wantSmall)
+		}
+		if got := ms.simulate(sc, 0, Change{}, 0); got != ms.Duration(0) {
+			t.Fatalf("round %d: small model unchanged gives %d, want %d", i, got, ms.Duration(0))
+		}
+	}
+}

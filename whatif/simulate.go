@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math"
 	"slices"
+	"sync"
 )
 
 // Change is a set of hypothetical changes to a request, applied together.
@@ -113,7 +114,8 @@ type node struct {
 	fl      uint8
 }
 
-// scratch is one call's working state, reused through Model.free. Per-span
+// scratch is one call's working state, reused through Model.free or
+// scratchPool. Per-span
 // state is valid only where stamp == epoch, per-slot marks only where
 // mark == epoch, so a call costs O(touched spans), not O(n).
 type scratch struct {
@@ -136,7 +138,21 @@ func newScratch(n, slots int) *scratch {
 	return &scratch{nd: make([]node, n), mark: make([]uint32, slots)}
 }
 
+// Small models share scratch states through scratchPool instead of
+// keeping their own: an analysis keeps a model per request (tens of
+// thousands), and a scratch kept by each was a tenth of the live heap.
+// A scratch moves between models safely because its per-span and
+// per-slot state is valid only at its own current epoch.
+const pooledScratchSpans = 1 << 12
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
 func (m *Model) getScratch() *scratch {
+	if m.n <= pooledScratchSpans {
+		sc := scratchPool.Get().(*scratch)
+		sc.fit(int(m.n), len(m.ord))
+		return sc
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if k := len(m.free); k > 0 {
@@ -148,17 +164,35 @@ func (m *Model) getScratch() *scratch {
 }
 
 func (m *Model) putScratch(sc *scratch) {
+	if m.n <= pooledScratchSpans {
+		scratchPool.Put(sc)
+		return
+	}
 	m.mu.Lock()
 	m.free = append(m.free, sc)
 	m.mu.Unlock()
+}
+
+// fit sizes a pooled scratch for n spans and slots slots. What it keeps
+// from earlier calls is stamped with earlier epochs, so it reads as unset.
+func (sc *scratch) fit(n, slots int) {
+	if cap(sc.nd) < n {
+		sc.nd = make([]node, n)
+	}
+	if cap(sc.mark) < slots {
+		sc.mark = make([]uint32, slots)
+	}
+	sc.nd, sc.mark = sc.nd[:n], sc.mark[:slots]
 }
 
 // begin starts a new call: every per-span field becomes invalid.
 func (sc *scratch) begin() {
 	sc.epoch++
 	if sc.epoch == 0 {
-		clear(sc.nd)
-		clear(sc.mark)
+		// Past the length too: a pooled scratch is resliced from model
+		// to model, and a stamp from before the wrap must not come back.
+		clear(sc.nd[:cap(sc.nd)])
+		clear(sc.mark[:cap(sc.mark)])
 		sc.epoch = 1
 	}
 	sc.dirty, sc.queue, sc.path, sc.cand = sc.dirty[:0], sc.queue[:0], sc.path[:0], sc.cand[:0]
