@@ -65,7 +65,7 @@ func TestProfileFlags(t *testing.T) {
 	before := debug.SetMemoryLimit(-1)
 	var ran, preRan bool
 	var limitSeen int64
-	gcSeen := -1
+	gcSeen, gcSpill := -1, -1
 	root := &cobra.Command{Use: "x", SilenceUsage: true, SilenceErrors: true,
 		PersistentPreRunE: func(*cobra.Command, []string) error { preRan = true; return nil }}
 	sub := &cobra.Command{Use: "work", RunE: func(c *cobra.Command, _ []string) error {
@@ -73,6 +73,9 @@ func TestProfileFlags(t *testing.T) {
 		limitSeen = debug.SetMemoryLimit(-1)
 		gcSeen = debug.SetGCPercent(-1)
 		debug.SetGCPercent(gcSeen)
+		tightenMemoryLimit(256 << 20) // spans spill
+		gcSpill = debug.SetGCPercent(-1)
+		debug.SetGCPercent(gcSpill)
 		if n, err := memoryLimit(c); err != nil || n != 3<<30 {
 			t.Errorf("memoryLimit = %d %v", n, err)
 		}
@@ -97,14 +100,14 @@ func TestProfileFlags(t *testing.T) {
 	if !ran || !preRan {
 		t.Errorf("ran %v, earlier PersistentPreRunE ran %v", ran, preRan)
 	}
-	if limitSeen != 3<<30 {
+	if limitSeen != 3<<30 { // (tightenMemoryLimit lowered it afterwards)
 		t.Errorf("memory limit during the run %d, want 3GiB", limitSeen)
 	}
 	if got := debug.SetMemoryLimit(-1); got != before {
 		t.Errorf("memory limit after stop %d, want %d restored", got, before)
 	}
-	if gcSeen != gcPercentWithLimit {
-		t.Errorf("GC percent during the run %d, want %d", gcSeen, gcPercentWithLimit)
+	if gcSeen != 100 || gcSpill != gcPercentWithLimit {
+		t.Errorf("GC percent during the run %d, once spans spill %d; want 100, %d", gcSeen, gcSpill, gcPercentWithLimit)
 	}
 	if got := debug.SetGCPercent(100); got != 100 {
 		t.Errorf("GC percent after stop %d, want 100 restored", got)

@@ -58,7 +58,7 @@ func TestAttrCanon(t *testing.T) {
 
 func TestBudgetFor(t *testing.T) {
 	for _, tc := range []struct{ limit, want int64 }{
-		{1, 1}, {3 << 20, 1 << 20}, {1536 << 20, 512 << 20}, {64 << 30, maxBudget},
+		{1, 1}, {3 << 20, 1 << 20}, {768 << 20, 256 << 20}, {64 << 30, maxBudget},
 	} {
 		if got := budgetFor(tc.limit); got != tc.want {
 			t.Errorf("budgetFor(%d) = %d, want %d", tc.limit, got, tc.want)

@@ -46,9 +46,10 @@ type Options struct {
 	Progress func(done, total, spans int)
 	// MemoryLimit, when positive, bounds the memory that spans waiting to
 	// be grouped may take: once the spans read would take more than a
-	// third of it (estimated from their size), or more than 512 MiB
-	// whatever the limit (past that, partition by partition is as fast or
-	// faster), they are partitioned by trace ID into temporary files, and
+	// third of it (estimated from their size), or more than 256 MiB
+	// whatever the limit (past that, partition by partition is nearly as
+	// fast, in far less memory), not counting the largest trace (which no
+	// partitioning splits), they are partitioned by trace ID into temporary files, and
 	// grouped and repaired one partition at a time. The result is the
 	// same; only memory and time change. 0 keeps everything in memory.
 	MemoryLimit int64

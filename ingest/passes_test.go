@@ -181,3 +181,46 @@ func loadPassesSkip(ctx context.Context, paths []string, stdin io.Reader, opt in
 	}
 	return src.Result(), nil
 }
+
+// TestOneHugeTraceDoesNotSpill: the budget that partitions many traces
+// does not partition one trace of the same size (a partition holds it
+// whole anyway), nor one huge trace beside a few small ones; it still
+// partitions when the small ones alone pass the budget.
+func TestOneHugeTraceDoesNotSpill(t *testing.T) {
+	write := func(o bench.Options) string {
+		var buf bytes.Buffer
+		if _, err := bench.Generate(&buf, o); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), "in.jsonl")
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	wide := write(bench.Options{Shape: bench.ShapeWide, Spans: 3003, Seed: 5})
+	orders := ordersFile(t) // 120 traces, 3,120 spans
+	for _, tc := range []struct {
+		name  string
+		paths []string
+		spill bool
+	}{
+		{"one wide trace", []string{wide}, false},
+		{"wide trace and orders", []string{wide, orders}, true},
+		{"orders", []string{orders}, true},
+	} {
+		spilled := 0
+		opt := ingest.Options{Repair: repair.DefaultOptions(), MemoryLimit: 3 * 600_000, SpillDir: t.TempDir(),
+			OnSpill: func(int64) { spilled++ }}
+		res, err := ingest.Load(context.Background(), tc.paths, nil, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (spilled > 0) != tc.spill {
+			t.Errorf("%s: spilled %v, want %v", tc.name, spilled > 0, tc.spill)
+		}
+		if len(res.Errors) > 0 || res.Summary.SpansRead == 0 {
+			t.Errorf("%s: %d spans read, errors %v", tc.name, res.Summary.SpansRead, res.Errors)
+		}
+	}
+}
