@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -8,6 +9,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/syncaudit/syncaudit/decode/decoder"
 )
@@ -66,5 +69,52 @@ func TestPreloadReadsAsTheFile(t *testing.T) {
 	_, err := Read(context.Background(), missing.Preload(max), Options{}, &decoder.Collect{})
 	if err == nil || !strings.Contains(err.Error(), "missing.json") {
 		t.Errorf("missing file: %v", err)
+	}
+}
+
+// TestEstimateSize: plain files count their size; a zstd file with its
+// content size recorded counts that; gzip and zstd without it count their
+// size times the ratio of their first MiB, within a few percent here.
+func TestEstimateSize(t *testing.T) {
+	dir := t.TempDir()
+	plain := []byte(strings.Repeat(otlpLine, 20000)) // ~6 MB
+	enc, err := zstd.NewWriter(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var streamed bytes.Buffer // no content size in the frame header
+	zw, err := zstd.NewWriter(&streamed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw.Write(plain)
+	zw.Close()
+	for _, tc := range []struct {
+		name  string
+		data  []byte
+		exact bool
+	}{
+		{"plain.jsonl", plain, true},
+		{"fcs.jsonl.zst", enc.EncodeAll(plain, nil), true},
+		{"stream.jsonl.zst", streamed.Bytes(), false},
+		{"plain.jsonl.gz", gz(t, plain), false},
+	} {
+		path := filepath.Join(dir, tc.name)
+		if err := os.WriteFile(path, tc.data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, ok := EstimateSize(path)
+		want := int64(len(plain))
+		switch {
+		case !ok:
+			t.Errorf("%s: not estimated", tc.name)
+		case tc.exact && got != want:
+			t.Errorf("%s: %d, want exactly %d", tc.name, got, want)
+		case got < want*9/10 || got > want*11/10:
+			t.Errorf("%s: %d, want about %d", tc.name, got, want)
+		}
+	}
+	if _, ok := EstimateSize(filepath.Join(dir, "missing")); ok {
+		t.Error("a missing file estimated")
 	}
 }

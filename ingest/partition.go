@@ -59,21 +59,26 @@ func budgetFor(limit int64) int64 {
 	return min(max(limit/3, 1), maxBudget)
 }
 
-// estimateInputBytes adds up the sizes of the input files, counting
-// compressed files (by name) eight times. Inputs that are not files count
-// as nothing.
+// estimateInputBytes adds up the decompressed sizes of the input files:
+// their sizes, as decode.EstimateSize estimates them for compressed names. Inputs that are not files count as
+// nothing. (Compressed files used to count eight times their size: a 10M-
+// span zstd export decompresses 20 times, so its partitions came out 2.5
+// times too large, and analysing them took 25 % more CPU than the plain
+// file's.)
 func estimateInputBytes(inputs []decode.Input) int64 {
 	var n int64
 	for _, in := range inputs {
-		fi, err := os.Stat(in.Name)
-		if err != nil || !fi.Mode().IsRegular() {
+		if lower := strings.ToLower(in.Name); strings.HasSuffix(lower, ".gz") || strings.HasSuffix(lower, ".zst") {
+			if size, ok := decode.EstimateSize(in.Name); ok {
+				n += size
+			}
 			continue
 		}
-		size := fi.Size()
-		if lower := strings.ToLower(in.Name); strings.HasSuffix(lower, ".gz") || strings.HasSuffix(lower, ".zst") {
-			size *= 8
+		// (Only compressed names are opened: a stat is enough for the
+		// rest, and 10,000 small files are read soon enough.)
+		if fi, err := os.Stat(in.Name); err == nil && fi.Mode().IsRegular() {
+			n += fi.Size()
 		}
-		n += size
 	}
 	return n
 }
