@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/bits"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // Input is one named source of trace data.
@@ -37,6 +40,9 @@ func FileInput(path string) Input {
 // file) are preloaded on several goroutines ahead of the reader: opening
 // and reading a file costs tens of microseconds of system calls, which
 // add up when 10,000 are read one after another.
+//
+// A preloaded Input is read once: its buffer is reused for another file
+// once Split's chunk of it is decoded, and opening it again is an error.
 func (in Input) Preload(maxBytes int64) Input {
 	if in.path == "" {
 		return in
@@ -51,26 +57,81 @@ func (in Input) Preload(maxBytes int64) Input {
 		return in
 	}
 	// One byte more than the size, so the end is seen by the read that fills it.
-	buf := make([]byte, fi.Size()+1)
+	buf := getPreloadBuf(int(fi.Size()) + 1)
 	n, err := io.ReadFull(f, buf)
 	if err != io.ErrUnexpectedEOF && err != io.EOF {
+		putPreloadBuf(buf)
 		return in // an error, or the file grew
 	}
 	data := buf[:n]
+	var opened atomic.Bool
 	return Input{Name: in.Name, open: func() (io.ReadCloser, error) {
+		if !opened.CompareAndSwap(false, true) {
+			return nil, errors.New("preloaded input opened twice")
+		}
 		return &memFile{Reader: bytes.NewReader(data), data: data, info: fi}, nil
 	}}
 }
 
 // memFile is a preloaded file: its bytes, and a Stat that gives their
-// size. Split takes data as its buffer when it needs no decompressing.
+// size. Split takes data as its buffer when it needs no decompressing,
+// and gives it back to the pool once decoded (see Chunk.Decode); read as
+// a Reader instead, it goes back when closed.
 type memFile struct {
 	*bytes.Reader
 	data []byte
 	info fs.FileInfo
+	// taken is set when Split took data as its buffer.
+	taken bool
 }
 
-func (m *memFile) Close() error { return nil }
+// Preloaded files' buffers are pooled by size class, powers of two from
+// 4 KiB to 2 MiB (Preload reads at most maxBytes+1), so that 10,000 small
+// files do not allocate their 300 MB afresh: a buffer goes back once its
+// file is decoded.
+const (
+	minPreloadShift = 12
+	preloadClasses  = 10
+)
+
+var preloadPools [preloadClasses]sync.Pool
+
+// preloadClass returns the class of a buffer of n bytes, or -1 when none
+// holds it.
+func preloadClass(n int) int {
+	c := max(bits.Len(uint(n-1)), minPreloadShift) - minPreloadShift
+	if n <= 0 || c >= preloadClasses {
+		return -1
+	}
+	return c
+}
+
+func getPreloadBuf(n int) []byte {
+	c := preloadClass(n)
+	if c < 0 {
+		return make([]byte, n)
+	}
+	if b, ok := preloadPools[c].Get().(*[]byte); ok {
+		return (*b)[:n]
+	}
+	return make([]byte, n, 1<<(c+minPreloadShift))
+}
+
+// putPreloadBuf gives b back; b must not be used afterwards.
+func putPreloadBuf(b []byte) {
+	if c := preloadClass(cap(b)); c >= 0 && cap(b) == 1<<(c+minPreloadShift) {
+		b = b[:0]
+		preloadPools[c].Put(&b)
+	}
+}
+
+func (m *memFile) Close() error {
+	if !m.taken && m.data != nil {
+		putPreloadBuf(m.data)
+	}
+	m.data = nil
+	return nil
+}
 
 func (m *memFile) Stat() (fs.FileInfo, error) { return sizedInfo{m.info, int64(len(m.data))}, nil }
 

@@ -44,13 +44,7 @@ func TestPreloadReadsAsTheFile(t *testing.T) {
 		}
 		in := FileInput(path)
 		pre := in.Preload(max)
-		rc, err := pre.Open()
-		if err != nil {
-			t.Fatalf("%s: %v", tt.name, err)
-		}
-		_, isMem := rc.(*memFile)
-		rc.Close()
-		if isMem != tt.preload {
+		if isMem := pre.path == ""; isMem != tt.preload {
 			t.Errorf("%s: preloaded %v, want %v", tt.name, isMem, tt.preload)
 		}
 		var want, got decoder.Collect
@@ -62,6 +56,11 @@ func TestPreloadReadsAsTheFile(t *testing.T) {
 		}
 		if !reflect.DeepEqual(got.Spans, want.Spans) || !reflect.DeepEqual(got.Rejected, want.Rejected) {
 			t.Errorf("%s: preloaded %d spans, file %d", tt.name, len(got.Spans), len(want.Spans))
+		}
+		if tt.preload {
+			if _, err := pre.Open(); err == nil {
+				t.Errorf("%s: a preloaded input opened twice", tt.name)
+			}
 		}
 	}
 	// A missing file is left to fail where it is read, with its message.
@@ -116,5 +115,37 @@ func TestEstimateSize(t *testing.T) {
 	}
 	if _, ok := EstimateSize(filepath.Join(dir, "missing")); ok {
 		t.Error("a missing file estimated")
+	}
+}
+
+// TestPreloadedBuffersReused: a preloaded buffer goes back to its pool
+// once decoded and is filled with the next file; no span decoded from it
+// may change then (the decoders keep no views of their input). Every
+// format is decoded from a buffer, the buffer refilled with other bytes,
+// and the spans compared with a copy made before.
+func TestPreloadedBuffersReused(t *testing.T) {
+	dir := t.TempDir()
+	docs := map[string]string{"a.jsonl": strings.Repeat(otlpLine, 3), "b.json": jaegerDoc, "c.json": zipkinDoc}
+	for name, doc := range docs {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name := range docs {
+		var c decoder.Collect
+		if _, err := Read(context.Background(), FileInput(filepath.Join(dir, name)).Preload(1<<20), Options{}, &c); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		want := fmt.Sprintf("%+v", c.Spans)
+		for range 4 { // refill the pooled buffers with other bytes
+			b := getPreloadBuf(len(docs[name]) + 1)
+			for i := range b {
+				b[i] = 'x'
+			}
+			putPreloadBuf(b)
+		}
+		if got := fmt.Sprintf("%+v", c.Spans); got != want {
+			t.Errorf("%s: spans changed once the buffer was reused:\n%s\nwant\n%s", name, got, want)
+		}
 	}
 }

@@ -36,6 +36,7 @@ type Chunk struct {
 	Offset int64
 	data   []byte
 	blk    *block // the pooled buffer data is cut from, if any
+	pooled bool   // data is a preloaded buffer, given back once decoded
 	whole  bool
 	format Format
 	lim    decoder.Limits
@@ -56,7 +57,12 @@ func (c *Chunk) Decode(em decoder.Emitter) (Format, error) {
 	data := c.data
 	c.data = nil
 	if c.whole {
-		return Bytes(c.Name, data, c.format, c.lim, em)
+		f, err := Bytes(c.Name, data, c.format, c.lim, em)
+		if c.pooled {
+			// The decoders copy what they keep (no span refers to data).
+			putPreloadBuf(data[:cap(data)])
+		}
+		return f, err
 	}
 	c.lines = bytes.Count(data, []byte{'\n'})
 	// A chunk of lines starts with a line that is one JSON object (Split
@@ -129,6 +135,7 @@ func Split(ctx context.Context, in Input, opt Options, yield func(*Chunk) error)
 		// A preloaded file (Input.Preload) is its own buffer: all read.
 		sp.s = &stream{name: in.Name, max: lim.MaxInputBytes, n: int64(len(mf.data)), eof: true}
 		sp.pre = mf.data
+		mf.taken = true
 		sp.sizeHint = int64(len(mf.data))
 		return sp.run(opt.Format)
 	}
@@ -417,7 +424,9 @@ func (sp *splitter) run(f Format) error {
 		if err != nil {
 			return err
 		}
-		return sp.emit(&Chunk{data: data, whole: true, format: f})
+		// A preloaded buffer decoded whole goes back to its pool then.
+		pooled := sp.pre != nil && len(data) > 0 && &data[0] == &sp.pre[0]
+		return sp.emit(&Chunk{data: data, whole: true, format: f, pooled: pooled})
 	}
 	return sp.lines(buf)
 }
