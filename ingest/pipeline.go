@@ -254,32 +254,48 @@ func preload(ctx context.Context, g *errgroup.Group, inputs []decode.Input, work
 type attrCanon struct {
 	mu   sync.Mutex
 	sets decoder.AttrSets
+	// byID maps lists already canonicalised, by identity, to their
+	// canonical list: decoders recall lists across chunks (pooled memos),
+	// so a trace per file meets the same lists file after file, and a
+	// lookup by address replaces hashing their content. Bounded by
+	// maxByID (then emptied).
+	byID map[attrListID]trace.Attrs
 }
+
+// attrListID identifies an attribute list by address and length.
+type attrListID struct {
+	first *trace.Attr
+	n     int
+}
+
+const maxByID = 1 << 16
 
 // apply replaces the attribute lists of spans by the canonical ones. A
 // chunk whose lists rarely repeat (unique URLs, say) is left as it is
 // after a few hundred spans: canonicalising it would cost a lock and a
 // hash per span for nothing.
 func (c *attrCanon) apply(spans []trace.Span) {
-	type listID struct {
-		first *trace.Attr
-		n     int
-	}
-	local := map[listID]trace.Attrs{}
+	local := map[attrListID]trace.Attrs{}
 	misses := 0
 	for i := range spans {
 		a := spans[i].Attrs
 		if len(a) == 0 {
 			continue
 		}
-		id := listID{&a[0], len(a)}
+		id := attrListID{&a[0], len(a)}
 		v, ok := local[id]
 		if !ok {
 			if misses++; misses > 256 && misses*4 > i {
 				return
 			}
 			c.mu.Lock()
-			v = c.sets.Share(a, func(x trace.Attrs) trace.Attrs { return x })
+			if v, ok = c.byID[id]; !ok {
+				v = c.sets.Share(a, func(x trace.Attrs) trace.Attrs { return x })
+				if c.byID == nil || len(c.byID) >= maxByID {
+					c.byID = make(map[attrListID]trace.Attrs)
+				}
+				c.byID[id] = v
+			}
 			c.mu.Unlock()
 			local[id] = v
 		}
