@@ -129,6 +129,7 @@ func loadWith(ctx context.Context, ios *IOStreams, paths []string, f *loadFlags,
 	}
 	opt.MemoryLimit = memoryLimit
 	opt.OnSpill = tightenMemoryLimit
+	opt.OnLarge = collectForMemory
 	var jaeger *jaegerStream
 	if f.jaeger.enabled() {
 		// The traces stream from Jaeger into the decoders as they arrive:

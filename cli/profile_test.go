@@ -65,7 +65,7 @@ func TestProfileFlags(t *testing.T) {
 	before := debug.SetMemoryLimit(-1)
 	var ran, preRan bool
 	var limitSeen int64
-	gcSeen, gcSpill := -1, -1
+	gcSeen, gcLarge, gcSpill := -1, -1, -1
 	root := &cobra.Command{Use: "x", SilenceUsage: true, SilenceErrors: true,
 		PersistentPreRunE: func(*cobra.Command, []string) error { preRan = true; return nil }}
 	sub := &cobra.Command{Use: "work", RunE: func(c *cobra.Command, _ []string) error {
@@ -73,6 +73,9 @@ func TestProfileFlags(t *testing.T) {
 		limitSeen = debug.SetMemoryLimit(-1)
 		gcSeen = debug.SetGCPercent(-1)
 		debug.SetGCPercent(gcSeen)
+		collectForMemory() // the input grows large
+		gcLarge = debug.SetGCPercent(-1)
+		debug.SetGCPercent(gcLarge)
 		tightenMemoryLimit(256 << 20) // spans spill
 		gcSpill = debug.SetGCPercent(-1)
 		debug.SetGCPercent(gcSpill)
@@ -106,8 +109,9 @@ func TestProfileFlags(t *testing.T) {
 	if got := debug.SetMemoryLimit(-1); got != before {
 		t.Errorf("memory limit after stop %d, want %d restored", got, before)
 	}
-	if gcSeen != 100 || gcSpill != gcPercentWithLimit {
-		t.Errorf("GC percent during the run %d, once spans spill %d; want 100, %d", gcSeen, gcSpill, gcPercentWithLimit)
+	if gcSeen != gcPercentWithLimit || gcLarge != 100 || gcSpill != gcPercentWithLimit {
+		t.Errorf("GC percent during the run %d, once large %d, once spans spill %d; want %d, 100, %d",
+			gcSeen, gcLarge, gcSpill, gcPercentWithLimit, gcPercentWithLimit)
 	}
 	if got := debug.SetGCPercent(100); got != 100 {
 		t.Errorf("GC percent after stop %d, want 100 restored", got)

@@ -62,7 +62,21 @@ type Options struct {
 	// from then on the live data stays a small multiple of it, and the
 	// caller may tighten the runtime's memory limit.
 	OnSpill func(budget int64)
+	// OnLarge, when set, is called once, from the goroutine that called
+	// Load, when the spans held in memory first pass LargeBytes
+	// (estimated, as for MemoryLimit; only tracked with a MemoryLimit):
+	// from then on the heap is large, and the caller may have the
+	// collector trade time for memory. Spilling does not call it.
+	OnLarge func()
+	// LargeBytes is OnLarge's threshold; 0 means DefaultLargeBytes.
+	LargeBytes int64
 }
+
+// DefaultLargeBytes is the estimate of spans held in memory past which
+// OnLarge is called: 10,000 traces of 26 spans (as Jaeger or OTLP files)
+// are under it, the 1,001,001-span trace is past it a third of the way
+// through.
+const DefaultLargeBytes = 128 << 20
 
 // Summary accounts for everything read.
 type Summary struct {

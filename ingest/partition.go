@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -34,7 +35,9 @@ type sink struct {
 	// decompressed bytes read so far.
 	inputs []decode.Input
 	read   int64
-	sp     *spiller
+	// large is set once held passed Options.LargeBytes (OnLarge was called).
+	large bool
+	sp    *spiller
 }
 
 func newSink(opt Options, inputs []decode.Input) *sink {
@@ -95,6 +98,12 @@ func (s *sink) add(spans []trace.Span) error {
 	}
 	for i := range spans {
 		s.held += spanBytes(&spans[i])
+	}
+	if large := cmp.Or(s.opt.LargeBytes, DefaultLargeBytes); s.held > large && !s.large {
+		s.large = true
+		if s.opt.OnLarge != nil {
+			s.opt.OnLarge()
+		}
 	}
 	if s.held <= s.budget {
 		return nil

@@ -224,3 +224,23 @@ func TestOneHugeTraceDoesNotSpill(t *testing.T) {
 		}
 	}
 }
+
+// TestOnLarge: OnLarge is called once, when the spans held in memory pass
+// LargeBytes, and not for an input under it.
+func TestOnLarge(t *testing.T) {
+	path := ordersFile(t) // 3,120 spans, ~1.2 MB estimated
+	for _, tc := range []struct {
+		large int64
+		want  int
+	}{{100_000, 1}, {100 << 20, 0}} {
+		calls := 0
+		opt := ingest.Options{Repair: repair.DefaultOptions(), MemoryLimit: 1 << 30, LargeBytes: tc.large,
+			OnLarge: func() { calls++ }}
+		if _, err := ingest.Load(context.Background(), []string{path}, nil, opt); err != nil {
+			t.Fatal(err)
+		}
+		if calls != tc.want {
+			t.Errorf("LargeBytes %d: OnLarge called %d times, want %d", tc.large, calls, tc.want)
+		}
+	}
+}
