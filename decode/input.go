@@ -75,14 +75,11 @@ func (in Input) Preload(maxBytes int64) Input {
 
 // memFile is a preloaded file: its bytes, and a Stat that gives their
 // size. Split takes data as its buffer when it needs no decompressing,
-// and gives it back to the pool once decoded (see Chunk.Decode); read as
-// a Reader instead, it goes back when closed.
+// and gives it back to the pool once decoded (see Chunk.Decode).
 type memFile struct {
 	*bytes.Reader
 	data []byte
 	info fs.FileInfo
-	// taken is set when Split took data as its buffer.
-	taken bool
 }
 
 // Preloaded files' buffers are pooled by size class, powers of two from
@@ -125,13 +122,10 @@ func putPreloadBuf(b []byte) {
 	}
 }
 
-func (m *memFile) Close() error {
-	if !m.taken && m.data != nil {
-		putPreloadBuf(m.data)
-	}
-	m.data = nil
-	return nil
-}
+// Close does not give the buffer back: read as a Reader (a compressed
+// file), it may still be read by a decompressor's read-ahead goroutine
+// after Split returns.
+func (m *memFile) Close() error { return nil }
 
 func (m *memFile) Stat() (fs.FileInfo, error) { return sizedInfo{m.info, int64(len(m.data))}, nil }
 

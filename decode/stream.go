@@ -135,7 +135,6 @@ func Split(ctx context.Context, in Input, opt Options, yield func(*Chunk) error)
 		// A preloaded file (Input.Preload) is its own buffer: all read.
 		sp.s = &stream{name: in.Name, max: lim.MaxInputBytes, n: int64(len(mf.data)), eof: true}
 		sp.pre = mf.data
-		mf.taken = true
 		sp.sizeHint = int64(len(mf.data))
 		return sp.run(opt.Format)
 	}
