@@ -134,7 +134,7 @@ type spanKey struct {
 // exact size in canonical order. keys is scratch space, returned for reuse.
 func (p *pending) sorted(keys []spanKey) (*Trace, []spanKey) {
 	n := p.len()
-	keys = keys[:0]
+	keys = slices.Grow(keys[:0], n) // (appending a huge trace's keys allocated them five times over)
 	for i := range n {
 		s := p.at(i)
 		keys = append(keys, spanKey{s.Start, binary.BigEndian.Uint64(s.SpanID[:]), int32(i)})
