@@ -49,6 +49,9 @@ bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
 	cd $(CONNECTOR) && $(GO) test -run='^$$' -bench=. -benchmem ./...
 	scripts/bench.sh
+	scripts/bench.sh -c formats
+	@if [ -d "$${CRISP_DIR:-out/crisp}" ]; then scripts/bench.sh -c crisp; \
+	else echo "CRISP is not installed (scripts/install-crisp.sh): skipping the side-by-side comparison"; fi
 
 # Run every fuzz target for FUZZTIME each (default 30s).
 FUZZTIME ?= 30s
