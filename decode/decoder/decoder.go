@@ -214,3 +214,14 @@ func (in Interner) InternBytes(b []byte) string {
 	in[s] = s
 	return s
 }
+
+// NameHash is the FNV-1a hash of s. The decoders' memos choose a slot by
+// it, not by a seeded hash, so that which names share a slot (and so how
+// much is recalled) is the same on every run.
+func NameHash[T string | []byte](s T) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint32(s[i])) * 16777619
+	}
+	return h
+}

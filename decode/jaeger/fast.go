@@ -658,16 +658,14 @@ func (f *fastScan) memoProcess() (string, bool) {
 	// The slot: the service name when the object starts with it (only
 	// hashed, never trusted).
 	const lead = `{"serviceName":"`
-	h := uint32(2166136261)
+	var name []byte
 	if bytes.HasPrefix(in, []byte(lead)) {
-		for _, c := range in[len(lead):min(len(in), len(lead)+64)] {
-			if c == '"' {
-				break
-			}
-			h = (h ^ uint32(c)) * 16777619
+		name = in[len(lead):min(len(in), len(lead)+64)]
+		if q := bytes.IndexByte(name, '"'); q >= 0 {
+			name = name[:q]
 		}
 	}
-	sl := &f.m.procs[h%procMemoSlots]
+	sl := &f.m.procs[decoder.NameHash(name)%procMemoSlots]
 	for i := range sl.ways {
 		if e := &sl.ways[i]; len(e.raw) > 0 && e.depth == f.depth && e.maxDepth == f.maxDepth && bytes.HasPrefix(in, e.raw) {
 			f.pos += len(e.raw)
@@ -1051,12 +1049,7 @@ func (m *tagMemo) slot(name string) *tagMemoSlot {
 	if m.slots == nil {
 		m.slots = new([tagMemoSlots]tagMemoSlot)
 	}
-	// FNV-1a: which names share a slot is the same on every run.
-	h := uint32(2166136261)
-	for i := 0; i < len(name); i++ {
-		h = (h ^ uint32(name[i])) * 16777619
-	}
-	return &m.slots[h%tagMemoSlots]
+	return &m.slots[decoder.NameHash(name)%tagMemoSlots]
 }
 
 // memoTags reads a span's "tags" as tags does, through the memo: a

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"sync"
 
+	"github.com/syncaudit/syncaudit/decode/decoder"
 	"github.com/syncaudit/syncaudit/trace"
 )
 
@@ -65,13 +66,7 @@ func (m *attrMemo) slot(name string) *memoSlot {
 	if m.slots == nil {
 		m.slots = new([memoSlots]memoSlot)
 	}
-	// FNV-1a, not a seeded hash: which names share a slot (and so how
-	// much is recalled) is the same on every run.
-	h := uint32(2166136261)
-	for i := 0; i < len(name); i++ {
-		h = (h ^ uint32(name[i])) * 16777619
-	}
-	return &m.slots[h%memoSlots]
+	return &m.slots[decoder.NameHash(name)%memoSlots]
 }
 
 // recall applies remembered attributes when the input at s.pos starts
