@@ -2,7 +2,6 @@ package html
 
 import (
 	"fmt"
-	"math"
 	"strconv"
 	"unicode/utf8"
 
@@ -104,14 +103,10 @@ func slowChart(label string, a, b report.LatencyAfter, aClass, bClass string, ma
 		bb := hbar{Y: svgNum(y + 14), H: "12", W: svgNum(max(1, ax.x(r.b))), Class: bClass}
 		bb.TextX, bb.TextY, bb.Text = svgNum(x0+ax.x(r.b)+6), svgNum(y+24), msText(r.b)
 		row := barRow{Label: r.name, LabelY: svgNum(y + 17), A: ba, B: bb, HasB: true}
-		d := finiteOr0(r.b) - finiteOr0(r.a)
 		row.Note, row.NoteClass = "no change", "n-good"
-		if d != 0 {
-			row.Note = pick(d > 0, "+", "−") + msText(math.Abs(d))
-			if r.a > 0 {
-				row.Note += fmt.Sprintf(" (%s%.0f%%)", pick(d > 0, "+", "−"), math.Abs(100*d/r.a))
-			}
-			row.NoteClass = pick(d > 0, "n-bad", "n-good")
+		if finiteOr0(r.b) != finiteOr0(r.a) {
+			note, grew := changeNote(r.a, r.b)
+			row.Note, row.NoteClass = note, pick(grew, "n-bad", "n-good")
 		}
 		row.NoteX = svgNum(x0 + ax.x(r.b) + 6 + labelCharW*float64(utf8.RuneCountInString(bb.Text)) + 8)
 		row.NoteY = bb.TextY

@@ -157,15 +157,9 @@ func planChart(p report.PlanEndpoint) barChart {
 		bb := hbar{Y: svgNum(y + 14), H: "12", W: svgNum(max(1, ax.x(r.after))), Class: "b-after"}
 		bb.TextX, bb.TextY, bb.Text = svgNum(x0+ax.x(r.after)+6), svgNum(y+24), msText(r.after)
 		row := barRow{Label: r.name, LabelY: svgNum(y + 17), A: ba, B: bb, HasB: true}
-		if d := finiteOr0(r.before) - finiteOr0(r.after); d != 0 {
-			row.Note = "−" + msText(d)
-			if d < 0 {
-				row.Note = "+" + msText(-d)
-			}
-			if r.before > 0 {
-				row.Note += fmt.Sprintf(" (%s%.0f%%)", pick(d > 0, "−", "+"), math.Abs(100*d/r.before))
-			}
-			row.NoteClass = pick(d > 0, "n-good", "n-bad")
+		if finiteOr0(r.before) != finiteOr0(r.after) {
+			note, grew := changeNote(r.before, r.after)
+			row.Note, row.NoteClass = note, pick(grew, "n-bad", "n-good")
 			row.NoteX = svgNum(x0 + ax.x(r.after) + 6 + labelCharW*float64(utf8.RuneCountInString(bb.Text)) + 8)
 			row.NoteY = bb.TextY
 		}
@@ -415,6 +409,18 @@ func svgNum(v float64) string {
 		return "0"
 	}
 	return s
+}
+
+// changeNote says how a duration changed from before to after, as
+// "+120 ms (+30%)" ("−" when it fell; the percentage when before > 0),
+// and whether it grew.
+func changeNote(before, after float64) (string, bool) {
+	d := finiteOr0(after) - finiteOr0(before)
+	note := pick(d > 0, "+", "−") + msText(math.Abs(d))
+	if before > 0 {
+		note += fmt.Sprintf(" (%s%.0f%%)", pick(d > 0, "+", "−"), math.Abs(100*d/before))
+	}
+	return note, d > 0
 }
 
 func finiteOr0(v float64) float64 {
